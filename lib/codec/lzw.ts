@@ -1,0 +1,225 @@
+/**
+ * LZW as Go's `compress/lzw` does it with LSB bit order and 8-bit literals,
+ * the only compression memberlist knows (its `compress` message, algo 0).
+ *
+ * The format: codes start 9 bits wide; 256 is "clear", 257 is "end"; every
+ * code written defines a new dictionary entry, and the width grows by a bit
+ * each time the next entry number reaches a power of two, up to 12 bits. The
+ * compressor here emits the exact codes Go's writer emits, including a clear
+ * code when the dictionary reaches entry 4095, so its output is byte-identical
+ * (the golden vectors check this).
+ *
+ * @module
+ */
+import { DecodeError } from "../util/errors.ts";
+
+const LITERALS = 256;
+const CLEAR = 256;
+const END = 257;
+const FIRST_WIDTH = 9;
+const MAX_WIDTH = 12;
+/** The compressor starts over once this entry would be assigned, as Go's writer does. */
+const MAX_CODE = (1 << MAX_WIDTH) - 1;
+const NO_CODE = -1;
+
+/** A little-endian bit packer into a growable byte buffer. */
+class BitWriter {
+  bytes: Uint8Array;
+  length = 0;
+  #bits = 0;
+  #nBits = 0;
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(Math.max(16, capacity));
+  }
+
+  write(code: number, width: number): void {
+    this.#bits |= code << this.#nBits;
+    this.#nBits += width;
+    while (this.#nBits >= 8) {
+      this.#push(this.#bits & 0xff);
+      this.#bits >>>= 8;
+      this.#nBits -= 8;
+    }
+  }
+
+  /** Writes the last partial byte, if any. */
+  flush(): Uint8Array {
+    if (this.#nBits > 0) this.#push(this.#bits & 0xff);
+    this.#nBits = 0;
+    return this.bytes.slice(0, this.length);
+  }
+
+  #push(b: number): void {
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = b;
+  }
+}
+
+/**
+ * Compresses `input` exactly as Go's `lzw.NewWriter(w, lzw.LSB, 8)` followed by `Close()`.
+ *
+ * @example
+ * ```ts
+ * import { lzwCompress } from "./lzw.ts";
+ * lzwCompress(new Uint8Array(0)); // Uint8Array [0x00, 0x03, 0x02]: clear then end
+ * ```
+ */
+export function lzwCompress(input: Uint8Array): Uint8Array {
+  const out = new BitWriter(input.length / 2 + 8);
+  let width = FIRST_WIDTH;
+  let next = END; // the entry number most recently assigned
+  let widthLimit = 1 << FIRST_WIDTH;
+  // (prefix code << 8 | byte) -> entry: a string already in the dictionary.
+  const dictionary = new Map<number, number>();
+
+  out.write(CLEAR, width);
+  if (input.length === 0) {
+    out.write(END, width);
+    return out.flush();
+  }
+
+  /** Assigns the next entry; false when the dictionary was full and got cleared instead. */
+  const advance = (): boolean => {
+    next++;
+    if (next === widthLimit) {
+      width++;
+      widthLimit <<= 1;
+    }
+    if (next === MAX_CODE) {
+      out.write(CLEAR, width);
+      width = FIRST_WIDTH;
+      next = END;
+      widthLimit = 1 << FIRST_WIDTH;
+      dictionary.clear();
+      return false;
+    }
+    return true;
+  };
+
+  let code = input[0]!;
+  for (let i = 1; i < input.length; i++) {
+    const byte = input[i]!;
+    const key = code * LITERALS + byte;
+    const known = dictionary.get(key);
+    if (known !== undefined) {
+      code = known;
+      continue;
+    }
+    out.write(code, width);
+    code = byte;
+    if (advance()) dictionary.set(key, next);
+  }
+  out.write(code, width);
+  advance();
+  out.write(END, width);
+  return out.flush();
+}
+
+/** Limits for {@linkcode lzwDecompress}. */
+export interface LzwDecompressOptions {
+  /**
+   * Largest output accepted; LZW can expand a packet about 2700-fold, so a cap is a must.
+   * @default {20971520} (20 MiB, memberlist's limit on push/pull state)
+   */
+  maxOutputBytes?: number;
+}
+
+const DEFAULT_MAX_OUTPUT = 20 * 1024 * 1024;
+
+/**
+ * Decompresses what Go's `lzw.NewReader(r, lzw.LSB, 8)` reads. Bytes after the
+ * end code are ignored, as Go ignores them.
+ *
+ * @throws {DecodeError} on an invalid code, a stream that stops before its end code,
+ * or output above `maxOutputBytes`.
+ */
+export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions = {}): Uint8Array {
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  const prefix = new Uint16Array(1 << MAX_WIDTH);
+  const suffix = new Uint8Array(1 << MAX_WIDTH);
+  const scratch = new Uint8Array(1 << MAX_WIDTH);
+  let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 3)));
+  let outLen = 0;
+
+  let width = FIRST_WIDTH;
+  let widthLimit = 1 << FIRST_WIDTH;
+  let hi = END; // next entry to define, once a previous code is known
+  let last = NO_CODE;
+  let bits = 0;
+  let nBits = 0;
+  let pos = 0;
+
+  const emit = (from: Uint8Array, start: number, end: number): void => {
+    const n = end - start;
+    if (outLen + n > maxOutput) {
+      throw new DecodeError(`Cannot decompress LZW: output exceeds ${maxOutput} bytes`);
+    }
+    if (outLen + n > out.length) {
+      const grown = new Uint8Array(Math.min(maxOutput, Math.max(outLen + n, out.length * 2)));
+      grown.set(out.subarray(0, outLen));
+      out = grown;
+    }
+    out.set(from.subarray(start, end), outLen);
+    outLen += n;
+  };
+
+  while (true) {
+    while (nBits < width) {
+      if (pos >= input.length) throw new DecodeError("Cannot decompress LZW: stream ends without an end code");
+      bits |= input[pos++]! << nBits;
+      nBits += 8;
+    }
+    const code = bits & ((1 << width) - 1);
+    bits >>>= width;
+    nBits -= width;
+
+    if (code === CLEAR) {
+      width = FIRST_WIDTH;
+      widthLimit = 1 << FIRST_WIDTH;
+      hi = END;
+      last = NO_CODE;
+      continue;
+    }
+    if (code === END) return out.slice(0, outLen);
+    if (code > hi) throw new DecodeError(`Cannot decompress LZW: invalid code ${code}`);
+
+    // Spell the string for `code` backwards into scratch; `code === hi` is the
+    // one entry not defined yet: the previous string plus its own first byte.
+    let start = scratch.length;
+    let c = code;
+    if (code === hi && last !== NO_CODE) {
+      c = last;
+      while (c >= LITERALS) c = prefix[c]!;
+      scratch[--start] = c;
+      c = last;
+    }
+    while (c >= LITERALS) {
+      scratch[--start] = suffix[c]!;
+      c = prefix[c]!;
+    }
+    scratch[--start] = c;
+    emit(scratch, start, scratch.length);
+
+    if (last !== NO_CODE) {
+      suffix[hi] = c;
+      prefix[hi] = last;
+    }
+    last = code;
+    hi++;
+    if (hi >= widthLimit) {
+      if (width === MAX_WIDTH) {
+        // Dictionary full: keep decoding with it as is until the sender clears.
+        last = NO_CODE;
+        hi--;
+      } else {
+        width++;
+        widthLimit <<= 1;
+      }
+    }
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The set of AES keys a node gossips with. The primary key encrypts every
+ * outgoing message; all installed keys are tried on incoming ones, which is
+ * what lets Serf rotate keys across a live cluster (install everywhere, switch
+ * the primary everywhere, then remove the old key).
+ *
+ * @module
+ */
+
+const KEY_SIZES = [16, 24, 32];
+
+/**
+ * Checks that `key` can be used with AES: 16, 24 or 32 bytes select AES-128,
+ * AES-192 or AES-256.
+ *
+ * @throws {RangeError} for any other length.
+ *
+ * @example
+ * ```ts
+ * import { validateKey } from "./keyring.ts";
+ * import assert from "node:assert/strict";
+ *
+ * validateKey(new Uint8Array(32));
+ * assert.throws(() => validateKey(new Uint8Array(7)), RangeError);
+ * ```
+ */
+export function validateKey(key: Uint8Array): void {
+  if (!KEY_SIZES.includes(key.length)) {
+    throw new RangeError(
+      `Cannot use encryption key: key size must be 16, 24 or 32 bytes: current size is ${key.length}`,
+    );
+  }
+}
+
+/**
+ * Keys shared by a cluster, primary first.
+ *
+ * `useKey` and `removeKey` throw with memberlist's exact messages because Serf
+ * relays them verbatim to `serf keys` users in key-query responses.
+ *
+ * @example
+ * ```ts
+ * import { Keyring } from "./keyring.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const oldKey = new Uint8Array(16).fill(1);
+ * const newKey = new Uint8Array(16).fill(2);
+ * const ring = new Keyring([], oldKey);
+ * ring.addKey(newKey);
+ * ring.useKey(newKey);
+ * ring.removeKey(oldKey);
+ * assert.deepEqual(ring.getKeys(), [newKey]);
+ * ```
+ */
+export class Keyring {
+  /** Primary first. Replaced, never mutated, so a caller holding it sees one consistent set. */
+  #keys: readonly Uint8Array[] = Object.freeze([]);
+
+  /**
+   * Builds a keyring. With no keys and no primary the keyring is empty, which
+   * means encryption is off. Otherwise `primaryKey` is required; it is added
+   * if missing from `keys`, and duplicates are ignored.
+   *
+   * @param keys keys to install (copied)
+   * @param primaryKey the key to encrypt with (copied)
+   * @throws {RangeError} if a key has the wrong size, or keys are given
+   * without a primary key.
+   */
+  constructor(keys: readonly Uint8Array[] = [], primaryKey?: Uint8Array) {
+    if (keys.length === 0 && (!primaryKey || primaryKey.length === 0)) return;
+    if (!primaryKey || primaryKey.length === 0) {
+      throw new RangeError("Cannot create keyring: empty primary key not allowed");
+    }
+    this.addKey(primaryKey);
+    for (const key of keys) this.addKey(key);
+  }
+
+  /**
+   * Installs `key` for decryption; the first key added to an empty keyring
+   * becomes the primary. Adding an installed key does nothing.
+   *
+   * @throws {RangeError} if the key is not 16, 24 or 32 bytes.
+   */
+  addKey(key: Uint8Array): void {
+    validateKey(key);
+    if (this.#indexOf(key) >= 0) return;
+    const copy = key.slice();
+    this.#install([...this.#keys, copy], this.#keys[0] ?? copy);
+  }
+
+  /**
+   * Makes an installed key the primary, so it encrypts everything from now on.
+   * Peers must already have it installed or they will drop our messages.
+   *
+   * @throws {RangeError} "Requested key is not in the keyring" if it is not installed.
+   */
+  useKey(key: Uint8Array): void {
+    const i = this.#indexOf(key);
+    if (i < 0) throw new RangeError("Requested key is not in the keyring");
+    this.#install(this.#keys, this.#keys[i]!);
+  }
+
+  /**
+   * Uninstalls a key. Removing a key that is not installed does nothing.
+   *
+   * @throws {RangeError} "Removing the primary key is not allowed" for the primary key.
+   */
+  removeKey(key: Uint8Array): void {
+    const primary = this.#keys[0];
+    if (primary && sameBytes(primary, key)) throw new RangeError("Removing the primary key is not allowed");
+    const i = this.#indexOf(key);
+    if (i < 0) return;
+    this.#keys = Object.freeze(this.#keys.filter((_, j) => j !== i));
+  }
+
+  /**
+   * The installed keys, primary first. The array is frozen and replaced on
+   * every change, so it is cheap to call per packet; do not mutate the keys.
+   */
+  getKeys(): readonly Uint8Array[] {
+    return this.#keys;
+  }
+
+  /** The key used to encrypt, or undefined when the keyring is empty (encryption off). */
+  getPrimaryKey(): Uint8Array | undefined {
+    return this.#keys[0];
+  }
+
+  #indexOf(key: Uint8Array): number {
+    return this.#keys.findIndex((k) => sameBytes(k, key));
+  }
+
+  #install(keys: readonly Uint8Array[], primary: Uint8Array): void {
+    this.#keys = Object.freeze([primary, ...keys.filter((k) => !sameBytes(k, primary))]);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_VALUES = new Map([...BASE64_ALPHABET].map((c, i) => [c, i]));
+
+/**
+ * Decodes a key as Serf writes it (`-encrypt`, keyring files, `serf keys`):
+ * standard padded base64, as strict as Go's `base64.StdEncoding` (line breaks
+ * are ignored; anything else outside the alphabet is an error), then checks
+ * the key size.
+ *
+ * @throws {SyntaxError} for malformed base64.
+ * @throws {RangeError} if the decoded key is not 16, 24 or 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import { parseKeyBase64 } from "./keyring.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseKeyBase64("5K9OtfFHVgxBPxRcsvCqMQ==").length, 16);
+ * ```
+ */
+export function parseKeyBase64(text: string): Uint8Array {
+  const key = decodeBase64Std(text);
+  validateKey(key);
+  return key;
+}
+
+/**
+ * Encodes a key as standard padded base64, the form Serf prints and stores.
+ *
+ * @example
+ * ```ts
+ * import { encodeKeyBase64, parseKeyBase64 } from "./keyring.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = "5K9OtfFHVgxBPxRcsvCqMQ==";
+ * assert.equal(encodeKeyBase64(parseKeyBase64(text)), text);
+ * ```
+ */
+export function encodeKeyBase64(key: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < key.length; i += 3) {
+    const n = (key[i]! << 16) | ((key[i + 1] ?? 0) << 8) | (key[i + 2] ?? 0);
+    out += BASE64_ALPHABET[(n >> 18) & 63]! + BASE64_ALPHABET[(n >> 12) & 63]!;
+    out += i + 1 < key.length ? BASE64_ALPHABET[(n >> 6) & 63]! : "=";
+    out += i + 2 < key.length ? BASE64_ALPHABET[n & 63]! : "=";
+  }
+  return out;
+}
+
+function decodeBase64Std(text: string): Uint8Array {
+  const chars: string[] = [];
+  const offsets: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\r" || c === "\n") continue;
+    chars.push(c);
+    offsets.push(i);
+  }
+  const illegal = (at: number) =>
+    new SyntaxError(`Cannot decode encryption key: illegal base64 data at input byte ${at}`);
+  if (chars.length % 4 !== 0) throw illegal(offsets[chars.length - (chars.length % 4)] ?? text.length);
+
+  const out: number[] = [];
+  for (let q = 0; q < chars.length; q += 4) {
+    // Only the final quantum may be padded, as "xxx=" or "xx==".
+    let pad = 0;
+    if (q + 4 === chars.length && chars[q + 3] === "=") pad = chars[q + 2] === "=" ? 2 : 1;
+    let n = 0;
+    for (let j = 0; j < 4 - pad; j++) {
+      const value = BASE64_VALUES.get(chars[q + j]!);
+      if (value === undefined) throw illegal(offsets[q + j]!);
+      n = (n << 6) | value;
+    }
+    n <<= 6 * pad;
+    out.push((n >> 16) & 255);
+    if (pad < 2) out.push((n >> 8) & 255);
+    if (pad < 1) out.push(n & 255);
+  }
+  return new Uint8Array(out);
+}

@@ -1,0 +1,73 @@
+/**
+ * Members as the engine tracks them.
+ *
+ * @module
+ */
+import { bytesToIp } from "../util/addr.ts";
+import type { Address } from "../util/addr.ts";
+import { NodeState, type NodeStateCode } from "./messages.ts";
+
+export { NodeState };
+export type { NodeStateCode };
+
+/** A cluster member as reported to delegates and callers. */
+export interface Node {
+  name: string;
+  /** IP as raw bytes (4 or 16), as on the wire. */
+  addr: Uint8Array;
+  port: number;
+  meta: Uint8Array;
+  state: NodeStateCode;
+  /** memberlist protocol range and current version. */
+  pMin: number;
+  pMax: number;
+  pCur: number;
+  /** Delegate (Serf) protocol range and current version. */
+  dMin: number;
+  dMax: number;
+  dCur: number;
+}
+
+/** Internal record: a node plus what the failure detector needs. */
+export interface NodeRecord extends Node {
+  incarnation: number;
+  /** When `state` last changed, on the engine's clock. */
+  stateChange: number;
+}
+
+/** The node's address in transport form. */
+export function nodeAddress(n: Pick<Node, "addr" | "port">): Address {
+  return { host: bytesToIp(n.addr), port: n.port };
+}
+
+/** A copy safe to hand to delegates (they cannot mutate our record). */
+export function snapshotNode(n: Node): Node {
+  return {
+    name: n.name,
+    addr: n.addr,
+    port: n.port,
+    meta: n.meta,
+    state: n.state,
+    pMin: n.pMin,
+    pMax: n.pMax,
+    pCur: n.pCur,
+    dMin: n.dMin,
+    dMax: n.dMax,
+    dCur: n.dCur,
+  };
+}
+
+/** The six-byte version vector `[pmin, pmax, pcur, dmin, dmax, dcur]`. */
+export function vsnOf(n: Node): number[] {
+  return [n.pMin, n.pMax, n.pCur, n.dMin, n.dMax, n.dCur];
+}
+
+/** True for nodes we no longer probe. */
+export function isDeadOrLeft(n: Node): boolean {
+  return n.state === NodeState.dead || n.state === NodeState.left;
+}
+
+/** Human name of a state, as logs and `members` print it. */
+export function stateName(s: NodeStateCode): string {
+  return ["alive", "suspect", "dead", "left"][s] ?? `unknown(${s})`;
+}

@@ -1,0 +1,90 @@
+/**
+ * The member list itself: a shuffled array for round-robin probing (SWIM's
+ * randomised round-robin gives a bounded worst-case detection time) plus a
+ * name index.
+ *
+ * @module
+ */
+import { type Random, randomInt, shuffle } from "../util/random.ts";
+import { NodeState } from "./messages.ts";
+import type { NodeRecord } from "./node.ts";
+
+/** Owns node records; the state machine mutates records in place. */
+export class NodeTable {
+  #nodes: NodeRecord[] = [];
+  #byName = new Map<string, NodeRecord>();
+  #rng: Random;
+  /** Position of the next node to probe in the round-robin. */
+  probeIndex = 0;
+
+  constructor(rng: Random) {
+    this.#rng = rng;
+  }
+
+  get size(): number {
+    return this.#nodes.length;
+  }
+
+  get(name: string): NodeRecord | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** All records, in probe order. Do not mutate the array. */
+  all(): readonly NodeRecord[] {
+    return this.#nodes;
+  }
+
+  /** Adds a record at a random position so new nodes are probed soon but not in join order. */
+  add(record: NodeRecord): void {
+    this.#byName.set(record.name, record);
+    const n = this.#nodes.length;
+    this.#nodes.push(record);
+    const offset = randomInt(this.#rng, n + 1);
+    [this.#nodes[offset], this.#nodes[n]] = [this.#nodes[n]!, this.#nodes[offset]!];
+  }
+
+  /**
+   * Forgets nodes that have been dead or left for longer than `gossipToTheDeadMs`
+   * and reshuffles the rest: called when a probe round completes.
+   * @returns the names removed
+   */
+  resetRound(now: number, gossipToTheDeadMs: number): string[] {
+    const removed: string[] = [];
+    const keep: NodeRecord[] = [];
+    for (const n of this.#nodes) {
+      const gone = (n.state === NodeState.dead || n.state === NodeState.left) &&
+        now - n.stateChange > gossipToTheDeadMs;
+      if (gone) {
+        removed.push(n.name);
+        this.#byName.delete(n.name);
+      } else {
+        keep.push(n);
+      }
+    }
+    this.#nodes = shuffle(this.#rng, keep);
+    this.probeIndex = 0;
+    return removed;
+  }
+
+  /**
+   * Picks up to `k` distinct random records rejected by none of `exclude`,
+   * trying at most 3n draws so small clusters are searched exhaustively.
+   */
+  randomNodes(k: number, exclude: (n: NodeRecord) => boolean): NodeRecord[] {
+    const n = this.#nodes.length;
+    const picked: NodeRecord[] = [];
+    for (let i = 0; i < 3 * n && picked.length < k; i++) {
+      const node = this.#nodes[randomInt(this.#rng, n)]!;
+      if (exclude(node) || picked.includes(node)) continue;
+      picked.push(node);
+    }
+    return picked;
+  }
+
+  /** Count of nodes not dead or left (memberlist's NumMembers). */
+  countAlive(): number {
+    let c = 0;
+    for (const n of this.#nodes) if (n.state !== NodeState.dead && n.state !== NodeState.left) c++;
+    return c;
+  }
+}

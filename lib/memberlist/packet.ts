@@ -1,0 +1,182 @@
+/**
+ * The UDP path: wrapping outgoing messages (piggybacked broadcasts, compound,
+ * LZW, CRC, AES-GCM, label) and unwrapping incoming datagrams back into typed
+ * messages for the handlers. Anything that fails to unwrap is dropped and
+ * counted; the receive path never throws.
+ *
+ * @module
+ */
+import { formatAddress } from "../util/addr.ts";
+import { DecodeError, errorMessage } from "../util/errors.ts";
+import type { Address, Packet } from "../transport/transport.ts";
+import type { Engine } from "./engine.ts";
+import { MessageType } from "./messages.ts";
+import type { NodeRecord } from "./node.ts";
+import { decryptPayload, encryptPayload } from "./security.ts";
+import {
+  addCrc,
+  addLabelHeader,
+  compressPayload,
+  decodeCompoundMessage,
+  decompressPayload,
+  makeCompoundMessage,
+  removeLabelHeader,
+  verifyCrc,
+} from "./wire.ts";
+
+/** Bytes a compound header costs; memberlist's assumed overheads. */
+export const COMPOUND_HEADER_OVERHEAD = 2;
+export const COMPOUND_OVERHEAD = 2;
+const USER_MSG_OVERHEAD = 1;
+/** Nesting allowed for compound-in-compress-in-compound; real peers use at most 2. */
+const MAX_NESTING = 4;
+
+/** Encryption version by protocol: 0 pads (protocol 1), 1 does not. */
+export function encryptionVersion(protocolVersion: number): number {
+  return protocolVersion <= 1 ? 0 : 1;
+}
+
+/** Worst-case bytes that encryption adds to a packet. */
+export function encryptOverhead(vsn: number): number {
+  return vsn === 0 ? 45 : 29; // version byte + nonce + tag (+ up to 16 padding)
+}
+
+export function encryptionEnabled(m: Engine): boolean {
+  return (m.config.keyring?.getKeys().length ?? 0) > 0;
+}
+
+function labelBytes(m: Engine): Uint8Array {
+  return new TextEncoder().encode(m.config.label);
+}
+
+/**
+ * Collects broadcasts for a packet: memberlist's own first, then the
+ * delegate's user broadcasts (prefixed with the user message type) in the room left.
+ */
+export function getBroadcasts(m: Engine, overhead: number, limit: number): Uint8Array[] {
+  const out = m.broadcasts.getBroadcasts(overhead, limit);
+  const d = m.config.delegate;
+  if (!d) return out;
+  let used = 0;
+  for (const msg of out) used += msg.length + overhead;
+  const avail = limit - used;
+  if (avail <= overhead + USER_MSG_OVERHEAD) return out;
+  const user = m.safeCall("delegate getBroadcasts", () => d.getBroadcasts(overhead + USER_MSG_OVERHEAD, avail)) ??
+    [];
+  for (const u of user) {
+    const framed = new Uint8Array(u.length + 1);
+    framed[0] = MessageType.user;
+    framed.set(u, 1);
+    out.push(framed);
+  }
+  return out;
+}
+
+/** Sends `msg` with as many queued broadcasts as fit in the UDP buffer. */
+export function sendMsg(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): void {
+  let avail = m.config.udpBufferSize - msg.length - COMPOUND_HEADER_OVERHEAD;
+  if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
+    avail -= encryptOverhead(encryptionVersion(m.config.protocolVersion));
+  }
+  const extra = getBroadcasts(m, COMPOUND_OVERHEAD, avail);
+  const packet = extra.length === 0 ? msg : makeCompoundMessage([msg, ...extra]);
+  sendRawPacket(m, to, packet, node);
+}
+
+/** Compresses (when smaller), adds a CRC for peers that check it, encrypts, labels, sends. */
+export function sendRawPacket(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): void {
+  let out = msg;
+  if (m.config.enableCompression) {
+    try {
+      const compressed = compressPayload(out);
+      if (compressed.length < out.length) out = compressed;
+    } catch (err) {
+      m.log.error(`Failed to compress payload: ${errorMessage(err)}`);
+    }
+  }
+  if (node && node.pMax >= 5) out = addCrc(out);
+  if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
+    const label = labelBytes(m);
+    out = encryptPayload(
+      encryptionVersion(m.config.protocolVersion),
+      m.config.keyring!.getPrimaryKey(),
+      out,
+      label,
+    );
+  }
+  if (m.config.label) out = addLabelHeader(out, m.config.label);
+  m.stats.packetsSent++;
+  m.transport.sendPacket(out, to);
+}
+
+/** Per-message-type handlers the packet path dispatches to. */
+export interface PacketHandlers {
+  /** Called with the message type, its body (after the type byte), sender and receive time. */
+  handle(type: number, body: Uint8Array, from: Address, receivedAt: number): void;
+}
+
+/** Unwraps one datagram and dispatches every message in it. Never throws. */
+export function ingestPacket(m: Engine, packet: Packet, handlers: PacketHandlers): void {
+  m.stats.packetsReceived++;
+  const fromText = formatAddress(packet.from);
+  try {
+    let buf = packet.buf;
+    const { label, rest } = removeLabelHeader(buf);
+    if (label !== m.config.label && !(label === "" && m.config.skipInboundLabelCheck)) {
+      m.dropBadInput(fromText, `Discarding packet with unacceptable label "${label}"`);
+      return;
+    }
+    buf = rest;
+    if (encryptionEnabled(m)) {
+      try {
+        buf = decryptPayload(m.config.keyring!.getKeys(), buf, new TextEncoder().encode(label));
+      } catch (err) {
+        if (m.config.gossipVerifyIncoming) {
+          m.dropBadInput(fromText, `Decrypt packet failed: ${errorMessage(err)}`);
+          return;
+        }
+        // Rolling out encryption: accept plaintext while verification is off.
+      }
+    }
+    if (buf.length >= 5 && buf[0] === MessageType.hasCrc) {
+      const inner = verifyCrc(buf);
+      if (!inner) {
+        m.dropBadInput(fromText, "Got invalid checksum for UDP packet");
+        return;
+      }
+      buf = inner;
+    }
+    dispatch(m, buf, packet, handlers, 0);
+  } catch (err) {
+    m.dropBadInput(fromText, `Failed to handle packet: ${errorMessage(err)}`);
+  }
+}
+
+function dispatch(m: Engine, buf: Uint8Array, packet: Packet, handlers: PacketHandlers, depth: number): void {
+  if (buf.length < 1) throw new DecodeError("Empty message");
+  if (depth > MAX_NESTING) throw new DecodeError("Messages nested too deeply");
+  const type = buf[0]!;
+  const body = buf.subarray(1);
+  switch (type) {
+    case MessageType.compound: {
+      const { parts, truncated } = decodeCompoundMessage(body);
+      if (truncated > 0) {
+        m.log.warn(`Compound request had ${truncated} truncated messages from=${formatAddress(packet.from)}`);
+      }
+      for (const part of parts) {
+        try {
+          dispatch(m, part, packet, handlers, depth + 1);
+        } catch (err) {
+          // One bad part must not cost us the others.
+          m.dropBadInput(formatAddress(packet.from), `Failed to handle compound part: ${errorMessage(err)}`);
+        }
+      }
+      return;
+    }
+    case MessageType.compress:
+      dispatch(m, decompressPayload(body), packet, handlers, depth + 1);
+      return;
+    default:
+      handlers.handle(type, body, packet.from, packet.receivedAt);
+  }
+}

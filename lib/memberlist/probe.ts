@@ -1,0 +1,223 @@
+/**
+ * Failure detection: SWIM's probe cycle with Lifeguard's refinements.
+ * Each interval one node (round-robin over a shuffled list) gets a direct
+ * ping; without an ack in time, `indirectChecks` peers probe it for us and
+ * a TCP ping runs in parallel (catching nodes whose UDP is blocked); only
+ * then is it suspected. Our own health score (awareness) stretches timeouts
+ * when we are the slow one, and nacks from indirect probers tell us so.
+ *
+ * @module
+ */
+import { bytesToIp } from "../util/addr.ts";
+import type { Address } from "../transport/transport.ts";
+import type { Engine } from "./engine.ts";
+import {
+  type AckMessage,
+  type IndirectPingMessage,
+  type NackMessage,
+  NodeState,
+  type PingMessage,
+} from "./messages.ts";
+import { isDeadOrLeft, type NodeRecord, nodeAddress, snapshotNode } from "./node.ts";
+import { makeCompoundMessage, encodeMessage } from "./wire.ts";
+import { suspectNode } from "./state_machine.ts";
+
+/** How a probe's wait for an ack ended. */
+interface AckOutcome {
+  complete: boolean;
+  payload?: Uint8Array;
+  receivedAt?: number;
+}
+
+/** Function that pings a node over TCP and says whether it answered before `deadline`. */
+export type StreamPing = (node: NodeRecord, ping: PingMessage, deadline: number) => Promise<boolean>;
+
+/** Picks the next node in the round-robin, resetting the round when it wraps. */
+export function nextProbeTarget(m: Engine): NodeRecord | undefined {
+  let checked = 0;
+  while (checked <= m.nodes.size) {
+    if (m.nodes.probeIndex >= m.nodes.size) {
+      const removed = m.nodes.resetRound(m.clock.now(), m.config.gossipToTheDeadTimeMs);
+      for (const name of removed) m.suspicions.delete(name);
+      checked++;
+      continue;
+    }
+    const node = m.nodes.all()[m.nodes.probeIndex++]!;
+    checked++;
+    if (node.name === m.config.name || isDeadOrLeft(node)) continue;
+    return node;
+  }
+  return undefined;
+}
+
+/** Runs one full probe of `target`, possibly ending in a suspicion. */
+export async function probeNode(m: Engine, target: NodeRecord, streamPing: StreamPing): Promise<void> {
+  const cfg = m.config;
+  const probeInterval = m.awareness.scaleTimeout(cfg.probeIntervalMs);
+  const self = m.advertise();
+  const ping: PingMessage = {
+    type: "ping",
+    seqNo: m.nextSeqNo(),
+    node: target.name,
+    sourceAddr: self.addr,
+    sourcePort: self.port,
+    sourceNode: cfg.name,
+  };
+  let resolveAck!: (o: AckOutcome) => void;
+  const ackOutcome = new Promise<AckOutcome>((r) => (resolveAck = r));
+  let nacks = 0;
+  m.acks.set(
+    ping.seqNo,
+    probeInterval,
+    (payload, receivedAt) => resolveAck({ complete: true, payload, receivedAt }),
+    () => nacks++,
+    () => resolveAck({ complete: false }),
+  );
+  const sent = m.clock.now();
+  const deadline = sent + probeInterval;
+  const to = nodeAddress(target);
+
+  if (target.state === NodeState.alive) {
+    m.sendMsg(to, encodeMessage(ping), target);
+  } else {
+    // Lifeguard "buddy system": tell a suspect directly that it is suspected,
+    // so it can refute without waiting for gossip to reach it.
+    const suspect = encodeMessage({
+      type: "suspect",
+      incarnation: target.incarnation,
+      node: target.name,
+      from: cfg.name,
+    });
+    m.sendRawPacket(to, makeCompoundMessage([encodeMessage(ping), suspect]), target);
+  }
+
+  let awarenessDelta = -1;
+  try {
+    const first = await raceTimeout(m, ackOutcome, cfg.probeTimeoutMs);
+    if (first?.complete) {
+      reportRtt(m, target, first, sent);
+      return;
+    }
+    if (first === undefined) m.log.debug(`Failed ping: ${target.name} (timeout reached)`);
+    if (m.hasShutdown()) return;
+
+    const peers = m.nodes.randomNodes(
+      cfg.indirectChecks,
+      (n) => n.name === cfg.name || n.name === target.name || n.state !== NodeState.alive,
+    );
+    let expectedNacks = 0;
+    for (const peer of peers) {
+      const ind: IndirectPingMessage = {
+        type: "indirectPing",
+        seqNo: ping.seqNo,
+        target: target.addr,
+        port: target.port,
+        node: target.name,
+        nack: peer.pMax >= 4,
+        sourceAddr: self.addr,
+        sourcePort: self.port,
+        sourceNode: cfg.name,
+      };
+      if (ind.nack) expectedNacks++;
+      m.sendMsg(nodeAddress(peer), encodeMessage(ind), peer);
+    }
+
+    // The TCP fallback runs alongside the indirect probes (memberlist protocol >= 3).
+    const fallback = !cfg.disableTcpPings && target.pMax >= 3
+      ? streamPing(target, ping, deadline).catch((err) => {
+        m.log.error(`Failed fallback ping: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      })
+      : Promise.resolve(false);
+
+    const second = await ackOutcome;
+    if (second.complete) return;
+    if (await fallback) {
+      m.stats.tcpFallbackSuccesses++;
+      m.log.warn(
+        `Was able to connect to ${target.name} but other probes failed, network may be misconfigured (UDP to ${
+          bytesToIp(target.addr)
+        }:${target.port} seems blocked)`,
+      );
+      return;
+    }
+    if (m.hasShutdown()) return;
+
+    // Lifeguard: missing nacks mean *we* may be the problem; count them against our health.
+    awarenessDelta = expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1;
+    m.log.info(`Suspect ${target.name} has failed, no acks received`);
+    suspectNode(m, { type: "suspect", incarnation: target.incarnation, node: target.name, from: cfg.name });
+  } finally {
+    m.awareness.applyDelta(awarenessDelta);
+  }
+}
+
+function reportRtt(m: Engine, target: NodeRecord, outcome: AckOutcome, sent: number): void {
+  const ping = m.config.ping;
+  if (!ping) return;
+  const rtt = Math.max(0, (outcome.receivedAt ?? m.clock.now()) - sent);
+  const node = snapshotNode(target);
+  m.safeCall("ping delegate", () => ping.notifyPingComplete(node, rtt, outcome.payload ?? new Uint8Array()));
+}
+
+/** Resolves with the promise's value, or undefined after `ms` on the engine clock. */
+function raceTimeout<T>(m: Engine, p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = m.clock.setTimer(ms, () => resolve(undefined));
+    p.then((v) => {
+      timer.cancel();
+      resolve(v);
+    });
+  });
+}
+
+function replyAddress(sourceAddr: Uint8Array | undefined, sourcePort: number | undefined, from: Address): Address {
+  if (sourceAddr && sourceAddr.length > 0 && sourcePort) return { host: bytesToIp(sourceAddr), port: sourcePort };
+  return from;
+}
+
+/** Answers a direct ping with an ack carrying the ping delegate's payload. */
+export function handlePing(m: Engine, p: PingMessage, from: Address): void {
+  if (p.node !== "" && p.node !== m.config.name) {
+    m.log.warn(`Got ping for unexpected node '${p.node}' from=${from.host}:${from.port}`);
+    return;
+  }
+  const payload = m.config.ping
+    ? m.safeCall("ping delegate", () => m.config.ping!.ackPayload()) ?? new Uint8Array()
+    : new Uint8Array();
+  const ack: AckMessage = { type: "ackResp", seqNo: p.seqNo, payload };
+  const to = replyAddress(p.sourceAddr, p.sourcePort, from);
+  m.sendMsg(to, encodeMessage(ack), p.sourceNode ? m.nodes.get(p.sourceNode) : undefined);
+}
+
+/** Probes a target on another node's behalf, relaying the ack, or a nack on timeout. */
+export function handleIndirectPing(m: Engine, ind: IndirectPingMessage, from: Address): void {
+  const cfg = m.config;
+  const port = ind.port === 0 ? cfg.bindPort : ind.port;
+  const localSeq = m.nextSeqNo();
+  const self = m.advertise();
+  const requester = replyAddress(ind.sourceAddr, ind.sourcePort, from);
+  const requesterNode = ind.sourceNode ? m.nodes.get(ind.sourceNode) : undefined;
+  let answered = false;
+  m.acks.set(localSeq, cfg.probeTimeoutMs, () => {
+    answered = true;
+    m.sendMsg(requester, encodeMessage({ type: "ackResp", seqNo: ind.seqNo, payload: new Uint8Array() }), requesterNode);
+  });
+  const ping: PingMessage = {
+    type: "ping",
+    seqNo: localSeq,
+    node: ind.node,
+    sourceAddr: self.addr,
+    sourcePort: self.port,
+    sourceNode: cfg.name,
+  };
+  const target = { host: bytesToIp(ind.target), port };
+  m.sendMsg(target, encodeMessage(ping), m.nodes.get(ind.node));
+  if (ind.nack) {
+    m.schedule(cfg.probeTimeoutMs, () => {
+      if (answered || m.hasShutdown()) return;
+      const nack: NackMessage = { type: "nackResp", seqNo: ind.seqNo };
+      m.sendMsg(requester, encodeMessage(nack), requesterNode);
+    });
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The TCP path: push/pull anti-entropy (also how joins work), reliable user
+ * messages, and the TCP fallback ping. A stream message is a type byte and
+ * msgpack objects, optionally wrapped in LZW compression and then AES-GCM
+ * (`[encrypt][u32 length][ciphertext]`, the 5-byte header authenticated),
+ * optionally preceded by a label header.
+ *
+ * @module
+ */
+import { formatAddress } from "../util/addr.ts";
+import { DecodeError, errorMessage, SecurityError, TimeoutError } from "../util/errors.ts";
+import type { Address, Stream } from "../transport/transport.ts";
+import { BufferFrameReader, type FrameReader, StreamFrameReader } from "./frame_reader.ts";
+import type { Engine } from "./engine.ts";
+import { MessageType, type PingMessage } from "./messages.ts";
+import { type NodeRecord, nodeAddress, snapshotNode, vsnOf } from "./node.ts";
+import { encryptionEnabled, encryptionVersion } from "./packet.ts";
+import { decryptPayload, encryptedLength, encryptPayload } from "./security.ts";
+import { mergeState, type RemoteNodeState, verifyProtocol } from "./state_machine.ts";
+import {
+  addLabelHeader,
+  compressPayload,
+  decodeBody,
+  decodePushNodeState,
+  decodePushPullHeader,
+  decodeUserMsgHeader,
+  decompressPayload,
+  encodeMessage,
+  encodePushNodeState,
+  encodePushPullHeader,
+  encodeUserMsgHeader,
+} from "./wire.ts";
+
+/** Largest push/pull or user stream we accept, as memberlist limits it. */
+export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024;
+/** Concurrent inbound push/pulls allowed before refusing more. */
+export const MAX_PUSH_PULL_REQUESTS = 128;
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Compresses, encrypts and labels a complete stream message, then writes it. */
+export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint8Array): Promise<void> {
+  let buf = message;
+  if (m.config.enableCompression) buf = compressPayload(buf);
+  if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
+    const vsn = encryptionVersion(m.config.protocolVersion);
+    const header = new Uint8Array(5);
+    header[0] = MessageType.encrypt;
+    new DataView(header.buffer).setUint32(1, encryptedLength(vsn, buf.length));
+    const aad = concat([header, new TextEncoder().encode(m.config.label)]);
+    buf = concat([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey(), buf, aad)]);
+  }
+  if (m.config.label) buf = addLabelHeader(buf, m.config.label);
+  await stream.write(buf);
+}
+
+/**
+ * Reads the envelope of an incoming stream message and returns its type and a
+ * reader positioned at its body.
+ * @throws {DecodeError | SecurityError | TimeoutError} on anything unacceptable
+ */
+export async function readStreamMessage(
+  m: Engine,
+  stream: Stream,
+  deadline: number,
+): Promise<{ type: number; reader: FrameReader }> {
+  let reader: FrameReader = new StreamFrameReader(stream, m.clock, deadline, MAX_PUSH_STATE_BYTES + 1024);
+  let type = await reader.readByte();
+  let label = "";
+  if (type === MessageType.hasLabel) {
+    const len = await reader.readByte();
+    label = new TextDecoder().decode(await reader.readExact(len));
+    type = await reader.readByte();
+  }
+  if (label !== m.config.label && !(label === "" && m.config.skipInboundLabelCheck)) {
+    throw new SecurityError(`Discarding stream with unacceptable label "${label}"`);
+  }
+  if (type === MessageType.encrypt) {
+    if (!encryptionEnabled(m)) throw new SecurityError("Remote state is encrypted and encryption is not configured");
+    const lenBytes = await reader.readExact(4);
+    const len = new DataView(lenBytes.buffer, lenBytes.byteOffset, 4).getUint32(0);
+    if (len > MAX_PUSH_STATE_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
+    const cipher = await reader.readExact(len);
+    const aad = concat([new Uint8Array([MessageType.encrypt]), lenBytes, new TextEncoder().encode(label)]);
+    const plain = decryptPayload(m.config.keyring!.getKeys(), cipher, aad);
+    if (plain.length < 1) throw new DecodeError("Decrypted stream message is empty");
+    type = plain[0]!;
+    reader = new BufferFrameReader(plain.subarray(1));
+  } else if (encryptionEnabled(m) && m.config.gossipVerifyIncoming) {
+    throw new SecurityError("Encryption is configured but remote state is not encrypted");
+  }
+  if (type === MessageType.compress) {
+    const inner = decompressPayload(await reader.readObjectBytes());
+    if (inner.length < 1) throw new DecodeError("Decompressed stream message is empty");
+    type = inner[0]!;
+    reader = new BufferFrameReader(inner.subarray(1));
+  }
+  return { type, reader };
+}
+
+/** Encodes our full state for push/pull: header, every node, then the delegate's state. */
+function encodeLocalState(m: Engine, join: boolean): Uint8Array {
+  const nodes = m.nodes.all();
+  const userState = m.config.delegate
+    ? m.safeCall("delegate localState", () => m.config.delegate!.localState(join)) ?? new Uint8Array()
+    : new Uint8Array();
+  const parts: Uint8Array[] = [
+    new Uint8Array([MessageType.pushPull]),
+    encodePushPullHeader({ nodes: nodes.length, userStateLen: userState.length, join }),
+  ];
+  for (const n of nodes) {
+    parts.push(encodePushNodeState({
+      name: n.name,
+      addr: n.addr,
+      port: n.port,
+      meta: n.meta,
+      incarnation: n.incarnation,
+      state: n.state,
+      vsn: vsnOf(n),
+    }));
+  }
+  parts.push(userState);
+  return concat(parts);
+}
+
+interface RemoteState {
+  join: boolean;
+  nodes: RemoteNodeState[];
+  userState: Uint8Array;
+}
+
+async function readRemoteState(m: Engine, reader: FrameReader): Promise<RemoteState> {
+  const header = decodePushPullHeader(await reader.readObjectBytes());
+  if (header.nodes < 0 || header.userStateLen < 0 || header.userStateLen > MAX_PUSH_STATE_BYTES) {
+    throw new DecodeError(`Push/pull header out of range: ${header.nodes} nodes, ${header.userStateLen} bytes`);
+  }
+  const nodes: RemoteNodeState[] = [];
+  for (let i = 0; i < header.nodes; i++) {
+    const s = decodePushNodeState(await reader.readObjectBytes());
+    nodes.push({ ...s, port: s.port === 0 ? m.config.bindPort : s.port });
+  }
+  const userState = header.userStateLen > 0 ? await reader.readExact(header.userStateLen) : new Uint8Array();
+  return { join: header.join, nodes, userState };
+}
+
+function mergeRemoteState(m: Engine, remote: RemoteState): void {
+  const incompatible = verifyProtocol(m, remote.nodes);
+  if (incompatible) throw new Error(incompatible);
+  const merge = m.config.merge;
+  if (remote.join && merge) {
+    const peers = remote.nodes.map((n) =>
+      snapshotNode({
+        name: n.name,
+        addr: n.addr,
+        port: n.port,
+        meta: n.meta,
+        state: n.state as 0 | 1 | 2 | 3,
+        pMin: n.vsn[0] ?? 0,
+        pMax: n.vsn[1] ?? 0,
+        pCur: n.vsn[2] ?? 0,
+        dMin: n.vsn[3] ?? 0,
+        dMax: n.vsn[4] ?? 0,
+        dCur: n.vsn[5] ?? 0,
+      })
+    );
+    const veto = merge.notifyMerge(peers);
+    if (veto) throw new Error(veto);
+  }
+  mergeState(m, remote.nodes);
+  if (remote.userState.length > 0 && m.config.delegate) {
+    m.safeCall("delegate mergeRemoteState", () => m.config.delegate!.mergeRemoteState(remote.userState, remote.join));
+  }
+}
+
+/**
+ * Exchanges full state with the node at `to` (anti-entropy, or a join).
+ * @throws when the peer cannot be reached or its answer is unacceptable
+ */
+export async function pushPullNode(m: Engine, to: Address, join: boolean): Promise<void> {
+  const stream = await m.transport.dial(to, m.config.tcpTimeoutMs);
+  try {
+    m.stats.pushPulls++;
+    await sendStreamMessage(m, stream, encodeLocalState(m, join));
+    const { type, reader } = await readStreamMessage(m, stream, m.clock.now() + m.config.tcpTimeoutMs);
+    if (type === MessageType.err) {
+      const err = decodeBody(MessageType.err, await reader.readObjectBytes());
+      throw new Error(`remote error: ${err.type === "err" ? err.error : "unknown"}`);
+    }
+    if (type !== MessageType.pushPull) {
+      throw new DecodeError(`received invalid msgType (${type}), expected pushPullMsg (${MessageType.pushPull})`);
+    }
+    mergeRemoteState(m, await readRemoteState(m, reader));
+  } finally {
+    stream.close();
+  }
+}
+
+/** Sends a user message over TCP (for messages too large or too important for UDP). */
+export async function sendUserStream(m: Engine, to: Address, msg: Uint8Array): Promise<void> {
+  const stream = await m.transport.dial(to, m.config.tcpTimeoutMs);
+  try {
+    await sendStreamMessage(
+      m,
+      stream,
+      concat([new Uint8Array([MessageType.user]), encodeUserMsgHeader({ userMsgLen: msg.length }), msg]),
+    );
+  } finally {
+    stream.close();
+  }
+}
+
+/**
+ * The TCP fallback probe: ping over a stream and wait for the matching ack.
+ * Resolves false when the node cannot be dialled; rejects on protocol errors.
+ */
+export async function streamPing(m: Engine, node: NodeRecord, ping: PingMessage, deadline: number): Promise<boolean> {
+  const remaining = deadline - m.clock.now();
+  if (remaining <= 0) return false;
+  let stream: Stream;
+  try {
+    stream = await m.transport.dial(nodeAddress(node), remaining);
+  } catch {
+    return false;
+  }
+  try {
+    await sendStreamMessage(m, stream, encodeMessage(ping));
+    const { type, reader } = await readStreamMessage(m, stream, deadline);
+    if (type !== MessageType.ackResp) throw new DecodeError(`Unexpected msgType (${type}) from ping`);
+    const ack = decodeBody(MessageType.ackResp, await reader.readObjectBytes());
+    if (ack.type !== "ackResp" || ack.seqNo !== ping.seqNo) {
+      throw new DecodeError(`Sequence number from ack doesn't match ping (${ping.seqNo})`);
+    }
+    return true;
+  } catch (err) {
+    if (err instanceof TimeoutError) return false;
+    throw err;
+  } finally {
+    stream.close();
+  }
+}
+
+/** Serves one accepted stream. Never throws; errors are logged and answered with an error message. */
+export async function handleStream(m: Engine, stream: Stream): Promise<void> {
+  const from = formatAddress(stream.remote);
+  try {
+    const { type, reader } = await readStreamMessage(m, stream, m.clock.now() + m.config.tcpTimeoutMs);
+    switch (type) {
+      case MessageType.user: {
+        const header = decodeUserMsgHeader(await reader.readObjectBytes());
+        if (header.userMsgLen < 0 || header.userMsgLen > MAX_PUSH_STATE_BYTES) {
+          throw new DecodeError(`User message length out of range: ${header.userMsgLen}`);
+        }
+        if (header.userMsgLen > 0) {
+          const msg = await reader.readExact(header.userMsgLen);
+          m.safeCall("delegate notifyMsg", () => m.config.delegate?.notifyMsg(msg));
+        }
+        return;
+      }
+      case MessageType.pushPull: {
+        if (m.stats.pushPullsInFlight >= MAX_PUSH_PULL_REQUESTS) {
+          m.log.error("Too many pending push/pull requests");
+          return;
+        }
+        m.stats.pushPullsInFlight++;
+        try {
+          const remote = await readRemoteState(m, reader);
+          await sendStreamMessage(m, stream, encodeLocalState(m, remote.join));
+          mergeRemoteState(m, remote);
+        } finally {
+          m.stats.pushPullsInFlight--;
+        }
+        return;
+      }
+      case MessageType.ping: {
+        const ping = decodeBody(MessageType.ping, await reader.readObjectBytes());
+        if (ping.type !== "ping") return;
+        if (ping.node !== "" && ping.node !== m.config.name) {
+          m.log.warn(`Got ping for unexpected node ${ping.node} from=${from}`);
+          return;
+        }
+        await sendStreamMessage(m, stream, encodeMessage({ type: "ackResp", seqNo: ping.seqNo, payload: new Uint8Array() }));
+        return;
+      }
+      default:
+        throw new DecodeError(`Received invalid msgType (${type})`);
+    }
+  } catch (err) {
+    if (m.hasShutdown()) return;
+    m.dropBadInput(from, `Failed to handle stream: ${errorMessage(err)}`);
+    try {
+      await sendStreamMessage(m, stream, encodeMessage({ type: "err", error: errorMessage(err) }));
+    } catch {
+      // The peer may already be gone; nothing more to tell it.
+    }
+  } finally {
+    stream.close();
+  }
+}

@@ -1,0 +1,439 @@
+/**
+ * The {@linkcode Transport} for Bun: `Bun.udpSocket` for packets and `Bun.listen` /
+ * `Bun.connect` for streams, on the same address. This is one of the two files allowed
+ * to touch `Bun.*`. Bun's types are declared locally (only what is used) so the file
+ * also type-checks under `deno check` without `@types/bun`.
+ *
+ * Bun's sockets are callback-driven: `write` returns how many bytes the kernel took and
+ * never buffers the rest, so {@linkcode BunStream} keeps the remainder and finishes it on
+ * `drain`; incoming `data` chunks are queued for `read()`, and the socket is paused while
+ * the queue is large so a slow reader cannot make memory grow without bound.
+ *
+ * @module
+ */
+import { type Address, formatAddress, isIpLiteral } from "../util/addr.ts";
+import { type Clock, RealClock } from "../util/clock.ts";
+import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
+import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+
+/** Attempts to find a port free for both TCP and UDP when port 0 was asked for. */
+const BIND_ATTEMPTS = 10;
+/** Queued unread bytes above which the socket is paused until the reader catches up. */
+const READ_HIGH_WATER = 1024 * 1024;
+/** Minimum time between two log lines about the same kind of failure. */
+const LOG_INTERVAL_MS = 10_000;
+
+interface BunUdpSocket {
+  readonly port: number;
+  send(data: Uint8Array, port: number, address: string): boolean;
+  close(): void;
+}
+
+interface BunSocket {
+  data: BunStream | undefined;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+}
+
+interface BunSocketHandlers {
+  open(socket: BunSocket): void;
+  data(socket: BunSocket, data: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  end(socket: BunSocket): void;
+  close(socket: BunSocket, error?: Error): void;
+  error(socket: BunSocket, error: Error): void;
+}
+
+interface BunListener {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): void;
+}
+
+/** The slice of the `Bun` global this file uses. */
+interface BunApi {
+  udpSocket(options: {
+    hostname: string;
+    port: number;
+    binaryType: "uint8array";
+    socket: {
+      data(socket: BunUdpSocket, buf: Uint8Array, port: number, address: string): void;
+      error(socket: BunUdpSocket, error: Error | undefined): void;
+    };
+  }): Promise<BunUdpSocket>;
+  listen(options: { hostname: string; port: number; socket: BunSocketHandlers }): BunListener;
+  connect(options: { hostname: string; port: number; socket: BunSocketHandlers }): Promise<BunSocket>;
+  dns: { lookup(hostname: string): Promise<{ address: string }[]> };
+}
+
+function bun(): BunApi {
+  const api = (globalThis as unknown as { Bun?: BunApi }).Bun;
+  if (!api) throw new Error("Cannot use BunTransport: the Bun global is missing (not running on Bun)");
+  return api;
+}
+
+/** Options for {@linkcode BunTransport.listen}. */
+export interface BunTransportOptions extends ListenOptions {
+  /**
+   * Where receive, accept and send failures are reported (rate-limited).
+   * @default silentLogger()
+   */
+  logger?: Logger;
+  /**
+   * Time source for `receivedAt` and dial deadlines.
+   * @default new RealClock()
+   */
+  clock?: Clock;
+}
+
+/**
+ * UDP + TCP on one address using Bun's native sockets; same behaviour as `DenoTransport`.
+ * The packet handler runs inside Bun's receive callback, so it must not block.
+ *
+ * @example
+ * ```ts ignore
+ * const t = await BunTransport.listen({ host: "127.0.0.1", port: 0 });
+ * t.onPacket((p) => console.log(p.buf.length, p.from));
+ * await t.close();
+ * ```
+ */
+export class BunTransport implements Transport {
+  #udp!: BunUdpSocket;
+  #tcp!: BunListener;
+  #logger: Logger;
+  #clock: Clock;
+  #limited: RateLimitedLog;
+  #packetHandler: PacketHandler | undefined;
+  #streamHandler: StreamHandler | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #streams = new Set<BunStream>();
+  #dials = new Set<Promise<unknown>>();
+  #dialHandlers: BunSocketHandlers;
+  readonly localAddress: Address;
+
+  private constructor(host: string, port: number, logger: Logger, clock: Clock) {
+    this.#logger = logger;
+    this.#clock = clock;
+    this.#limited = new RateLimitedLog(logger, LOG_INTERVAL_MS, () => clock.now());
+    this.#dialHandlers = socketHandlers((s) => this.#wrap(s));
+    this.localAddress = { host, port };
+  }
+
+  /**
+   * Binds TCP and UDP on `host:port`. With port 0, TCP picks a free port first and UDP
+   * takes the same number, retrying when UDP finds it taken.
+   * @throws {Error} when the address cannot be bound (cause: Bun's error, code `EADDRINUSE`)
+   */
+  static async listen(options: BunTransportOptions): Promise<BunTransport> {
+    const { host, port } = options;
+    const api = bun();
+    const attempts = port === 0 ? BIND_ATTEMPTS : 1;
+    let lastError: unknown;
+    for (let i = 0; i < attempts; i++) {
+      // The handlers need the transport, which needs the port: bind through a forwarding box.
+      let self: BunTransport | undefined;
+      let tcp: BunListener | undefined;
+      try {
+        const onOpen = (s: BunSocket) => self ? self.#accept(s) : s.terminate();
+        tcp = api.listen({ hostname: host, port, socket: socketHandlers(onOpen) });
+        const udp = await api.udpSocket({
+          hostname: host,
+          port: tcp.port,
+          binaryType: "uint8array",
+          socket: {
+            data: (_sock, buf, fromPort, fromHost) => self && self.#receive(buf, { host: fromHost, port: fromPort }),
+            error: (_sock, err) => self && self.#udpError(err),
+          },
+        });
+        self = new BunTransport(host, tcp.port, options.logger ?? silentLogger(), options.clock ?? new RealClock());
+        self.#tcp = tcp;
+        self.#udp = udp;
+        return self;
+      } catch (err) {
+        tcp?.stop(true);
+        lastError = err;
+        if ((err as { code?: string }).code !== "EADDRINUSE") break;
+      }
+    }
+    const where = formatAddress({ host, port });
+    throw new Error(`Cannot listen on ${where}: ${errorMessage(lastError)}`, { cause: lastError });
+  }
+
+  onPacket(handler: PacketHandler): void {
+    this.#packetHandler = handler;
+  }
+
+  onStream(handler: StreamHandler): void {
+    this.#streamHandler = handler;
+  }
+
+  sendPacket(buf: Uint8Array, to: Address): void {
+    checkAddress(to);
+    if (this.#closed) return;
+    if (isIpLiteral(to.host)) {
+      this.#sendTo(buf, to.port, to.host);
+      return;
+    }
+    // Bun's UDP send takes only IP literals; names are resolved first (rare: memberlist sends to IPs).
+    const copy = buf.slice();
+    bun().dns.lookup(to.host).then(
+      (found) => {
+        const ip = found[0]?.address;
+        if (ip) this.#sendTo(copy, to.port, ip);
+        else this.#limited.log("ERR", "send", `Failed to send packet: no address for ${to.host}`);
+      },
+      (err) => this.#limited.log("ERR", "send", `Failed to resolve ${to.host}: ${errorMessage(err)}`),
+    );
+  }
+
+  async dial(to: Address, timeoutMs: number): Promise<Stream> {
+    checkAddress(to);
+    const where = formatAddress(to);
+    if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+    // Bun.connect cannot be cancelled: race it with the deadline and drop a socket that arrives late.
+    const connecting = bun().connect({ hostname: to.host, port: to.port, socket: this.#dialHandlers });
+    const settled = connecting.then((socket) => socket.data ?? this.#wrap(socket));
+    let lost = false;
+    this.#dials.add(settled);
+    settled.then(
+      (stream) => {
+        this.#dials.delete(settled);
+        if (lost || this.#closed) stream.close();
+      },
+      () => this.#dials.delete(settled),
+    );
+    let timer: { cancel(): boolean } | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimer(timeoutMs, () => {
+        lost = true;
+        reject(new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`));
+      });
+    });
+    try {
+      const stream = await Promise.race([settled, deadline]);
+      if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+      return stream;
+    } catch (err) {
+      if (err instanceof TimeoutError || err instanceof ShutdownError) throw err;
+      throw new Error(`Cannot dial ${where}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    try {
+      this.#udp.close();
+    } catch {
+      // already closed
+    }
+    this.#tcp.stop(true);
+    await Promise.allSettled([...this.#dials]);
+    for (const stream of this.#streams) stream.close();
+  }
+
+  #wrap(socket: BunSocket): BunStream {
+    const stream = new BunStream(socket, () => this.#streams.delete(stream));
+    socket.data = stream;
+    this.#streams.add(stream);
+    return stream;
+  }
+
+  #accept(socket: BunSocket): void {
+    const stream = this.#wrap(socket);
+    const handler = this.#streamHandler;
+    if (this.#closed || !handler) {
+      this.#logger.debug(`No stream handler installed: closing connection from ${formatAddress(stream.remote)}`);
+      stream.close();
+      return;
+    }
+    try {
+      handler(stream);
+    } catch (err) {
+      this.#limited.log("ERR", "handler", `Stream handler threw: ${errorMessage(err)}`);
+      stream.close();
+    }
+  }
+
+  #receive(buf: Uint8Array, from: Address): void {
+    const handler = this.#packetHandler;
+    if (this.#closed || !handler) return;
+    try {
+      handler({ buf, from, receivedAt: this.#clock.now() });
+    } catch (err) {
+      this.#limited.log("ERR", "handler", `Packet handler threw: ${errorMessage(err)}`);
+    }
+  }
+
+  #udpError(err: Error | undefined): void {
+    // Bun reports ICMP errors (e.g. port unreachable after a send) here, sometimes without an error object.
+    if (this.#closed) return;
+    this.#limited.log("DEBUG", "udp", `UDP socket error: ${err ? errorMessage(err) : "unknown"}`);
+  }
+
+  #sendTo(buf: Uint8Array, port: number, ip: string): void {
+    try {
+      if (!this.#udp.send(buf, port, ip)) {
+        this.#limited.log("WARN", "send", `Dropped packet to ${ip}:${port}: socket send buffer is full`);
+      }
+    } catch (err) {
+      if (this.#closed) return;
+      this.#limited.log("ERR", "send", `Failed to send packet to ${ip}:${port}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/** Handlers shared by every socket of one kind; per-socket state lives in `socket.data`. */
+function socketHandlers(onOpen: (socket: BunSocket) => void): BunSocketHandlers {
+  return {
+    open: onOpen,
+    data: (s, data) => s.data?.push(data),
+    drain: (s) => s.data?.flush(),
+    end: (s) => s.data?.ended(undefined, false),
+    close: (s, err) => s.data?.ended(err, true),
+    error: (s, err) => s.data?.ended(err, false),
+  };
+}
+
+interface PendingWrite {
+  data: Uint8Array;
+  offset: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/**
+ * A Bun socket seen through the {@linkcode Stream} contract. Reads take queued chunks;
+ * writes resolve once the kernel accepted every byte, continuing on `drain`.
+ */
+class BunStream implements Stream {
+  #socket: BunSocket;
+  #onClose: () => void;
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #paused = false;
+  #eof = false;
+  #error: Error | undefined;
+  #closed = false;
+  #reader: { resolve(c: Uint8Array | null): void; reject(e: Error): void } | undefined;
+  #writes: PendingWrite[] = [];
+  readonly remote: Address;
+
+  constructor(socket: BunSocket, onClose: () => void) {
+    this.#socket = socket;
+    this.#onClose = onClose;
+    this.remote = { host: socket.remoteAddress, port: socket.remotePort };
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk) {
+      this.#queued -= chunk.length;
+      if (this.#paused && this.#queued < READ_HIGH_WATER / 2) {
+        this.#paused = false;
+        this.#socket.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#closed || this.#eof) return Promise.resolve(null);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#closed || this.#eof || this.#error) {
+      return Promise.reject(new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#writes.push({ data, offset: 0, resolve, reject });
+      if (this.#writes.length === 1) this.flush();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#finish(null);
+    // end() sends FIN after Bun's own buffer drains, so bytes already written still arrive.
+    this.#socket.end();
+    this.#onClose();
+  }
+
+  /**
+   * Bun handed us bytes in a fresh `Buffer` per callback, so no copy is needed; it is
+   * re-viewed as a plain `Uint8Array` because `Buffer#slice` makes views, not copies.
+   */
+  push(buffer: Uint8Array): void {
+    if (this.#closed) return;
+    const data = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    if (this.#reader) {
+      const reader = this.#reader;
+      this.#reader = undefined;
+      reader.resolve(data);
+      return;
+    }
+    this.#chunks.push(data);
+    this.#queued += data.length;
+    if (!this.#paused && this.#queued > READ_HIGH_WATER) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  /** Writes as much of the queue as the kernel takes; called again by Bun's `drain`. */
+  flush(): void {
+    while (this.#writes.length > 0) {
+      const head = this.#writes[0]!;
+      const wrote = this.#socket.write(head.data.subarray(head.offset));
+      if (wrote < 0) {
+        this.#finish(new Error(`Cannot write to ${formatAddress(this.remote)}: connection closed`));
+        return;
+      }
+      head.offset += wrote;
+      if (head.offset < head.data.length) return;
+      this.#writes.shift();
+      head.resolve();
+    }
+  }
+
+  /**
+   * The peer sent FIN (`end`), the connection broke (`err`), or the socket is gone
+   * (`gone`, after which the transport forgets the stream even if the owner never closes it).
+   */
+  ended(err: Error | undefined, gone: boolean): void {
+    if (err) this.#error ??= err;
+    else this.#eof = true;
+    this.#finish(err ?? null);
+    if (gone) this.#onClose();
+  }
+
+  #finish(err: Error | null): void {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    if (reader) {
+      if (err && !this.#closed) reader.reject(err);
+      else reader.resolve(null);
+    }
+    const writes = this.#writes.splice(0);
+    const writeError = err ?? new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`);
+    for (const w of writes) w.reject(writeError);
+  }
+}
+
+function checkAddress(to: Address): void {
+  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
+    throw new TypeError(`Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`);
+  }
+}

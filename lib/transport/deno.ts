@@ -1,0 +1,327 @@
+/**
+ * The {@linkcode Transport} for Deno: one UDP socket (`Deno.listenDatagram`, behind the
+ * `net` unstable flag) and one TCP listener on the same address, as memberlist's
+ * `NetTransport` does. This is one of the two files allowed to touch `Deno.*`.
+ *
+ * @module
+ */
+import { type Address, formatAddress } from "../util/addr.ts";
+import { type Clock, RealClock } from "../util/clock.ts";
+import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
+import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+
+/** Largest UDP payload we can receive; bigger than any IPv4 datagram so nothing is truncated. */
+const MAX_DATAGRAM = 65535;
+/** Per-stream read buffer; a chunk never exceeds it, and it is reused across reads. */
+const READ_BUFFER = 64 * 1024;
+/** Attempts to find a port free for both TCP and UDP when port 0 was asked for. */
+const BIND_ATTEMPTS = 10;
+/** Pause after an unexpected receive/accept error so a persistent failure cannot spin the CPU. */
+const ERROR_BACKOFF_MS = 10;
+/** Minimum time between two log lines about the same kind of failure. */
+const LOG_INTERVAL_MS = 10_000;
+
+/** Options for {@linkcode DenoTransport.listen}. */
+export interface DenoTransportOptions extends ListenOptions {
+  /**
+   * Where receive, accept and send failures are reported (rate-limited).
+   * @default silentLogger()
+   */
+  logger?: Logger;
+  /**
+   * Time source for `receivedAt`, dial deadlines and error back-off.
+   * @default new RealClock()
+   */
+  clock?: Clock;
+}
+
+/**
+ * UDP + TCP on one address using Deno's native sockets. Packets are handed to the
+ * packet handler synchronously from the receive loop, so the handler must not block.
+ * `close()` releases every socket, aborts pending dials and waits for all loops and
+ * in-flight sends, which keeps Deno's test sanitizers quiet.
+ *
+ * @example
+ * ```ts ignore
+ * const t = await DenoTransport.listen({ host: "127.0.0.1", port: 0 });
+ * t.onPacket((p) => console.log(p.buf.length, p.from));
+ * t.sendPacket(new Uint8Array([1]), t.localAddress);
+ * await t.close();
+ * ```
+ */
+export class DenoTransport implements Transport {
+  #udp: Deno.DatagramConn;
+  #tcp: Deno.Listener;
+  #logger: Logger;
+  #clock: Clock;
+  #limited: RateLimitedLog;
+  #packetHandler: PacketHandler | undefined;
+  #streamHandler: StreamHandler | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #loops: Promise<void>[] = [];
+  #streams = new Set<DenoStream>();
+  #sends = new Set<Promise<void>>();
+  #dials = new Map<AbortController, Promise<unknown>>();
+  readonly localAddress: Address;
+
+  private constructor(udp: Deno.DatagramConn, tcp: Deno.Listener, logger: Logger, clock: Clock) {
+    this.#udp = udp;
+    this.#tcp = tcp;
+    this.#logger = logger;
+    this.#clock = clock;
+    this.#limited = new RateLimitedLog(logger, LOG_INTERVAL_MS, () => clock.now());
+    this.localAddress = fromNetAddr(tcp.addr);
+    this.#loops.push(this.#udpLoop(), this.#tcpLoop());
+  }
+
+  /**
+   * Binds TCP and UDP on `host:port`. With port 0, TCP picks a free port first and UDP
+   * takes the same number, retrying when UDP finds it taken (the two port spaces are separate).
+   * @throws {Error} when the address cannot be bound (cause: the Deno error, e.g. `AddrInUse`)
+   */
+  static listen(options: DenoTransportOptions): Promise<DenoTransport> {
+    const { host, port } = options;
+    const attempts = port === 0 ? BIND_ATTEMPTS : 1;
+    let lastError: unknown;
+    for (let i = 0; i < attempts; i++) {
+      let tcp: Deno.Listener | undefined;
+      try {
+        tcp = Deno.listen({ hostname: host, port, transport: "tcp" });
+        const bound = (tcp.addr as Deno.NetAddr).port;
+        const udp = Deno.listenDatagram({ hostname: host, port: bound, transport: "udp" });
+        const transport = new DenoTransport(
+          udp,
+          tcp,
+          options.logger ?? silentLogger(),
+          options.clock ?? new RealClock(),
+        );
+        return Promise.resolve(transport);
+      } catch (err) {
+        tcp?.close();
+        lastError = err;
+        if (!(err instanceof Deno.errors.AddrInUse)) break;
+      }
+    }
+    const where = formatAddress({ host, port });
+    return Promise.reject(
+      new Error(`Cannot listen on ${where}: ${errorMessage(lastError)}`, { cause: lastError }),
+    );
+  }
+
+  onPacket(handler: PacketHandler): void {
+    this.#packetHandler = handler;
+  }
+
+  onStream(handler: StreamHandler): void {
+    this.#streamHandler = handler;
+  }
+
+  sendPacket(buf: Uint8Array, to: Address): void {
+    checkAddress(to);
+    if (this.#closed) return;
+    // Copy: the op reads the bytes later, and the caller may reuse its buffer at once.
+    const sent = this.#udp.send(buf.slice(), { transport: "udp", hostname: to.host, port: to.port })
+      .then(
+        () => {},
+        (err) => {
+          if (this.#closed) return;
+          this.#limited.log("ERR", "send", `Failed to send packet to ${formatAddress(to)}: ${errorMessage(err)}`);
+        },
+      );
+    this.#sends.add(sent);
+    sent.finally(() => this.#sends.delete(sent));
+  }
+
+  async dial(to: Address, timeoutMs: number): Promise<Stream> {
+    checkAddress(to);
+    const where = formatAddress(to);
+    if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+    const abort = new AbortController();
+    const timeout = new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`);
+    // The deadline runs on the injected clock; aborting the connect op cancels it without a leak.
+    const timer = this.#clock.setTimer(timeoutMs, () => abort.abort(timeout));
+    const connecting = Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal: abort.signal });
+    this.#dials.set(abort, connecting.catch(() => {}));
+    try {
+      const conn = await connecting;
+      if (this.#closed) {
+        conn.close();
+        throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+      }
+      return this.#track(conn);
+    } catch (err) {
+      if (abort.signal.aborted) throw abort.signal.reason;
+      if (err instanceof ShutdownError) throw err;
+      throw new Error(`Cannot dial ${where}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      timer.cancel();
+      this.#dials.delete(abort);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    closeQuietly(this.#udp);
+    closeQuietly(this.#tcp);
+    const shutdown = new ShutdownError("Cannot dial: transport is closed");
+    for (const abort of this.#dials.keys()) abort.abort(shutdown);
+    const pending: Promise<unknown>[] = [...this.#loops, ...this.#sends, ...this.#dials.values()];
+    for (const stream of this.#streams) {
+      stream.close();
+      pending.push(stream.settled());
+    }
+    await Promise.allSettled(pending);
+  }
+
+  #track(conn: Deno.Conn): DenoStream {
+    const stream = new DenoStream(conn, () => this.#streams.delete(stream));
+    this.#streams.add(stream);
+    return stream;
+  }
+
+  async #udpLoop(): Promise<void> {
+    // One reused buffer: each datagram is copied out at its exact size, so a 64 KiB
+    // allocation per packet is avoided and the handler still owns what it gets.
+    const buf = new Uint8Array(MAX_DATAGRAM);
+    while (!this.#closed) {
+      let data: Uint8Array;
+      let from: Deno.Addr;
+      try {
+        [data, from] = await this.#udp.receive(buf);
+      } catch (err) {
+        if (this.#closed) return;
+        this.#limited.log("ERR", "udp", `Error reading UDP packet: ${errorMessage(err)}`);
+        await this.#clock.sleep(ERROR_BACKOFF_MS);
+        continue;
+      }
+      const handler = this.#packetHandler;
+      if (!handler) continue;
+      try {
+        handler({ buf: data.slice(), from: fromNetAddr(from), receivedAt: this.#clock.now() });
+      } catch (err) {
+        this.#limited.log("ERR", "handler", `Packet handler threw: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  async #tcpLoop(): Promise<void> {
+    while (!this.#closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#tcp.accept();
+      } catch (err) {
+        if (this.#closed) return;
+        this.#limited.log("ERR", "accept", `Error accepting TCP connection: ${errorMessage(err)}`);
+        await this.#clock.sleep(ERROR_BACKOFF_MS);
+        continue;
+      }
+      if (this.#closed) {
+        conn.close();
+        return;
+      }
+      const stream = this.#track(conn);
+      const handler = this.#streamHandler;
+      if (!handler) {
+        this.#logger.debug(`No stream handler installed: closing connection from ${formatAddress(stream.remote)}`);
+        stream.close();
+        continue;
+      }
+      try {
+        handler(stream);
+      } catch (err) {
+        this.#limited.log("ERR", "handler", `Stream handler threw: ${errorMessage(err)}`);
+        stream.close();
+      }
+    }
+  }
+}
+
+/**
+ * A `Deno.Conn` seen through the {@linkcode Stream} contract: reads copy out of a reused
+ * buffer, writes loop until every byte is accepted, and closing turns pending reads into
+ * EOF instead of the `Interrupted` error Deno raises.
+ */
+class DenoStream implements Stream {
+  #conn: Deno.Conn;
+  #onClose: () => void;
+  #closed = false;
+  #buf = new Uint8Array(READ_BUFFER);
+  #inflight = new Set<Promise<unknown>>();
+  readonly remote: Address;
+
+  constructor(conn: Deno.Conn, onClose: () => void) {
+    this.#conn = conn;
+    this.#onClose = onClose;
+    this.remote = fromNetAddr(conn.remoteAddr);
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.#closed) return null;
+    let n: number | null;
+    try {
+      n = await this.#op(this.#conn.read(this.#buf));
+    } catch (err) {
+      if (this.#closed) return null;
+      throw err;
+    }
+    if (n === null) return null;
+    return this.#buf.slice(0, n);
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.#closed) throw new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`);
+      offset += await this.#op(this.#conn.write(data.subarray(offset)));
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeQuietly(this.#conn);
+    this.#onClose();
+  }
+
+  /** Resolves once no read or write op is outstanding; the transport awaits it on close. */
+  settled(): Promise<unknown> {
+    return Promise.allSettled([...this.#inflight]);
+  }
+
+  #op<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    const done = () => this.#inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+}
+
+function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch {
+    // Already closed (BadResource): closing is idempotent for our callers.
+  }
+}
+
+/** Deno reports IPv4 peers of a dual-stack socket as `::ffff:a.b.c.d`; memberlist wants plain IPv4. */
+function fromNetAddr(addr: Deno.Addr): Address {
+  const net = addr as Deno.NetAddr;
+  const host = net.hostname.startsWith("::ffff:") && net.hostname.includes(".")
+    ? net.hostname.slice(7)
+    : net.hostname;
+  return { host, port: net.port };
+}
+
+function checkAddress(to: Address): void {
+  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
+    throw new TypeError(`Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`);
+  }
+}

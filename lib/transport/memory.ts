@@ -1,0 +1,518 @@
+/**
+ * A simulated network for tests and large simulations, the counterpart of memberlist's
+ * `mock_transport.go` with faults added: latency, loss, one-way UDP blocks, partitions
+ * and dead hosts. Every delivery (packets, stream chunks, handshakes) is a timer on the
+ * injected clock, so on a `VirtualClock` a run with a fixed seed replays exactly.
+ *
+ * Cost per packet is a map lookup, one timer, and a check per active partition; nothing
+ * scans the node list, so thousands of gossiping nodes stay cheap.
+ *
+ * @module
+ */
+import { type Address, formatAddress } from "../util/addr.ts";
+import type { Clock } from "../util/clock.ts";
+import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { type Logger, silentLogger } from "../util/log.ts";
+import type { Random } from "../util/random.ts";
+import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+
+/** First port handed out for `port: 0`, per host; above the well-known range like an OS would. */
+const FIRST_EPHEMERAL_PORT = 30000;
+
+/** Options for {@linkcode MemoryNetwork}. */
+export interface MemoryNetworkOptions {
+  /** Drives every delivery; use a `VirtualClock` for deterministic runs. */
+  clock: Clock;
+  /** Decides random loss; a `SeededRandom` makes loss patterns repeatable. */
+  rng: Random;
+  /**
+   * One-way delay of every packet and stream chunk, in milliseconds.
+   * Non-zero so round trips are measurable (Vivaldi needs RTTs).
+   * @default 1
+   */
+  defaultLatencyMs?: number;
+  /** Per-send one-way delay, overriding `defaultLatencyMs`. Called per packet: keep it cheap. */
+  latency?: (from: Address, to: Address) => number;
+  /**
+   * Probability in [0, 1] that any packet is lost (streams are reliable and never lose data).
+   * @default 0
+   */
+  loss?: number;
+  /** Receives errors thrown by packet and stream handlers. @default silentLogger() */
+  logger?: Logger;
+}
+
+/** Overrides for one direction of one link (or both, see `bothWays`). */
+export interface LinkOptions {
+  /** One-way delay in milliseconds for this link. */
+  latencyMs?: number;
+  /** Packet loss probability for this link, replacing the global rate. */
+  loss?: number;
+  /** Apply to the reverse direction as well. @default true */
+  bothWays?: boolean;
+}
+
+/** Traffic statistics of a {@linkcode MemoryNetwork}; packets only (stream chunks are reliable). */
+export interface NetworkCounters {
+  /** Packets handed to `sendPacket` by live transports. */
+  packetsSent: number;
+  /** Packets that reached a packet handler. */
+  packetsDelivered: number;
+  /** Packets lost to loss, blocks, partitions, or a missing receiver. */
+  packetsDropped: number;
+  /** Streams established by `dial`. */
+  streamsOpened: number;
+  /** Dials answered with "connection refused". */
+  streamsRefused: number;
+}
+
+/** A transport attached to a {@linkcode MemoryNetwork}. */
+export interface MemoryTransport extends Transport {
+  /** True after `close()` or after the network killed this node. */
+  readonly closed: boolean;
+}
+
+/** The network's internals as handed to its nodes and streams; not part of the public API. */
+interface Wire {
+  sendPacket(from: Node, buf: Uint8Array, to: Address): void;
+  dial(from: Node, to: Address, timeoutMs: number): Promise<Stream>;
+  sendChunk(from: MemoryStream, data: Uint8Array | null): void;
+  detach(node: Node): void;
+  logger: Logger;
+}
+
+/** State shared by both ends of one connection. */
+interface Pipe {
+  /** Traffic crossed a partition or a host vanished: nothing more flows, like a stalled TCP. */
+  broken: boolean;
+}
+
+/**
+ * Many nodes on one simulated network. Create transports with `listen`, then inject faults.
+ *
+ * @example
+ * ```ts
+ * import { VirtualClock } from "../util/clock.ts";
+ * import { SeededRandom } from "../util/random.ts";
+ * const clock = new VirtualClock();
+ * const net = new MemoryNetwork({ clock, rng: new SeededRandom(1), defaultLatencyMs: 5 });
+ * const a = net.listen({ host: "10.0.0.1", port: 7946 });
+ * const b = net.listen({ host: "10.0.0.2", port: 7946 });
+ * let got = 0;
+ * b.onPacket(() => got++);
+ * a.sendPacket(new Uint8Array([1]), b.localAddress);
+ * await clock.advance(5);
+ * if (got !== 1) throw new Error("not delivered");
+ * ```
+ */
+export class MemoryNetwork {
+  #clock: Clock;
+  #rng: Random;
+  #defaultLatencyMs: number;
+  #latencyFn: ((from: Address, to: Address) => number) | undefined;
+  #loss: number;
+  #logger: Logger;
+  #nodes = new Map<string, Node>();
+  #nextPort = new Map<string, number>();
+  #links = new Map<string, { latencyMs?: number; loss?: number }>();
+  #udpBlocks = new Set<string>();
+  #partitions: { a: Set<string>; b: Set<string> }[] = [];
+  #brokenPipes = new Set<{ pipe: Pipe; ends: MemoryStream[] }>();
+  #vanished = new Set<string>();
+  #counters: NetworkCounters = {
+    packetsSent: 0,
+    packetsDelivered: 0,
+    packetsDropped: 0,
+    streamsOpened: 0,
+    streamsRefused: 0,
+  };
+  #wire: Wire;
+
+  constructor(options: MemoryNetworkOptions) {
+    this.#clock = options.clock;
+    this.#rng = options.rng;
+    this.#defaultLatencyMs = options.defaultLatencyMs ?? 1;
+    this.#latencyFn = options.latency;
+    this.#loss = checkRate(options.loss ?? 0);
+    this.#logger = options.logger ?? silentLogger();
+    this.#wire = {
+      sendPacket: (from, buf, to) => this.#sendPacket(from, buf, to),
+      dial: (from, to, timeoutMs) => this.#dial(from, to, timeoutMs),
+      sendChunk: (from, data) => this.#sendChunk(from, data),
+      detach: (node) => {
+        if (this.#nodes.get(node.key) === node) this.#nodes.delete(node.key);
+      },
+      logger: this.#logger,
+    };
+  }
+
+  /**
+   * Attaches a node at `host:port`; port 0 allocates a free port on that host.
+   * @throws {Error} when the address is taken by a live node
+   */
+  listen(options: ListenOptions): MemoryTransport {
+    let port = options.port;
+    if (port === 0) {
+      port = this.#nextPort.get(options.host) ?? FIRST_EPHEMERAL_PORT;
+      while (this.#nodes.has(formatAddress({ host: options.host, port }))) port++;
+      this.#nextPort.set(options.host, port + 1);
+    }
+    const address = { host: options.host, port };
+    const key = formatAddress(address);
+    if (this.#nodes.has(key)) throw new Error(`Cannot listen on ${key}: address already in use`);
+    const node = new Node(address, key, this.#wire);
+    this.#nodes.set(key, node);
+    this.#vanished.delete(key);
+    return node;
+  }
+
+  /** Sets latency and/or loss for the link `from → to` (and back, unless `bothWays: false`). */
+  configureLink(from: Address, to: Address, options: LinkOptions): void {
+    if (options.loss !== undefined) checkRate(options.loss);
+    const set = (a: Address, b: Address) => {
+      const key = linkKey(formatAddress(a), formatAddress(b));
+      const link = { ...this.#links.get(key) };
+      if (options.latencyMs !== undefined) link.latencyMs = options.latencyMs;
+      if (options.loss !== undefined) link.loss = options.loss;
+      this.#links.set(key, link);
+    };
+    set(from, to);
+    if (options.bothWays ?? true) set(to, from);
+  }
+
+  /** Sets the global packet loss probability, in [0, 1]. */
+  setLoss(rate: number): void {
+    this.#loss = checkRate(rate);
+  }
+
+  /** Drops every packet `from → to`. Streams are unaffected (one-way UDP trouble, as with a firewall). */
+  blockUdp(from: Address, to: Address): void {
+    this.#udpBlocks.add(linkKey(formatAddress(from), formatAddress(to)));
+  }
+
+  /** Undoes one {@linkcode MemoryNetwork.blockUdp}. */
+  unblockUdp(from: Address, to: Address): void {
+    this.#udpBlocks.delete(linkKey(formatAddress(from), formatAddress(to)));
+  }
+
+  /**
+   * Cuts every path between the two groups, both ways: packets are dropped, dials time out,
+   * and open streams stall (chunks across the cut are lost, no EOF gets through).
+   */
+  partition(groupA: Address[], groupB: Address[]): void {
+    this.#partitions.push({ a: new Set(groupA.map(formatAddress)), b: new Set(groupB.map(formatAddress)) });
+  }
+
+  /**
+   * Removes all partitions and UDP blocks. Streams that stalled in a partition are reset
+   * (reads reject), since their byte streams have holes a real TCP would never expose.
+   */
+  heal(): void {
+    this.#partitions = [];
+    this.#udpBlocks.clear();
+    for (const { ends } of this.#brokenPipes) for (const end of ends) end.reset();
+    this.#brokenPipes.clear();
+  }
+
+  /**
+   * Makes the host at `address` vanish without a goodbye: it stops receiving, peers get no
+   * EOF on its streams, and dials to it time out instead of being refused.
+   * @returns false if nothing was listening there
+   */
+  kill(address: Address): boolean {
+    const node = this.#nodes.get(formatAddress(address));
+    if (!node) return false;
+    this.#vanished.add(node.key);
+    node.shutdown(false);
+    return true;
+  }
+
+  /** A snapshot of the traffic counters. */
+  get counters(): NetworkCounters {
+    return { ...this.#counters };
+  }
+
+  /** Number of live nodes. */
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  #sendPacket(from: Node, buf: Uint8Array, to: Address): void {
+    const c = this.#counters;
+    c.packetsSent++;
+    const toKey = formatAddress(to);
+    const pair = linkKey(from.key, toKey);
+    const link = this.#links.size > 0 ? this.#links.get(pair) : undefined;
+    const loss = link?.loss ?? this.#loss;
+    const lost = loss > 0 && this.#rng.next() < loss;
+    if (lost || this.#udpBlocks.has(pair) || this.#partitioned(from.key, toKey)) {
+      c.packetsDropped++;
+      return;
+    }
+    const copy = buf.slice();
+    const source = from.localAddress;
+    this.#clock.setTimer(this.#delay(from.key, source, toKey, to), () => {
+      const target = this.#nodes.get(toKey);
+      if (target?.receive(copy, { host: source.host, port: source.port }, this.#clock.now())) {
+        c.packetsDelivered++;
+      } else c.packetsDropped++;
+    });
+  }
+
+  #dial(from: Node, to: Address, timeoutMs: number): Promise<Stream> {
+    const toKey = formatAddress(to);
+    return new Promise<Stream>((resolve, reject) => {
+      let done = false;
+      const finish = (outcome: () => void): boolean => {
+        if (done) return false;
+        done = true;
+        deadline.cancel();
+        from.dials.delete(abort);
+        outcome();
+        return true;
+      };
+      const abort = () => finish(() => reject(new ShutdownError(`Cannot dial ${toKey}: transport is closed`)));
+      const deadline = this.#clock.setTimer(timeoutMs, () => {
+        finish(() => reject(new TimeoutError(`Cannot dial ${toKey}: timed out after ${timeoutMs} ms`)));
+      });
+      from.dials.add(abort);
+      // A partition or a vanished host loses the SYN: the deadline alone decides, as on a real network.
+      if (this.#partitioned(from.key, toKey)) return;
+      this.#clock.setTimer(this.#delay(from.key, from.localAddress, toKey, to), () => {
+        if (done || this.#partitioned(from.key, toKey)) return;
+        const target = this.#nodes.get(toKey);
+        if (!target) {
+          if (this.#vanished.has(toKey)) return;
+          this.#clock.setTimer(this.#delay(toKey, to, from.key, from.localAddress), () => {
+            if (finish(() => reject(new Error(`Cannot dial ${toKey}: connection refused`)))) {
+              this.#counters.streamsRefused++;
+            }
+          });
+          return;
+        }
+        const pipe: Pipe = { broken: false };
+        const client = new MemoryStream(from, target.localAddress, pipe, this.#wire);
+        const server = new MemoryStream(target, from.localAddress, pipe, this.#wire);
+        client.peer = server;
+        server.peer = client;
+        target.accept(server);
+        this.#clock.setTimer(this.#delay(toKey, to, from.key, from.localAddress), () => {
+          if (finish(() => resolve(client))) {
+            this.#counters.streamsOpened++;
+            from.streams.add(client);
+          } else client.close(); // the dialer gave up: the late connection is closed, the server sees EOF
+        });
+      });
+    });
+  }
+
+  #sendChunk(from: MemoryStream, data: Uint8Array | null): void {
+    const pipe = from.pipe;
+    const to = from.peer;
+    if (pipe.broken) return;
+    if (this.#partitioned(from.owner.key, to.owner.key)) {
+      pipe.broken = true;
+      this.#brokenPipes.add({ pipe, ends: [from, to] });
+      return;
+    }
+    // Keep TCP's ordering even when a latency function jitters: never deliver before the previous chunk.
+    const now = this.#clock.now();
+    const { owner } = from;
+    const latency = this.#delay(owner.key, owner.localAddress, to.owner.key, to.owner.localAddress);
+    const due = Math.max(now + latency, from.lastDue);
+    from.lastDue = due;
+    this.#clock.setTimer(due - now, () => {
+      if (!pipe.broken) to.receive(data);
+    });
+  }
+
+  /** One-way delay `from → to`: a configured link wins, then the latency function, then the default. */
+  #delay(fromKey: string, from: Address, toKey: string, to: Address): number {
+    const link = this.#links.size > 0 ? this.#links.get(linkKey(fromKey, toKey)) : undefined;
+    if (link?.latencyMs !== undefined) return link.latencyMs;
+    return this.#latencyFn ? this.#latencyFn(from, to) : this.#defaultLatencyMs;
+  }
+
+  #partitioned(aKey: string, bKey: string): boolean {
+    for (const p of this.#partitions) {
+      if ((p.a.has(aKey) && p.b.has(bKey)) || (p.b.has(aKey) && p.a.has(bKey))) return true;
+    }
+    return false;
+  }
+}
+
+/** One node's endpoint on the network. */
+class Node implements MemoryTransport {
+  readonly localAddress: Address;
+  readonly key: string;
+  readonly streams = new Set<MemoryStream>();
+  readonly dials = new Set<() => void>();
+  #wire: Wire;
+  #packetHandler: PacketHandler | undefined;
+  #streamHandler: StreamHandler | undefined;
+  #closed = false;
+
+  constructor(address: Address, key: string, wire: Wire) {
+    this.localAddress = address;
+    this.key = key;
+    this.#wire = wire;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  sendPacket(buf: Uint8Array, to: Address): void {
+    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
+      throw new TypeError(
+        `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
+      );
+    }
+    if (!this.#closed) this.#wire.sendPacket(this, buf, to);
+  }
+
+  onPacket(handler: PacketHandler): void {
+    this.#packetHandler = handler;
+  }
+
+  onStream(handler: StreamHandler): void {
+    this.#streamHandler = handler;
+  }
+
+  dial(to: Address, timeoutMs: number): Promise<Stream> {
+    if (this.#closed) {
+      return Promise.reject(new ShutdownError(`Cannot dial ${formatAddress(to)}: transport is closed`));
+    }
+    return this.#wire.dial(this, to, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    this.shutdown(true);
+    return Promise.resolve();
+  }
+
+  /** Detaches the node; `graceful` sends EOF on its streams, otherwise they just stall. */
+  shutdown(graceful: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wire.detach(this);
+    for (const abort of [...this.dials]) abort();
+    for (const stream of [...this.streams]) {
+      if (!graceful) stream.pipe.broken = true;
+      stream.close();
+    }
+  }
+
+  /** @returns true if a handler took the packet */
+  receive(buf: Uint8Array, from: Address, receivedAt: number): boolean {
+    const handler = this.#packetHandler;
+    if (this.#closed || !handler) return false;
+    try {
+      handler({ buf, from, receivedAt });
+    } catch (err) {
+      this.#wire.logger.error(`Packet handler of ${this.key} threw: ${errorMessage(err)}`);
+    }
+    return true;
+  }
+
+  accept(stream: MemoryStream): void {
+    this.streams.add(stream);
+    const handler = this.#streamHandler;
+    if (!handler) {
+      stream.close();
+      return;
+    }
+    try {
+      handler(stream);
+    } catch (err) {
+      this.#wire.logger.error(`Stream handler of ${this.key} threw: ${errorMessage(err)}`);
+      stream.close();
+    }
+  }
+}
+
+/** One end of an in-memory duplex pipe. Writes copy their bytes; chunks arrive after the link latency. */
+class MemoryStream implements Stream {
+  readonly owner: Node;
+  readonly remote: Address;
+  readonly pipe: Pipe;
+  peer!: MemoryStream;
+  /** Due time of the last chunk sent, so later chunks never overtake it. */
+  lastDue = 0;
+  #wire: Wire;
+  #chunks: Uint8Array[] = [];
+  #eof = false;
+  #closed = false;
+  #error: Error | undefined;
+  #reader: { resolve(c: Uint8Array | null): void; reject(e: Error): void } | undefined;
+
+  constructor(owner: Node, remote: Address, pipe: Pipe, wire: Wire) {
+    this.owner = owner;
+    this.remote = remote;
+    this.pipe = pipe;
+    this.#wire = wire;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk) return Promise.resolve(chunk);
+    if (this.#closed || this.#eof) return Promise.resolve(null);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#closed || this.#error) {
+      return Promise.reject(
+        this.#error ?? new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`),
+      );
+    }
+    if (data.length > 0) this.#wire.sendChunk(this, data.slice());
+    return Promise.resolve();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.owner.streams.delete(this);
+    this.#wake(null);
+    this.#chunks = [];
+    this.#wire.sendChunk(this, null);
+  }
+
+  /** A chunk (or EOF as `null`) arrived from the peer. */
+  receive(data: Uint8Array | null): void {
+    if (this.#closed || this.#eof) return;
+    if (data === null) {
+      this.#eof = true;
+      this.#wake(null);
+    } else if (this.#reader) this.#wake(data);
+    else this.#chunks.push(data);
+  }
+
+  /** The connection was reset (after a healed partition): reads and writes fail from now on. */
+  reset(): void {
+    if (this.#closed || this.#eof) return;
+    this.#error = new Error(`Cannot use stream to ${formatAddress(this.remote)}: connection reset`);
+    const reader = this.#reader;
+    this.#reader = undefined;
+    reader?.reject(this.#error);
+  }
+
+  #wake(value: Uint8Array | null): void {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    reader?.resolve(value);
+  }
+}
+
+function linkKey(fromKey: string, toKey: string): string {
+  return `${fromKey}>${toKey}`;
+}
+
+function checkRate(rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new RangeError(`Cannot use loss rate: must be between 0 and 1: current value is ${rate}`);
+  }
+  return rate;
+}

@@ -1,0 +1,209 @@
+/**
+ * Time for protocol code. Every timer in serfts goes through a {@linkcode Clock}
+ * so that the same SWIM code can run on the wall clock in the agent and on
+ * virtual time in tests and the simulator, deterministically.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+
+/** A scheduled callback that can be cancelled. Cancelling twice is harmless. */
+export interface Timer {
+  /** Stops the timer; returns true if it had not fired yet. */
+  cancel(): boolean;
+}
+
+/**
+ * Source of time and timers. Callbacks must not throw; a throwing callback is
+ * reported by the clock and does not stop other timers.
+ */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch (Unix epoch for the real clock). */
+  now(): number;
+  /** Runs `fn` once after `ms` milliseconds. */
+  setTimer(ms: number, fn: () => void): Timer;
+  /** Resolves after `ms` milliseconds, or rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Wall-clock implementation backed by the runtime's `setTimeout`. */
+export class RealClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(ms: number, fn: () => void): Timer {
+    let pending = true;
+    const id = setTimeout(() => {
+      pending = false;
+      fn();
+    }, Math.max(0, ms));
+    return {
+      cancel(): boolean {
+        if (!pending) return false;
+        pending = false;
+        clearTimeout(id);
+        return true;
+      },
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+}
+
+/** Shared `sleep` built on `setTimer`, honouring an abort signal. */
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      timer.cancel();
+      reject(signal?.reason);
+    };
+    const timer = clock.setTimer(ms, () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+interface VirtualEntry {
+  due: number;
+  seq: number;
+  fn: () => void;
+  live: boolean;
+}
+
+/**
+ * Virtual time for tests and simulation: time only moves when {@linkcode VirtualClock.advance}
+ * is called, and timers fire in (due time, creation order) order. Between timers the clock
+ * yields to the event loop so promise chains (stream I/O, async handlers) settle, which keeps
+ * async protocol code correct on virtual time.
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #heap: VirtualEntry[] = [];
+  /** Count of callbacks that threw; tests can assert it stays zero. */
+  errors = 0;
+
+  /** @param startMs the initial time, by default a fixed epoch so runs are repeatable. */
+  constructor(startMs = 1_700_000_000_000) {
+    this.#now = startMs;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** Number of timers that are scheduled and not cancelled. */
+  get pending(): number {
+    return this.#heap.filter((e) => e.live).length;
+  }
+
+  setTimer(ms: number, fn: () => void): Timer {
+    const entry: VirtualEntry = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn, live: true };
+    heapPush(this.#heap, entry);
+    return {
+      cancel(): boolean {
+        const was = entry.live;
+        entry.live = false;
+        return was;
+      },
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer due on the way.
+   * Yields to the real event loop after each batch of timers with the same due time.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    await settle();
+    while (true) {
+      const top = this.#heap[0];
+      if (!top || top.due > target) break;
+      this.#now = Math.max(this.#now, top.due);
+      const due = top.due;
+      while (this.#heap[0] && this.#heap[0].due === due) {
+        const entry = heapPop(this.#heap)!;
+        if (!entry.live) continue;
+        entry.live = false;
+        try {
+          entry.fn();
+        } catch (err) {
+          this.errors++;
+          console.error("VirtualClock: timer callback threw:", err);
+        }
+      }
+      await settle();
+    }
+    this.#now = target;
+  }
+
+  /**
+   * Advances in steps of `stepMs` until `predicate` holds or `maxMs` of virtual time passed.
+   * @returns true if the predicate held.
+   */
+  async advanceUntil(predicate: () => boolean, maxMs: number, stepMs = 100): Promise<boolean> {
+    let waited = 0;
+    while (!predicate()) {
+      if (waited >= maxMs) return false;
+      await this.advance(stepMs);
+      waited += stepMs;
+    }
+    return true;
+  }
+}
+
+/**
+ * Lets pending promise callbacks run: one macrotask turn via `setImmediate`
+ * (microseconds, where a nested `setTimeout(0)` is clamped to milliseconds and
+ * would make long simulations crawl).
+ */
+async function settle(): Promise<void> {
+  await new Promise<void>((r) => setImmediate(r));
+}
+
+function before(a: VirtualEntry, b: VirtualEntry): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
+function heapPush(heap: VirtualEntry[], e: VirtualEntry): void {
+  heap.push(e);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[p]!)) break;
+    [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+    i = p;
+  }
+}
+
+function heapPop(heap: VirtualEntry[]): VirtualEntry | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0 && last) {
+    heap[0] = last;
+    let i = 0;
+    while (true) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+  return top;
+}
