@@ -190,34 +190,49 @@ export function encodeKeyBase64(key: Uint8Array): string {
   return out;
 }
 
+/**
+ * Standard padded base64, accepting and rejecting exactly what Go's
+ * `base64.StdEncoding.DecodeString` does, with the same error offsets, so a
+ * bad `-encrypt` value gets the message an operator would see from Serf.
+ */
 function decodeBase64Std(text: string): Uint8Array {
-  const chars: string[] = [];
-  const offsets: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "\r" || c === "\n") continue;
-    chars.push(c);
-    offsets.push(i);
-  }
   const illegal = (at: number) =>
     new SyntaxError(`Cannot decode encryption key: illegal base64 data at input byte ${at}`);
-  if (chars.length % 4 !== 0) throw illegal(offsets[chars.length - (chars.length % 4)] ?? text.length);
-
+  const isBreak = (c: string | undefined) => c === "\r" || c === "\n";
   const out: number[] = [];
-  for (let q = 0; q < chars.length; q += 4) {
-    // Only the final quantum may be padded, as "xxx=" or "xx==".
-    let pad = 0;
-    if (q + 4 === chars.length && chars[q + 3] === "=") pad = chars[q + 2] === "=" ? 2 : 1;
-    let n = 0;
-    for (let j = 0; j < 4 - pad; j++) {
-      const value = BASE64_VALUES.get(chars[q + j]!);
-      if (value === undefined) throw illegal(offsets[q + j]!);
-      n = (n << 6) | value;
+  let i = 0;
+  while (true) {
+    const sextets: number[] = [];
+    let final = false;
+    while (sextets.length < 4) {
+      if (i === text.length) {
+        if (sextets.length === 0) return new Uint8Array(out);
+        throw illegal(i - sextets.length);
+      }
+      const c = text[i++]!;
+      const value = BASE64_VALUES.get(c);
+      if (value !== undefined) {
+        sextets.push(value);
+        continue;
+      }
+      if (isBreak(c)) continue;
+      // Padding may only follow two or three data characters, and ends the input.
+      if (c !== "=" || sextets.length < 2) throw illegal(i - 1);
+      if (sextets.length === 2) {
+        while (isBreak(text[i])) i++;
+        if (i === text.length) throw illegal(i);
+        if (text[i] !== "=") throw illegal(i - 1);
+        i++;
+      }
+      while (isBreak(text[i])) i++;
+      if (i < text.length) throw illegal(i);
+      final = true;
+      break;
     }
-    n <<= 6 * pad;
+    const n = ((sextets[0] ?? 0) << 18) | ((sextets[1] ?? 0) << 12) | ((sextets[2] ?? 0) << 6) | (sextets[3] ?? 0);
     out.push((n >> 16) & 255);
-    if (pad < 2) out.push((n >> 8) & 255);
-    if (pad < 1) out.push(n & 255);
+    if (sextets.length > 2) out.push((n >> 8) & 255);
+    if (sextets.length > 3) out.push(n & 255);
+    if (final) return new Uint8Array(out);
   }
-  return new Uint8Array(out);
 }

@@ -12,7 +12,7 @@ import type { Address, Packet } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
 import { MessageType } from "./messages.ts";
 import type { NodeRecord } from "./node.ts";
-import { decryptPayload, encryptPayload } from "./security.ts";
+import { decryptPayload, type EncryptionVersion, encryptPayload } from "./security.ts";
 import {
   addCrc,
   addLabelHeader,
@@ -32,7 +32,7 @@ const USER_MSG_OVERHEAD = 1;
 const MAX_NESTING = 4;
 
 /** Encryption version by protocol: 0 pads (protocol 1), 1 does not. */
-export function encryptionVersion(protocolVersion: number): number {
+export function encryptionVersion(protocolVersion: number): EncryptionVersion {
   return protocolVersion <= 1 ? 0 : 1;
 }
 
@@ -99,7 +99,7 @@ export function sendRawPacket(m: Engine, to: Address, msg: Uint8Array, node?: No
     const label = labelBytes(m);
     out = encryptPayload(
       encryptionVersion(m.config.protocolVersion),
-      m.config.keyring!.getPrimaryKey(),
+      m.config.keyring!.getPrimaryKey()!,
       out,
       label,
     );

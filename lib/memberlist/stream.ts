@@ -58,7 +58,7 @@ export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint
     header[0] = MessageType.encrypt;
     new DataView(header.buffer).setUint32(1, encryptedLength(vsn, buf.length));
     const aad = concat([header, new TextEncoder().encode(m.config.label)]);
-    buf = concat([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey(), buf, aad)]);
+    buf = concat([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey()!, buf, aad)]);
   }
   if (m.config.label) buf = addLabelHeader(buf, m.config.label);
   await stream.write(buf);

@@ -66,7 +66,10 @@ export function remainingSuspicionTime(
   maxMs: number,
 ): number {
   const frac = Math.log(n + 1) / Math.log(k + 1);
-  const timeout = Math.max(minMs, Math.floor(maxMs - frac * (maxMs - minMs)));
+  // In seconds then floored to milliseconds, as memberlist does, so float
+  // rounding lands on the same millisecond as on Go nodes.
+  const rawSeconds = maxMs / 1000 - frac * (maxMs / 1000 - minMs / 1000);
+  const timeout = Math.max(minMs, Math.floor(1000 * rawSeconds));
   return timeout - elapsedMs;
 }
 

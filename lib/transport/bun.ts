@@ -113,7 +113,7 @@ export class BunTransport implements Transport {
   #closed = false;
   #closing: Promise<void> | undefined;
   #streams = new Set<BunStream>();
-  #dials = new Set<Promise<unknown>>();
+  #dialAborts = new Set<(err: Error) => void>();
   #dialHandlers: BunSocketHandlers;
   readonly localAddress: Address;
 
@@ -147,11 +147,17 @@ export class BunTransport implements Transport {
           port: tcp.port,
           binaryType: "uint8array",
           socket: {
-            data: (_sock, buf, fromPort, fromHost) => self && self.#receive(buf, { host: fromHost, port: fromPort }),
+            data: (_sock, buf, fromPort, fromHost) =>
+              self && self.#receive(buf, { host: fromHost, port: fromPort }),
             error: (_sock, err) => self && self.#udpError(err),
           },
         });
-        self = new BunTransport(host, tcp.port, options.logger ?? silentLogger(), options.clock ?? new RealClock());
+        self = new BunTransport(
+          host,
+          tcp.port,
+          options.logger ?? silentLogger(),
+          options.clock ?? new RealClock(),
+        );
         self.#tcp = tcp;
         self.#udp = udp;
         return self;
@@ -196,34 +202,28 @@ export class BunTransport implements Transport {
     checkAddress(to);
     const where = formatAddress(to);
     if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
-    // Bun.connect cannot be cancelled: race it with the deadline and drop a socket that arrives late.
+    // Bun.connect cannot be cancelled: race it with the deadline (or close) and drop a socket that arrives late.
     const connecting = bun().connect({ hostname: to.host, port: to.port, socket: this.#dialHandlers });
-    const settled = connecting.then((socket) => socket.data ?? this.#wrap(socket));
     let lost = false;
-    this.#dials.add(settled);
-    settled.then(
-      (stream) => {
-        this.#dials.delete(settled);
-        if (lost || this.#closed) stream.close();
-      },
-      () => this.#dials.delete(settled),
-    );
-    let timer: { cancel(): boolean } | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = this.#clock.setTimer(timeoutMs, () => {
-        lost = true;
-        reject(new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`));
-      });
+    const settled = connecting.then((socket) => socket.data ?? this.#wrap(socket));
+    settled.then((stream) => {
+      if (lost || this.#closed) stream.close();
+    }, () => {});
+    let abort!: (err: Error) => void;
+    const aborted = new Promise<never>((_, reject) => abort = reject);
+    this.#dialAborts.add(abort);
+    const timer = this.#clock.setTimer(timeoutMs, () => {
+      abort(new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`));
     });
     try {
-      const stream = await Promise.race([settled, deadline]);
-      if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
-      return stream;
+      return await Promise.race([settled, aborted]);
     } catch (err) {
+      lost = true;
       if (err instanceof TimeoutError || err instanceof ShutdownError) throw err;
       throw new Error(`Cannot dial ${where}: ${errorMessage(err)}`, { cause: err });
     } finally {
-      timer?.cancel();
+      timer.cancel();
+      this.#dialAborts.delete(abort);
     }
   }
 
@@ -232,6 +232,7 @@ export class BunTransport implements Transport {
     return this.#closing;
   }
 
+  /** Closes sockets and streams; pending dials reject at once (their late sockets are closed on arrival). */
   async #shutdown(): Promise<void> {
     this.#closed = true;
     try {
@@ -240,8 +241,11 @@ export class BunTransport implements Transport {
       // already closed
     }
     this.#tcp.stop(true);
-    await Promise.allSettled([...this.#dials]);
+    const shutdown = new ShutdownError("Cannot dial: transport is closed");
+    for (const abort of this.#dialAborts) abort(shutdown);
     for (const stream of this.#streams) stream.close();
+    // Let Bun run the close callbacks of the sockets just stopped before the caller continues.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 
   #wrap(socket: BunSocket): BunStream {
@@ -255,7 +259,9 @@ export class BunTransport implements Transport {
     const stream = this.#wrap(socket);
     const handler = this.#streamHandler;
     if (this.#closed || !handler) {
-      this.#logger.debug(`No stream handler installed: closing connection from ${formatAddress(stream.remote)}`);
+      this.#logger.debug(
+        `No stream handler installed: closing connection from ${formatAddress(stream.remote)}`,
+      );
       stream.close();
       return;
     }
@@ -434,6 +440,8 @@ class BunStream implements Stream {
 
 function checkAddress(to: Address): void {
   if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
-    throw new TypeError(`Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`);
+    throw new TypeError(
+      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
+    );
   }
 }

@@ -127,7 +127,11 @@ export class DenoTransport implements Transport {
         () => {},
         (err) => {
           if (this.#closed) return;
-          this.#limited.log("ERR", "send", `Failed to send packet to ${formatAddress(to)}: ${errorMessage(err)}`);
+          this.#limited.log(
+            "ERR",
+            "send",
+            `Failed to send packet to ${formatAddress(to)}: ${errorMessage(err)}`,
+          );
         },
       );
     this.#sends.add(sent);
@@ -142,7 +146,12 @@ export class DenoTransport implements Transport {
     const timeout = new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`);
     // The deadline runs on the injected clock; aborting the connect op cancels it without a leak.
     const timer = this.#clock.setTimer(timeoutMs, () => abort.abort(timeout));
-    const connecting = Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal: abort.signal });
+    const connecting = Deno.connect({
+      hostname: to.host,
+      port: to.port,
+      transport: "tcp",
+      signal: abort.signal,
+    });
     this.#dials.set(abort, connecting.catch(() => {}));
     try {
       const conn = await connecting;
@@ -229,7 +238,9 @@ export class DenoTransport implements Transport {
       const stream = this.#track(conn);
       const handler = this.#streamHandler;
       if (!handler) {
-        this.#logger.debug(`No stream handler installed: closing connection from ${formatAddress(stream.remote)}`);
+        this.#logger.debug(
+          `No stream handler installed: closing connection from ${formatAddress(stream.remote)}`,
+        );
         stream.close();
         continue;
       }
@@ -322,6 +333,8 @@ function fromNetAddr(addr: Deno.Addr): Address {
 
 function checkAddress(to: Address): void {
   if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
-    throw new TypeError(`Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`);
+    throw new TypeError(
+      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
+    );
   }
 }

@@ -78,7 +78,7 @@ interface Wire {
   dial(from: Node, to: Address, timeoutMs: number): Promise<Stream>;
   sendChunk(from: MemoryStream, data: Uint8Array | null): void;
   detach(node: Node): void;
-  logger: Logger;
+  readonly logger: Logger;
 }
 
 /** State shared by both ends of one connection. */
@@ -271,7 +271,8 @@ export class MemoryNetwork {
         outcome();
         return true;
       };
-      const abort = () => finish(() => reject(new ShutdownError(`Cannot dial ${toKey}: transport is closed`)));
+      const abort = () =>
+        finish(() => reject(new ShutdownError(`Cannot dial ${toKey}: transport is closed`)));
       const deadline = this.#clock.setTimer(timeoutMs, () => {
         finish(() => reject(new TimeoutError(`Cannot dial ${toKey}: timed out after ${timeoutMs} ms`)));
       });
@@ -343,32 +344,22 @@ export class MemoryNetwork {
 
 /** One node's endpoint on the network. */
 class Node implements MemoryTransport {
-  readonly localAddress: Address;
-  readonly key: string;
   readonly streams = new Set<MemoryStream>();
+  /** Aborts of dials in progress, run on close. */
   readonly dials = new Set<() => void>();
-  #wire: Wire;
   #packetHandler: PacketHandler | undefined;
   #streamHandler: StreamHandler | undefined;
   #closed = false;
 
-  constructor(address: Address, key: string, wire: Wire) {
-    this.localAddress = address;
-    this.key = key;
-    this.#wire = wire;
-  }
+  constructor(readonly localAddress: Address, readonly key: string, private readonly wire: Wire) {}
 
   get closed(): boolean {
     return this.#closed;
   }
 
   sendPacket(buf: Uint8Array, to: Address): void {
-    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
-      throw new TypeError(
-        `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
-      );
-    }
-    if (!this.#closed) this.#wire.sendPacket(this, buf, to);
+    checkAddress(to);
+    if (!this.#closed) this.wire.sendPacket(this, buf, to);
   }
 
   onPacket(handler: PacketHandler): void {
@@ -383,7 +374,7 @@ class Node implements MemoryTransport {
     if (this.#closed) {
       return Promise.reject(new ShutdownError(`Cannot dial ${formatAddress(to)}: transport is closed`));
     }
-    return this.#wire.dial(this, to, timeoutMs);
+    return this.wire.dial(this, to, timeoutMs);
   }
 
   close(): Promise<void> {
@@ -395,7 +386,7 @@ class Node implements MemoryTransport {
   shutdown(graceful: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#wire.detach(this);
+    this.wire.detach(this);
     for (const abort of [...this.dials]) abort();
     for (const stream of [...this.streams]) {
       if (!graceful) stream.pipe.broken = true;
@@ -410,7 +401,7 @@ class Node implements MemoryTransport {
     try {
       handler({ buf, from, receivedAt });
     } catch (err) {
-      this.#wire.logger.error(`Packet handler of ${this.key} threw: ${errorMessage(err)}`);
+      this.wire.logger.error(`Packet handler of ${this.key} threw: ${errorMessage(err)}`);
     }
     return true;
   }
@@ -425,7 +416,7 @@ class Node implements MemoryTransport {
     try {
       handler(stream);
     } catch (err) {
-      this.#wire.logger.error(`Stream handler of ${this.key} threw: ${errorMessage(err)}`);
+      this.wire.logger.error(`Stream handler of ${this.key} threw: ${errorMessage(err)}`);
       stream.close();
     }
   }
@@ -433,25 +424,21 @@ class Node implements MemoryTransport {
 
 /** One end of an in-memory duplex pipe. Writes copy their bytes; chunks arrive after the link latency. */
 class MemoryStream implements Stream {
-  readonly owner: Node;
-  readonly remote: Address;
-  readonly pipe: Pipe;
   peer!: MemoryStream;
   /** Due time of the last chunk sent, so later chunks never overtake it. */
   lastDue = 0;
-  #wire: Wire;
   #chunks: Uint8Array[] = [];
   #eof = false;
   #closed = false;
   #error: Error | undefined;
   #reader: { resolve(c: Uint8Array | null): void; reject(e: Error): void } | undefined;
 
-  constructor(owner: Node, remote: Address, pipe: Pipe, wire: Wire) {
-    this.owner = owner;
-    this.remote = remote;
-    this.pipe = pipe;
-    this.#wire = wire;
-  }
+  constructor(
+    readonly owner: Node,
+    readonly remote: Address,
+    readonly pipe: Pipe,
+    private readonly wire: Wire,
+  ) {}
 
   read(): Promise<Uint8Array | null> {
     const chunk = this.#chunks.shift();
@@ -467,7 +454,7 @@ class MemoryStream implements Stream {
         this.#error ?? new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`),
       );
     }
-    if (data.length > 0) this.#wire.sendChunk(this, data.slice());
+    if (data.length > 0) this.wire.sendChunk(this, data.slice());
     return Promise.resolve();
   }
 
@@ -477,7 +464,7 @@ class MemoryStream implements Stream {
     this.owner.streams.delete(this);
     this.#wake(null);
     this.#chunks = [];
-    this.#wire.sendChunk(this, null);
+    this.wire.sendChunk(this, null);
   }
 
   /** A chunk (or EOF as `null`) arrived from the peer. */
@@ -508,6 +495,14 @@ class MemoryStream implements Stream {
 
 function linkKey(fromKey: string, toKey: string): string {
   return `${fromKey}>${toKey}`;
+}
+
+function checkAddress(to: Address): void {
+  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
+    throw new TypeError(
+      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
+    );
+  }
 }
 
 function checkRate(rate: number): number {

@@ -412,6 +412,13 @@ func writeJSON(path string, v interface{}) {
 	}
 }
 
+// withReencoding adds "_hex": the bytes Go writes for the struct it decoded,
+// so a test can check serfts's encoding is the one Go would produce.
+func withReencoding(fields map[string]interface{}, encoded []byte) map[string]interface{} {
+	fields["_hex"] = hex.EncodeToString(encoded)
+	return fields
+}
+
 // decodeOne decodes one vector of the given kind and returns its JSON form,
 // or {"error": ...} when Go refuses the input.
 func decodeOne(kind string, b []byte) (result interface{}) {
@@ -429,14 +436,14 @@ func decodeOne(kind string, b []byte) (result interface{}) {
 		if err := msgpackDecode(b[1:], v); err != nil {
 			return fail(err)
 		}
-		return jsonable(v)
+		return withReencoding(jsonable(v), withType(mk.typ, v))
 	}
 	if mk, ok := streamKinds[kind]; ok {
 		v := mk()
 		if err := msgpackDecode(b, v); err != nil {
 			return fail(err)
 		}
-		return jsonable(v)
+		return withReencoding(jsonable(v), msgpackEncode(v))
 	}
 	switch kind {
 	case "compress":

@@ -1,6 +1,7 @@
 /**
  * Test harness: many memberlist nodes on the in-memory network and virtual time.
  */
+import type { Address } from "../../lib/util/addr.ts";
 import { VirtualClock } from "../../lib/util/clock.ts";
 import { Logger } from "../../lib/util/log.ts";
 import { SeededRandom } from "../../lib/util/random.ts";
@@ -13,6 +14,7 @@ import type { Node } from "../../lib/memberlist/node.ts";
 export interface TestNode {
   name: string;
   address: string;
+  addr: Address;
   m: Memberlist;
   logs: string[];
   events: { type: "join" | "leave" | "update"; node: string; at: number }[];
@@ -59,7 +61,7 @@ export class TestCluster {
       rng: new SeededRandom(this.rng.next() * 2 ** 32),
       logger: new Logger({ sink: (l) => logs.push(l), level: "DEBUG", now: () => clock.now() }),
     });
-    const node = { name, address: `127.0.0.1:${port}`, m, logs, events };
+    const node = { name, address: `127.0.0.1:${port}`, addr: { host: "127.0.0.1", port }, m, logs, events };
     this.nodes.push(node);
     return node;
   }

@@ -29,7 +29,7 @@ Deno.test("Memberlist: a killed node is marked dead by all within the detection 
   assert.ok(await c.clock.advanceUntil(() => c.nodes.every((n) => n.m.numMembers() === 20), 30_000, 200));
 
   const victim = c.nodes[5]!;
-  c.network.kill(victim.address);
+  c.network.kill(victim.addr);
   const killedAt = c.clock.now();
   const others = c.nodes.filter((n) => n !== victim);
   // Bound: a full probe round, the longest Lifeguard suspicion, and gossip spread.
@@ -94,7 +94,7 @@ Deno.test("Memberlist: UDP blocked one way but TCP open keeps the node alive and
   assert.ok(await c.clock.advanceUntil(() => c.nodes.every((n) => n.m.numMembers() === 4), 30_000, 200));
   const isolated = c.nodes[3]!;
   // Nothing reaches the isolated node over UDP; its TCP listener still answers.
-  for (const n of c.nodes) if (n !== isolated) c.network.blockUdp(n.address, isolated.address);
+  for (const n of c.nodes) if (n !== isolated) c.network.blockUdp(n.addr, isolated.addr);
   await c.clock.advance(60_000);
   for (const n of c.nodes) {
     if (n === isolated) continue;

@@ -4,6 +4,7 @@
  * Deno runs it through `bun_smoke_test.ts`. A watchdog bounds the whole run.
  */
 import { BunTransport } from "../../lib/transport/bun.ts";
+import { listenTransport } from "../../lib/transport/detect.ts";
 import type { Packet, Stream } from "../../lib/transport/transport.ts";
 import { type Clock, sleepOn, type Timer } from "../../lib/util/clock.ts";
 import { TimeoutError } from "../../lib/util/errors.ts";
@@ -164,7 +165,14 @@ async function closeReleasesPort(): Promise<void> {
   await again.close();
 }
 
+async function detectPicksBun(): Promise<void> {
+  const t = await listenTransport({ host: "127.0.0.1", port: 0 });
+  await t.close();
+  assert(t instanceof BunTransport, "listenTransport must pick BunTransport on Bun");
+}
+
 const checks: [string, () => Promise<void>][] = [
+  ["listenTransport picks BunTransport", detectPicksBun],
   ["packets both ways", packetsBothWays],
   ["stream echo with backpressure", streamEcho],
   ["peer close is EOF", peerCloseIsEof],

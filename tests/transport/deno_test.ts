@@ -3,6 +3,7 @@
  * every transport is closed, so Deno's op and resource sanitizers stay on.
  */
 import { DenoTransport } from "../../lib/transport/deno.ts";
+import { listenTransport } from "../../lib/transport/detect.ts";
 import type { Packet, Stream } from "../../lib/transport/transport.ts";
 import type { Clock, Timer } from "../../lib/util/clock.ts";
 import { sleepOn } from "../../lib/util/clock.ts";
@@ -199,6 +200,15 @@ Deno.test("DenoTransport rejects unusable addresses with TypeError", async () =>
       error = err;
     }
     assert(error instanceof TypeError);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("listenTransport picks DenoTransport on Deno", async () => {
+  const t = await listenTransport({ host: "127.0.0.1", port: 0 });
+  try {
+    assert(t instanceof DenoTransport);
   } finally {
     await t.close();
   }

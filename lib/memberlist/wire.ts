@@ -1,0 +1,474 @@
+/**
+ * memberlist's wire format (as of memberlist 0.2.2, plus the 0.5 label header).
+ *
+ * A message is one type byte followed by a msgpack map whose keys are the Go
+ * struct's field names, in byte order of the names (go-msgpack sorts them).
+ * Envelopes wrap messages: compound (many messages in one packet), compress
+ * (LZW), hasCrc (CRC-32 guard) and label. Stream framing writes the push/pull
+ * header, node states and user-message header as bare msgpack objects. The
+ * exact bytes are pinned by the golden vectors in `tests/data/golden/`.
+ *
+ * Every decoder throws `DecodeError` on bad input and nothing else, so the
+ * receive path can drop and count whatever fails.
+ *
+ * @module
+ */
+import { lzwCompress, lzwDecompress, type LzwDecompressOptions } from "../codec/lzw.ts";
+import { crc32 } from "../codec/crc32.ts";
+import {
+  asBool,
+  asBytes,
+  asInt,
+  asString,
+  asStruct,
+  asUint,
+  asUint8Slice,
+  decodeMsgpack,
+  decodeMsgpackPrefix,
+  encodeMsgpack,
+  goStruct,
+  type MsgpackEncodable,
+} from "../codec/msgpack.ts";
+import { DecodeError } from "../util/errors.ts";
+import {
+  type AckMessage,
+  type AliveMessage,
+  type BodyMessage,
+  type CompressMessage,
+  type DeadMessage,
+  type ErrMessage,
+  type IndirectPingMessage,
+  MessageType,
+  type NackMessage,
+  type NodeStateCode,
+  type PingMessage,
+  type PushNodeState,
+  type PushPullHeader,
+  type SuspectMessage,
+  type UserMsgHeader,
+} from "./messages.ts";
+
+const UINT16_MAX = 0xffff;
+const UINT32_MAX = 0xffffffff;
+
+/** Type byte -> decoded message, for callers that pass a literal `MessageType.x`. */
+export interface BodyMessageByType {
+  0: PingMessage;
+  1: IndirectPingMessage;
+  2: AckMessage;
+  3: SuspectMessage;
+  4: AliveMessage;
+  5: DeadMessage;
+  11: NackMessage;
+  13: ErrMessage;
+}
+
+const TYPE_BYTE: Record<BodyMessage["type"], number> = {
+  ping: MessageType.ping,
+  indirectPing: MessageType.indirectPing,
+  ackResp: MessageType.ackResp,
+  nackResp: MessageType.nackResp,
+  err: MessageType.err,
+  suspect: MessageType.suspect,
+  alive: MessageType.alive,
+  dead: MessageType.dead,
+};
+
+/**
+ * Go writes a nil `[]byte` as msgpack nil and an empty non-nil one as an
+ * empty raw; memberlist's usual empty values (no ack payload, no meta) are
+ * nil slices, so an empty array goes out as nil. Go reads both the same way.
+ */
+function goBytes(bytes: Uint8Array | undefined): Uint8Array | null {
+  return bytes && bytes.length > 0 ? bytes : null;
+}
+
+/** A protocol-version vector travels as `[]uint8`, which go-msgpack writes as raw bytes. */
+function vsnBytes(vsn: readonly number[]): Uint8Array | null {
+  for (const v of vsn) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) {
+      throw new RangeError(`Cannot encode vsn: each entry must be an integer in [0, 255]: current value is ${v}`);
+    }
+  }
+  return vsn.length > 0 ? Uint8Array.from(vsn) : null;
+}
+
+/** The msgpack body of a message: a Go struct map (fields sorted by goStruct). */
+function bodyStruct(msg: BodyMessage): Map<string, MsgpackEncodable> {
+  switch (msg.type) {
+    case "ping":
+      return goStruct({
+        SeqNo: msg.seqNo,
+        Node: msg.node,
+        // omitempty in memberlist: leave out when empty.
+        SourceAddr: goBytes(msg.sourceAddr) ?? undefined,
+        SourcePort: msg.sourcePort || undefined,
+        SourceNode: msg.sourceNode || undefined,
+      });
+    case "indirectPing":
+      return goStruct({
+        SeqNo: msg.seqNo,
+        Target: goBytes(msg.target),
+        Port: msg.port,
+        Node: msg.node,
+        Nack: msg.nack,
+        SourceAddr: goBytes(msg.sourceAddr) ?? undefined,
+        SourcePort: msg.sourcePort || undefined,
+        SourceNode: msg.sourceNode || undefined,
+      });
+    case "ackResp":
+      return goStruct({ SeqNo: msg.seqNo, Payload: goBytes(msg.payload) });
+    case "nackResp":
+      return goStruct({ SeqNo: msg.seqNo });
+    case "err":
+      return goStruct({ Error: msg.error });
+    case "suspect":
+    case "dead":
+      return goStruct({ Incarnation: msg.incarnation, Node: msg.node, From: msg.from });
+    case "alive":
+      return goStruct({
+        Incarnation: msg.incarnation,
+        Node: msg.node,
+        Addr: goBytes(msg.addr),
+        Port: msg.port,
+        Meta: goBytes(msg.meta),
+        Vsn: vsnBytes(msg.vsn),
+      });
+  }
+}
+
+/**
+ * Encodes a message as memberlist sends it: its type byte, then its msgpack body.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "./wire.ts";
+ * encodeMessage({ type: "nackResp", seqNo: 1 }); // 0b 81 a5 "SeqNo" 01
+ * ```
+ * @throws {RangeError} for a vsn entry outside a byte.
+ */
+export function encodeMessage(msg: BodyMessage): Uint8Array {
+  const body = encodeMsgpack(bodyStruct(msg));
+  const out = new Uint8Array(body.length + 1);
+  out[0] = TYPE_BYTE[msg.type];
+  out.set(body, 1);
+  return out;
+}
+
+/** Decodes a struct body; like Go, bytes after the first msgpack object are ignored. */
+function bodyFields(body: Uint8Array, what: string): Record<string, unknown> {
+  return asStruct(decodeMsgpackPrefix(body).value, what);
+}
+
+/** Adds the omitempty source fields of ping/indirectPing only when present. */
+function sourceFields(s: Record<string, unknown>): Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> {
+  const out: Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> = {};
+  const addr = asBytes(s.SourceAddr, "SourceAddr");
+  const port = asUint(s.SourcePort, "SourcePort", UINT16_MAX);
+  const node = asString(s.SourceNode, "SourceNode");
+  if (addr.length > 0) out.sourceAddr = addr;
+  if (port !== 0) out.sourcePort = port;
+  if (node !== "") out.sourceNode = node;
+  return out;
+}
+
+/**
+ * Decodes a message body (the bytes after the type byte) of the given type.
+ * Missing fields take Go's zero values; unknown fields are ignored.
+ *
+ * @throws {DecodeError} for an unknown or envelope type, malformed msgpack, or a field of the wrong type.
+ */
+export function decodeBody<T extends number>(
+  type: T,
+  body: Uint8Array,
+): T extends keyof BodyMessageByType ? BodyMessageByType[T] : BodyMessage;
+export function decodeBody(type: number, body: Uint8Array): BodyMessage {
+  switch (type) {
+    case MessageType.ping: {
+      const s = bodyFields(body, "ping");
+      return { type: "ping", seqNo: asUint(s.SeqNo, "SeqNo"), node: asString(s.Node, "Node"), ...sourceFields(s) };
+    }
+    case MessageType.indirectPing: {
+      const s = bodyFields(body, "indirect ping");
+      return {
+        type: "indirectPing",
+        seqNo: asUint(s.SeqNo, "SeqNo"),
+        target: asBytes(s.Target, "Target"),
+        port: asUint(s.Port, "Port", UINT16_MAX),
+        node: asString(s.Node, "Node"),
+        nack: asBool(s.Nack, "Nack"),
+        ...sourceFields(s),
+      };
+    }
+    case MessageType.ackResp: {
+      const s = bodyFields(body, "ack");
+      return { type: "ackResp", seqNo: asUint(s.SeqNo, "SeqNo"), payload: asBytes(s.Payload, "Payload") };
+    }
+    case MessageType.nackResp:
+      return { type: "nackResp", seqNo: asUint(bodyFields(body, "nack").SeqNo, "SeqNo") };
+    case MessageType.err:
+      return { type: "err", error: asString(bodyFields(body, "error response").Error, "Error") };
+    case MessageType.suspect:
+    case MessageType.dead: {
+      const kind = type === MessageType.suspect ? "suspect" : "dead";
+      const s = bodyFields(body, kind);
+      return {
+        type: kind,
+        incarnation: asUint(s.Incarnation, "Incarnation"),
+        node: asString(s.Node, "Node"),
+        from: asString(s.From, "From"),
+      };
+    }
+    case MessageType.alive: {
+      const s = bodyFields(body, "alive");
+      return {
+        type: "alive",
+        incarnation: asUint(s.Incarnation, "Incarnation"),
+        node: asString(s.Node, "Node"),
+        addr: asBytes(s.Addr, "Addr"),
+        port: asUint(s.Port, "Port", UINT16_MAX),
+        meta: asBytes(s.Meta, "Meta"),
+        vsn: asUint8Slice(s.Vsn, "Vsn"),
+      };
+    }
+    default:
+      throw new DecodeError(`Cannot decode message: type ${type} has no message body`);
+  }
+}
+
+/**
+ * Decodes a whole message: type byte plus body.
+ * @throws {DecodeError} for an empty buffer or anything {@linkcode decodeBody} rejects.
+ */
+export function decodeMessage(buf: Uint8Array): BodyMessage {
+  if (buf.length < 1) throw new DecodeError("Cannot decode message: empty buffer");
+  return decodeBody(buf[0]!, buf.subarray(1));
+}
+
+// ---------------------------------------------------------------- envelopes
+
+/**
+ * Parts a compound message may carry: its count is one byte. Go receivers
+ * (memberlist 0.2.2) compute `count * 2` in a byte, so they mis-split compounds
+ * of 128 parts or more; senders should stay at or below {@linkcode MAX_INTEROP_COMPOUND_PARTS}.
+ */
+export const MAX_COMPOUND_PARTS = 255;
+/** Most parts a Go receiver splits correctly (see {@linkcode MAX_COMPOUND_PARTS}). */
+export const MAX_INTEROP_COMPOUND_PARTS = 127;
+
+/**
+ * Packs messages into one compound message: type byte, part count, each
+ * part's length as a big-endian uint16, then the parts.
+ *
+ * @throws {RangeError} for more than 255 parts or a part longer than 65535 bytes.
+ */
+export function makeCompoundMessage(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length > MAX_COMPOUND_PARTS) {
+    throw new RangeError(`Cannot make compound message: at most ${MAX_COMPOUND_PARTS} parts: current value is ${parts.length}`);
+  }
+  let total = 2 + 2 * parts.length;
+  for (const p of parts) {
+    if (p.length > UINT16_MAX) {
+      throw new RangeError(`Cannot make compound message: a part exceeds ${UINT16_MAX} bytes: current value is ${p.length}`);
+    }
+    total += p.length;
+  }
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out[0] = MessageType.compound;
+  out[1] = parts.length;
+  let at = 2 + 2 * parts.length;
+  parts.forEach((p, i) => {
+    view.setUint16(2 + 2 * i, p.length);
+    out.set(p, at);
+    at += p.length;
+  });
+  return out;
+}
+
+/** The messages of a compound, and how many at the end were cut off. */
+export interface CompoundParts {
+  parts: Uint8Array[];
+  /** Parts announced but missing because the packet ended early (memberlist logs these). */
+  truncated: number;
+}
+
+/**
+ * Splits a compound body (the bytes after the type byte). Parts are views into `body`.
+ * @throws {DecodeError} when the count byte or the length table is missing.
+ */
+export function decodeCompoundMessage(body: Uint8Array): CompoundParts {
+  if (body.length < 1) throw new DecodeError("Cannot decode compound message: missing length byte");
+  const count = body[0]!;
+  if (body.length < 1 + 2 * count) {
+    throw new DecodeError(`Cannot decode compound message: truncated length table for ${count} parts`);
+  }
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const parts: Uint8Array[] = [];
+  let at = 1 + 2 * count;
+  for (let i = 0; i < count; i++) {
+    const length = view.getUint16(1 + 2 * i);
+    if (at + length > body.length) return { parts, truncated: count - i };
+    parts.push(body.subarray(at, at + length));
+    at += length;
+  }
+  return { parts, truncated: 0 };
+}
+
+/** memberlist's only compression algorithm number: LZW. */
+export const LZW_ALGO = 0;
+
+/** LZW-compresses a message and wraps it as a full compress message (type byte included). */
+export function compressPayload(buf: Uint8Array): Uint8Array {
+  const body = encodeMsgpack(goStruct({ Algo: LZW_ALGO, Buf: goBytes(lzwCompress(buf)) }));
+  const out = new Uint8Array(body.length + 1);
+  out[0] = MessageType.compress;
+  out.set(body, 1);
+  return out;
+}
+
+/**
+ * Decodes a compress body (after the type byte) without decompressing it.
+ * @throws {DecodeError} on malformed input.
+ */
+export function decodeCompress(body: Uint8Array): CompressMessage {
+  const s = bodyFields(body, "compress");
+  return { algo: asUint(s.Algo, "Algo", 0xff), buf: asBytes(s.Buf, "Buf") };
+}
+
+/**
+ * Decodes a compress body and returns the decompressed message inside.
+ * @throws {DecodeError} for an unknown algorithm, corrupt LZW data, or output over the cap.
+ */
+export function decompressPayload(body: Uint8Array, options?: LzwDecompressOptions): Uint8Array {
+  const c = decodeCompress(body);
+  if (c.algo !== LZW_ALGO) throw new DecodeError(`Cannot decompress unknown algorithm ${c.algo}`);
+  return lzwDecompress(c.buf, options);
+}
+
+/** Bytes the CRC envelope adds: type byte and a 4-byte checksum. */
+export const CRC_OVERHEAD = 5;
+
+/** Prefixes a packet with the hasCrc type byte and the big-endian CRC-32 (IEEE) of `payload`. */
+export function addCrc(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(payload.length + CRC_OVERHEAD);
+  out[0] = MessageType.hasCrc;
+  new DataView(out.buffer).setUint32(1, crc32(payload));
+  out.set(payload, CRC_OVERHEAD);
+  return out;
+}
+
+/**
+ * Checks a hasCrc packet and returns the payload after the checksum (a view), or
+ * null when the checksum does not match (memberlist drops such packets).
+ * @throws {DecodeError} when `buf` is not a CRC envelope at all.
+ */
+export function verifyCrc(buf: Uint8Array): Uint8Array | null {
+  if (buf.length < CRC_OVERHEAD || buf[0] !== MessageType.hasCrc) {
+    throw new DecodeError("Cannot verify checksum: not a hasCrc message");
+  }
+  const expected = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
+  const payload = buf.subarray(CRC_OVERHEAD);
+  return crc32(payload) === expected ? payload : null;
+}
+
+/** Longest label in bytes: its length travels in one byte. */
+export const MAX_LABEL_BYTES = 255;
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/**
+ * Prefixes a packet or stream with memberlist 0.5's label header
+ * (type 244, length byte, label bytes). An empty label adds nothing.
+ * @throws {RangeError} for a label over 255 bytes.
+ */
+export function addLabelHeader(buf: Uint8Array, label: string): Uint8Array {
+  if (label === "") return buf;
+  const bytes = utf8Encoder.encode(label);
+  if (bytes.length > MAX_LABEL_BYTES) {
+    throw new RangeError(`Cannot add label: at most ${MAX_LABEL_BYTES} bytes: current value is ${bytes.length}`);
+  }
+  const out = new Uint8Array(2 + bytes.length + buf.length);
+  out[0] = MessageType.hasLabel;
+  out[1] = bytes.length;
+  out.set(bytes, 2);
+  out.set(buf, 2 + bytes.length);
+  return out;
+}
+
+/**
+ * Splits off a label header if there is one; without one the label is "".
+ * @throws {DecodeError} for an empty or truncated label header.
+ */
+export function removeLabelHeader(buf: Uint8Array): { label: string; rest: Uint8Array } {
+  if (buf.length === 0 || buf[0] !== MessageType.hasLabel) return { label: "", rest: buf };
+  if (buf.length < 2) throw new DecodeError("Cannot decode label: packet truncated");
+  const size = buf[1]!;
+  if (size < 1) throw new DecodeError("Cannot decode label: label header present but empty");
+  if (buf.length < 2 + size) throw new DecodeError("Cannot decode label: packet truncated");
+  return { label: utf8Decoder.decode(buf.subarray(2, 2 + size)), rest: buf.subarray(2 + size) };
+}
+
+// ---------------------------------------------------------------- stream objects
+
+/** Encodes the push/pull header object (written after the pushPull type byte). */
+export function encodePushPullHeader(h: PushPullHeader): Uint8Array {
+  return encodeMsgpack(goStruct({ Nodes: h.nodes, UserStateLen: h.userStateLen, Join: h.join }));
+}
+
+/**
+ * Decodes a push/pull header object. Negative counts, which Go would accept and then fail on, are refused.
+ * @throws {DecodeError} on malformed input.
+ */
+export function decodePushPullHeader(buf: Uint8Array): PushPullHeader {
+  const s = asStruct(decodeMsgpack(buf), "push/pull header");
+  return {
+    nodes: asInt(s.Nodes, "Nodes", 0),
+    userStateLen: asInt(s.UserStateLen, "UserStateLen", 0),
+    join: asBool(s.Join, "Join"),
+  };
+}
+
+/** Encodes one node state of a push/pull exchange. */
+export function encodePushNodeState(n: PushNodeState): Uint8Array {
+  return encodeMsgpack(goStruct({
+    Name: n.name,
+    Addr: goBytes(n.addr),
+    Port: n.port,
+    Meta: goBytes(n.meta),
+    Incarnation: n.incarnation,
+    State: n.state,
+    Vsn: vsnBytes(n.vsn),
+  }));
+}
+
+/**
+ * Decodes one push/pull node state.
+ * @throws {DecodeError} on malformed input or a state other than alive/suspect/dead/left.
+ */
+export function decodePushNodeState(buf: Uint8Array): PushNodeState {
+  const s = asStruct(decodeMsgpack(buf), "push node state");
+  return {
+    name: asString(s.Name, "Name"),
+    addr: asBytes(s.Addr, "Addr"),
+    port: asUint(s.Port, "Port", UINT16_MAX),
+    meta: asBytes(s.Meta, "Meta"),
+    incarnation: asUint(s.Incarnation, "Incarnation", UINT32_MAX),
+    state: asInt(s.State, "State", 0, 3) as NodeStateCode,
+    vsn: asUint8Slice(s.Vsn, "Vsn"),
+  };
+}
+
+/** Encodes the header that precedes a user message on a stream. */
+export function encodeUserMsgHeader(h: UserMsgHeader): Uint8Array {
+  return encodeMsgpack(goStruct({ UserMsgLen: h.userMsgLen }));
+}
+
+/**
+ * Decodes a user-message header.
+ * @throws {DecodeError} on malformed input or a negative length.
+ */
+export function decodeUserMsgHeader(buf: Uint8Array): UserMsgHeader {
+  const s = asStruct(decodeMsgpack(buf), "user message header");
+  return { userMsgLen: asInt(s.UserMsgLen, "UserMsgLen", 0) };
+}
