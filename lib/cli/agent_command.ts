@@ -28,9 +28,16 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
   bind: { kind: "string", usage: "Address to bind network listeners to.", default: "127.0.0.1:7946" },
   advertise: { kind: "string", usage: "Address to advertise to the other cluster members." },
   join: { kind: "list", usage: "An initial agent to join with. Can be specified multiple times." },
-  encrypt: { kind: "string", usage: "Key for encrypting network traffic within Serf. Must be a base64-encoded 16, 24 or 32-byte key." },
+  encrypt: {
+    kind: "string",
+    usage: "Key for encrypting network traffic within Serf. Must be a base64-encoded 16, 24 or 32-byte key.",
+  },
   "log-level": { kind: "string", usage: "Log level of the agent.", default: "INFO" },
-  profile: { kind: "string", usage: "Profile is used to control the timing profiles used in Serf. (lan|wan|local)", default: "lan" },
+  profile: {
+    kind: "string",
+    usage: "Profile is used to control the timing profiles used in Serf. (lan|wan|local)",
+    default: "lan",
+  },
 };
 
 function profileConfig(name: string): MemberlistConfig {
@@ -74,7 +81,8 @@ export async function runAgent(argv: string[], platform: Platform): Promise<numb
     logger,
     events: {
       notifyJoin: (n) => logger.child("agent").info(`EventMemberJoin: ${describe(n)}`),
-      notifyLeave: (n) => logger.child("agent").info(`EventMemberLeave: ${describe(n)} (${stateName(n.state)})`),
+      notifyLeave: (n) =>
+        logger.child("agent").info(`EventMemberLeave: ${describe(n)} (${stateName(n.state)})`),
       notifyUpdate: (n) => logger.child("agent").info(`EventMemberUpdate: ${describe(n)}`),
     },
   });
@@ -97,7 +105,9 @@ export async function runAgent(argv: string[], platform: Platform): Promise<numb
   return await new Promise<number>((resolve) => {
     const stop = async (graceful: boolean) => {
       for (const off of removers) off();
-      platform.writeStdout(graceful ? "==> Gracefully shutting down agent...\n" : "==> Shutting down agent...\n");
+      platform.writeStdout(
+        graceful ? "==> Gracefully shutting down agent...\n" : "==> Shutting down agent...\n",
+      );
       if (graceful) {
         try {
           await m.leave(5_000);

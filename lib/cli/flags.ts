@@ -69,7 +69,9 @@ export function parseFlags(argv: string[], specs: Record<string, FlagSpec>): Par
         value = argv[++i]!;
       }
       if (spec.kind === "int") {
-        if (!/^-?\d+$/.test(value)) throw new FlagError(`invalid value "${value}" for flag -${name}: parse error`);
+        if (!/^-?\d+$/.test(value)) {
+          throw new FlagError(`invalid value "${value}" for flag -${name}: parse error`);
+        }
         values[name] = Number(value);
       } else if (spec.kind === "list") {
         (values[name] as string[]).push(value);

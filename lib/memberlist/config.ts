@@ -187,11 +187,18 @@ export function validateConfig(c: MemberlistConfig): void {
       `Cannot create memberlist: 'protocolVersion' must be ${PROTOCOL_VERSION_MIN}-${PROTOCOL_VERSION_MAX}: current value is ${c.protocolVersion}`,
     );
   }
-  const positive: (keyof MemberlistConfig)[] = ["probeIntervalMs", "probeTimeoutMs", "tcpTimeoutMs", "udpBufferSize"];
+  const positive: (keyof MemberlistConfig)[] = [
+    "probeIntervalMs",
+    "probeTimeoutMs",
+    "tcpTimeoutMs",
+    "udpBufferSize",
+  ];
   for (const key of positive) {
     const v = c[key];
     if (typeof v !== "number" || !(v > 0)) {
-      throw new RangeError(`Cannot create memberlist: '${key}' must be a positive number: current value is ${v}`);
+      throw new RangeError(
+        `Cannot create memberlist: '${key}' must be a positive number: current value is ${v}`,
+      );
     }
   }
   if (new TextEncoder().encode(c.label).length > 255) {

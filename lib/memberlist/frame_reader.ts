@@ -65,7 +65,9 @@ export class BufferFrameReader implements FrameReader {
   readObjectBytes(): Promise<Uint8Array> {
     try {
       const len = msgpackObjectLength(this.#buf, this.#pos);
-      if (len < 0) return Promise.reject(new DecodeError("Unexpected end of message inside a msgpack object"));
+      if (len < 0) {
+        return Promise.reject(new DecodeError("Unexpected end of message inside a msgpack object"));
+      }
       return this.readExact(len);
     } catch (err) {
       return Promise.reject(err);

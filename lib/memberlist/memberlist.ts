@@ -18,8 +18,8 @@ import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast_queue.ts";
 import {
   defaultLanConfig,
-  META_MAX_SIZE,
   type MemberlistConfig,
+  META_MAX_SIZE,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
   validateConfig,
@@ -27,9 +27,15 @@ import {
 import type { Engine, EngineStats, ResolvedConfig } from "./engine.ts";
 import { pushPullScale } from "./math.ts";
 import { MessageType, NodeState } from "./messages.ts";
-import { isDeadOrLeft, type Node, type NodeRecord, nodeAddress, snapshotNode } from "./node.ts";
+import { isDeadOrLeft, type Node, nodeAddress, type NodeRecord, snapshotNode } from "./node.ts";
 import { NodeTable } from "./node_table.ts";
-import { COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD, encryptionEnabled, encryptionVersion, encryptOverhead } from "./packet.ts";
+import {
+  COMPOUND_HEADER_OVERHEAD,
+  COMPOUND_OVERHEAD,
+  encryptionEnabled,
+  encryptionVersion,
+  encryptOverhead,
+} from "./packet.ts";
 import { getBroadcasts, ingestPacket, sendMsg, sendRawPacket } from "./packet.ts";
 import { handleIndirectPing, handlePing, nextProbeTarget, probeNode } from "./probe.ts";
 import { aliveNode, deadNode, suspectNode } from "./state_machine.ts";
@@ -55,7 +61,7 @@ export class Memberlist implements Engine {
   readonly awareness: Awareness;
   readonly broadcasts: TransmitLimitedQueue;
   readonly acks: AckHandlers;
-  readonly suspicions = new Map<string, Suspicion>();
+  readonly suspicions: Map<string, Suspicion> = new Map();
   readonly stats: EngineStats = {
     packetsReceived: 0,
     packetsSent: 0,
@@ -256,7 +262,9 @@ export class Memberlist implements Engine {
     const c = this.config;
     const signal = this.#stop.signal;
     if (c.probeIntervalMs > 0) this.#loops.push(this.#probeLoop(signal));
-    if (c.gossipIntervalMs > 0) this.#loops.push(this.#periodic(c.gossipIntervalMs, () => this.#gossip(), signal));
+    if (c.gossipIntervalMs > 0) {
+      this.#loops.push(this.#periodic(c.gossipIntervalMs, () => this.#gossip(), signal));
+    }
     if (c.pushPullIntervalMs > 0) this.#loops.push(this.#pushPullLoop(signal));
   }
 
@@ -418,15 +426,20 @@ export class Memberlist implements Engine {
     const me = this.nodes.get(this.config.name)!;
     let notified!: () => void;
     const sent = new Promise<void>((r) => (notified = r));
-    aliveNode(this, {
-      type: "alive",
-      incarnation: this.nextIncarnation(),
-      node: this.config.name,
-      addr: me.addr,
-      port: me.port,
-      meta: this.#localMeta(),
-      vsn: this.#buildVsn(),
-    }, true, () => notified());
+    aliveNode(
+      this,
+      {
+        type: "alive",
+        incarnation: this.nextIncarnation(),
+        node: this.config.name,
+        addr: me.addr,
+        port: me.port,
+        meta: this.#localMeta(),
+        vsn: this.#buildVsn(),
+      },
+      true,
+      () => notified(),
+    );
     if (this.#anyAlive()) await this.#waitOrTimeout(sent, timeoutMs, "timeout waiting for update broadcast");
   }
 

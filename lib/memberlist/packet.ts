@@ -61,8 +61,9 @@ export function getBroadcasts(m: Engine, overhead: number, limit: number): Uint8
   for (const msg of out) used += msg.length + overhead;
   const avail = limit - used;
   if (avail <= overhead + USER_MSG_OVERHEAD) return out;
-  const user = m.safeCall("delegate getBroadcasts", () => d.getBroadcasts(overhead + USER_MSG_OVERHEAD, avail)) ??
-    [];
+  const user =
+    m.safeCall("delegate getBroadcasts", () => d.getBroadcasts(overhead + USER_MSG_OVERHEAD, avail)) ??
+      [];
   for (const u of user) {
     const framed = new Uint8Array(u.length + 1);
     framed[0] = MessageType.user;

@@ -18,8 +18,8 @@ import {
   NodeState,
   type PingMessage,
 } from "./messages.ts";
-import { isDeadOrLeft, type NodeRecord, nodeAddress, snapshotNode } from "./node.ts";
-import { makeCompoundMessage, encodeMessage } from "./wire.ts";
+import { isDeadOrLeft, nodeAddress, type NodeRecord, snapshotNode } from "./node.ts";
+import { encodeMessage, makeCompoundMessage } from "./wire.ts";
 import { suspectNode } from "./state_machine.ts";
 
 /** How a probe's wait for an ack ended. */
@@ -171,8 +171,14 @@ function raceTimeout<T>(m: Engine, p: Promise<T>, ms: number): Promise<T | undef
   });
 }
 
-function replyAddress(sourceAddr: Uint8Array | undefined, sourcePort: number | undefined, from: Address): Address {
-  if (sourceAddr && sourceAddr.length > 0 && sourcePort) return { host: bytesToIp(sourceAddr), port: sourcePort };
+function replyAddress(
+  sourceAddr: Uint8Array | undefined,
+  sourcePort: number | undefined,
+  from: Address,
+): Address {
+  if (sourceAddr && sourceAddr.length > 0 && sourcePort) {
+    return { host: bytesToIp(sourceAddr), port: sourcePort };
+  }
   return from;
 }
 
@@ -201,7 +207,11 @@ export function handleIndirectPing(m: Engine, ind: IndirectPingMessage, from: Ad
   let answered = false;
   m.acks.set(localSeq, cfg.probeTimeoutMs, () => {
     answered = true;
-    m.sendMsg(requester, encodeMessage({ type: "ackResp", seqNo: ind.seqNo, payload: new Uint8Array() }), requesterNode);
+    m.sendMsg(
+      requester,
+      encodeMessage({ type: "ackResp", seqNo: ind.seqNo, payload: new Uint8Array() }),
+      requesterNode,
+    );
   });
   const ping: PingMessage = {
     type: "ping",

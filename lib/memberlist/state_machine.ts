@@ -59,9 +59,9 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
     const [pMin, pMax] = a.vsn as [number, number, number];
     if (pMin === 0 || pMax === 0 || pMin > pMax) {
       m.log.warn(
-        `Ignoring an alive message for '${a.node}' (${bytesToIpSafe(a.addr)}:${a.port}) because protocol version(s) are wrong: ${
-          a.vsn.slice(0, 3).join(", ")
-        }`,
+        `Ignoring an alive message for '${a.node}' (${
+          bytesToIpSafe(a.addr)
+        }:${a.port}) because protocol version(s) are wrong: ${a.vsn.slice(0, 3).join(", ")}`,
       );
       return;
     }
@@ -97,9 +97,9 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
       m.clock.now() - state.stateChange > cfg.deadNodeReclaimTimeMs;
     if (state.state === NodeState.left || (state.state === NodeState.dead && canReclaim)) {
       m.log.info(
-        `Updating address for left or failed node ${state.name} from ${bytesToIpSafe(state.addr)}:${state.port} to ${
-          bytesToIpSafe(a.addr)
-        }:${a.port}`,
+        `Updating address for left or failed node ${state.name} from ${
+          bytesToIpSafe(state.addr)
+        }:${state.port} to ${bytesToIpSafe(a.addr)}:${a.port}`,
       );
       updatesNode = true;
     } else {
@@ -126,7 +126,9 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
   if (!bootstrap && isLocal) {
     // Someone gossiped an alive about us that we did not send; unless it is
     // identical to what we advertise, assert ourselves with a newer incarnation.
-    if (a.incarnation === state.incarnation && bytesEqual(a.meta, state.meta) && vsnEqual(a.vsn, vsnOf(state))) {
+    if (
+      a.incarnation === state.incarnation && bytesEqual(a.meta, state.meta) && vsnEqual(a.vsn, vsnOf(state))
+    ) {
       return;
     }
     refute(m, state, a.incarnation);

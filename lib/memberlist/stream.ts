@@ -13,7 +13,7 @@ import type { Address, Stream } from "../transport/transport.ts";
 import { BufferFrameReader, type FrameReader, StreamFrameReader } from "./frame_reader.ts";
 import type { Engine } from "./engine.ts";
 import { MessageType, type PingMessage } from "./messages.ts";
-import { type NodeRecord, nodeAddress, snapshotNode, vsnOf } from "./node.ts";
+import { nodeAddress, type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
 import { encryptionEnabled, encryptionVersion } from "./packet.ts";
 import { decryptPayload, encryptedLength, encryptPayload } from "./security.ts";
 import { mergeState, type RemoteNodeState, verifyProtocol } from "./state_machine.ts";
@@ -86,7 +86,9 @@ export async function readStreamMessage(
     throw new SecurityError(`Discarding stream with unacceptable label "${label}"`);
   }
   if (type === MessageType.encrypt) {
-    if (!encryptionEnabled(m)) throw new SecurityError("Remote state is encrypted and encryption is not configured");
+    if (!encryptionEnabled(m)) {
+      throw new SecurityError("Remote state is encrypted and encryption is not configured");
+    }
     const lenBytes = await reader.readExact(4);
     const len = new DataView(lenBytes.buffer, lenBytes.byteOffset, 4).getUint32(0);
     if (len > MAX_PUSH_STATE_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
@@ -142,7 +144,9 @@ interface RemoteState {
 async function readRemoteState(m: Engine, reader: FrameReader): Promise<RemoteState> {
   const header = decodePushPullHeader(await reader.readObjectBytes());
   if (header.nodes < 0 || header.userStateLen < 0 || header.userStateLen > MAX_PUSH_STATE_BYTES) {
-    throw new DecodeError(`Push/pull header out of range: ${header.nodes} nodes, ${header.userStateLen} bytes`);
+    throw new DecodeError(
+      `Push/pull header out of range: ${header.nodes} nodes, ${header.userStateLen} bytes`,
+    );
   }
   const nodes: RemoteNodeState[] = [];
   for (let i = 0; i < header.nodes; i++) {
@@ -178,7 +182,10 @@ function mergeRemoteState(m: Engine, remote: RemoteState): void {
   }
   mergeState(m, remote.nodes);
   if (remote.userState.length > 0 && m.config.delegate) {
-    m.safeCall("delegate mergeRemoteState", () => m.config.delegate!.mergeRemoteState(remote.userState, remote.join));
+    m.safeCall(
+      "delegate mergeRemoteState",
+      () => m.config.delegate!.mergeRemoteState(remote.userState, remote.join),
+    );
   }
 }
 
@@ -197,7 +204,9 @@ export async function pushPullNode(m: Engine, to: Address, join: boolean): Promi
       throw new Error(`remote error: ${err.type === "err" ? err.error : "unknown"}`);
     }
     if (type !== MessageType.pushPull) {
-      throw new DecodeError(`received invalid msgType (${type}), expected pushPullMsg (${MessageType.pushPull})`);
+      throw new DecodeError(
+        `received invalid msgType (${type}), expected pushPullMsg (${MessageType.pushPull})`,
+      );
     }
     mergeRemoteState(m, await readRemoteState(m, reader));
   } finally {
@@ -223,7 +232,12 @@ export async function sendUserStream(m: Engine, to: Address, msg: Uint8Array): P
  * The TCP fallback probe: ping over a stream and wait for the matching ack.
  * Resolves false when the node cannot be dialled; rejects on protocol errors.
  */
-export async function streamPing(m: Engine, node: NodeRecord, ping: PingMessage, deadline: number): Promise<boolean> {
+export async function streamPing(
+  m: Engine,
+  node: NodeRecord,
+  ping: PingMessage,
+  deadline: number,
+): Promise<boolean> {
   const remaining = deadline - m.clock.now();
   if (remaining <= 0) return false;
   let stream: Stream;
@@ -288,7 +302,11 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
           m.log.warn(`Got ping for unexpected node ${ping.node} from=${from}`);
           return;
         }
-        await sendStreamMessage(m, stream, encodeMessage({ type: "ackResp", seqNo: ping.seqNo, payload: new Uint8Array() }));
+        await sendStreamMessage(
+          m,
+          stream,
+          encodeMessage({ type: "ackResp", seqNo: ping.seqNo, payload: new Uint8Array() }),
+        );
         return;
       }
       default:

@@ -9,7 +9,10 @@ const specs = {
 };
 
 Deno.test("parseFlags accepts Go's -x=v, -x v and --x=v forms and repeats", () => {
-  const p = parseFlags(["-node=a", "--tag", "role=web", "-tag=dc=east", "-replay", "--retry-max=3", "rest"], specs);
+  const p = parseFlags(
+    ["-node=a", "--tag", "role=web", "-tag=dc=east", "-replay", "--retry-max=3", "rest"],
+    specs,
+  );
   assert.equal(p.values.node, "a");
   assert.deepEqual(p.values.tag, ["role=web", "dc=east"]);
   assert.equal(p.values.replay, true);

@@ -13,7 +13,9 @@ import { Logger } from "../../lib/util/log.ts";
 import { findSerf, startSerf, waitFor } from "./_serf.ts";
 
 const serf = findSerf();
-if (!serf) console.warn("memberlist_serf_test: SKIPPED: the serf binary is not installed (apt-get install serf)");
+if (!serf) {
+  console.warn("memberlist_serf_test: SKIPPED: the serf binary is not installed (apt-get install serf)");
+}
 
 const KEY_B64 = "HvY8ubRZMgafUOWvrOadwOckVa1wN3QWAo46FVKbVN8=";
 
@@ -54,7 +56,9 @@ for (const encrypted of [false, true]) {
 
         const allAlive = await waitFor(async () => {
           const ms = await agent.members();
-          return ["serf-a", "ts-a", "ts-b"].every((n) => ms.some((m) => m.name === n && m.status === "alive")) &&
+          return ["serf-a", "ts-a", "ts-b"].every((n) =>
+            ms.some((m) => m.name === n && m.status === "alive")
+          ) &&
             a.numMembers() === 3 && b.numMembers() === 3;
         }, 15_000);
         assert.ok(allAlive, `cluster did not form: ${JSON.stringify(await agent.members())}\n${agent.log()}`);

@@ -37,7 +37,10 @@ Deno.test("Memberlist: a killed node is marked dead by all within the detection 
   const minSuspicion = suspicionTimeout(cfg.suspicionMult, 20, cfg.probeIntervalMs);
   const bound = 20 * cfg.probeIntervalMs + cfg.suspicionMaxTimeoutMult * minSuspicion + 10_000;
   const dead = await c.clock.advanceUntil(
-    () => others.every((n) => c.stateOf(n, victim.name) === NodeState.dead || c.stateOf(n, victim.name) === undefined),
+    () =>
+      others.every((n) =>
+        c.stateOf(n, victim.name) === NodeState.dead || c.stateOf(n, victim.name) === undefined
+      ),
     bound,
     200,
   );
@@ -61,12 +64,21 @@ Deno.test("Memberlist: a suspected live node refutes with a higher incarnation",
   // One peer accuses the target; the accusation spreads by gossip and reaches the target.
   const accuser = c.nodes[0]!;
   const rec = accuser.m.nodes.get(target.name)!;
-  suspectNode(accuser.m, { type: "suspect", incarnation: rec.incarnation, node: target.name, from: accuser.name });
+  suspectNode(accuser.m, {
+    type: "suspect",
+    incarnation: rec.incarnation,
+    node: target.name,
+    from: accuser.name,
+  });
   assert.equal(c.stateOf(accuser, target.name), NodeState.suspect);
-  const refuted = await c.clock.advanceUntil(() => {
-    const inc = target.m.allNodes().find((n) => n.name === target.name)!.incarnation;
-    return inc > before && c.nodes.every((n) => c.stateOf(n, target.name) === NodeState.alive);
-  }, 30_000, 100);
+  const refuted = await c.clock.advanceUntil(
+    () => {
+      const inc = target.m.allNodes().find((n) => n.name === target.name)!.incarnation;
+      return inc > before && c.nodes.every((n) => c.stateOf(n, target.name) === NodeState.alive);
+    },
+    30_000,
+    100,
+  );
   assert.ok(refuted, "target did not refute");
   assert.ok(target.logs.some((l) => l.includes("Refuting a suspect message")));
   for (const n of c.nodes) assert.equal(n.events.filter((e) => e.type === "leave").length, 0);

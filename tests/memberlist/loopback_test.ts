@@ -19,7 +19,9 @@ const haveBun = (() => {
     return false;
   }
 })();
-if (!haveBun) console.warn(`loopback_test: SKIPPED Bun cluster smoke: no Bun at ${bunPath} (run npm install)`);
+if (!haveBun) {
+  console.warn(`loopback_test: SKIPPED Bun cluster smoke: no Bun at ${bunPath} (run npm install)`);
+}
 
 Deno.test({
   name: "Memberlist on Bun loopback sockets: 3-node cluster smoke test",
