@@ -41,7 +41,8 @@ const deno = await run(denoPath, [
 if (deno.ok) {
   used = "deno compile";
 } else {
-  const reason = deno.log.trim().split("\n").slice(-2).join(" ");
+  const reason = deno.log.split("\n").find((l) => /error/i.test(l))?.replace(/\x1b\[[0-9;]*m/g, "").trim() ??
+    "unknown error";
   console.log(`deno compile failed (${reason}); falling back to bun build --compile`);
   const bun = await run(bin("bun"), ["build", "--compile", "cli.ts", "--outfile", out]);
   if (!bun.ok) {

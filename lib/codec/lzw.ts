@@ -170,7 +170,9 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
 
   while (true) {
     while (nBits < width) {
-      if (pos >= input.length) throw new DecodeError("Cannot decompress LZW: stream ends without an end code");
+      if (pos >= input.length) {
+        throw new DecodeError("Cannot decompress LZW: stream ends without an end code");
+      }
       bits |= input[pos++]! << nBits;
       nBits += 8;
     }

@@ -199,7 +199,9 @@ export class MsgpackWriter {
       }
       return;
     }
-    throw new TypeError(`Cannot encode msgpack: unsupported value of type ${proto?.constructor?.name ?? "?"}`);
+    throw new TypeError(
+      `Cannot encode msgpack: unsupported value of type ${proto?.constructor?.name ?? "?"}`,
+    );
   }
 
   #number(value: number): void {
@@ -309,7 +311,9 @@ export function decodeMsgpackPrefix(
   options: MsgpackDecodeOptions = {},
 ): DecodedPrefix {
   const length = msgpackObjectLength(buf, offset, options.maxDepth ?? DEFAULT_MAX_DEPTH);
-  if (length < 0) throw new DecodeError(`Cannot decode msgpack: input truncated after ${buf.length - offset} bytes`);
+  if (length < 0) {
+    throw new DecodeError(`Cannot decode msgpack: input truncated after ${buf.length - offset} bytes`);
+  }
   const decoder = options.maxLength === undefined ? defaultDecoder : makeDecoder(options.maxLength);
   try {
     return { value: decoder.decode(buf.subarray(offset, offset + length)), length };

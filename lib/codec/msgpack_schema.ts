@@ -92,7 +92,9 @@ export function asInt(
   let n: number;
   if (typeof value === "number" && Number.isInteger(value)) n = value;
   else if (typeof value === "bigint") {
-    if (value < BigInt(min) || value > BigInt(max)) return fail(field, `an integer in [${min}, ${max}]`, value);
+    if (value < BigInt(min) || value > BigInt(max)) {
+      return fail(field, `an integer in [${min}, ${max}]`, value);
+    }
     n = Number(value);
   } else return fail(field, "an integer", value);
   if (n < min || n > max) return fail(field, `an integer in [${min}, ${max}]`, value);

@@ -157,7 +157,9 @@ export class StreamReader {
       throw new RangeError(`Cannot read stream: 'n' must be a non-negative integer: current value is ${n}`);
     }
     if (this.#received - this.buffered + n > this.#maxBytes) {
-      throw new DecodeError(`Cannot read stream: ${n} more bytes would exceed the limit of ${this.#maxBytes}`);
+      throw new DecodeError(
+        `Cannot read stream: ${n} more bytes would exceed the limit of ${this.#maxBytes}`,
+      );
     }
     const deadline = this.#deadlineFor(options);
     if (!(await this.#fill(n, deadline))) throw this.#eofError(n);

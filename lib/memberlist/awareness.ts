@@ -38,7 +38,9 @@ export class Awareness {
    */
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) {
-      throw new RangeError(`Cannot create awareness as 'max' must be a positive integer: current value is ${max}`);
+      throw new RangeError(
+        `Cannot create awareness as 'max' must be a positive integer: current value is ${max}`,
+      );
     }
     this.#max = max;
   }

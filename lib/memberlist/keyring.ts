@@ -229,7 +229,8 @@ function decodeBase64Std(text: string): Uint8Array {
       final = true;
       break;
     }
-    const n = ((sextets[0] ?? 0) << 18) | ((sextets[1] ?? 0) << 12) | ((sextets[2] ?? 0) << 6) | (sextets[3] ?? 0);
+    const n = ((sextets[0] ?? 0) << 18) | ((sextets[1] ?? 0) << 12) | ((sextets[2] ?? 0) << 6) |
+      (sextets[3] ?? 0);
     out.push((n >> 16) & 255);
     if (sextets.length > 2) out.push((n >> 8) & 255);
     if (sextets.length > 3) out.push(n & 255);

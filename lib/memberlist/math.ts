@@ -11,7 +11,7 @@
  * @module
  */
 
-import { randomInt, type Random } from "../util/random.ts";
+import { type Random, randomInt } from "../util/random.ts";
 
 /**
  * Cluster size up to which push/pull syncs run at the configured interval.

@@ -12,7 +12,9 @@ import type { Address, Packet } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
 import { MessageType } from "./messages.ts";
 import type { NodeRecord } from "./node.ts";
-import { decryptPayload, type EncryptionVersion, encryptPayload } from "./security.ts";
+import { decryptPayload, type EncryptionVersion, encryptOverhead, encryptPayload } from "./security.ts";
+
+export { encryptOverhead };
 import {
   addCrc,
   addLabelHeader,
@@ -34,11 +36,6 @@ const MAX_NESTING = 4;
 /** Encryption version by protocol: 0 pads (protocol 1), 1 does not. */
 export function encryptionVersion(protocolVersion: number): EncryptionVersion {
   return protocolVersion <= 1 ? 0 : 1;
-}
-
-/** Worst-case bytes that encryption adds to a packet. */
-export function encryptOverhead(vsn: number): number {
-  return vsn === 0 ? 45 : 29; // version byte + nonce + tag (+ up to 16 padding)
 }
 
 export function encryptionEnabled(m: Engine): boolean {

@@ -8,7 +8,9 @@
  * Version 0 pads the plaintext with PKCS#7 to a multiple of 16 bytes before
  * sealing (protocol version 1 peers expect it); version 1 does not, since GCM
  * needs no padding. The additional data is authenticated but not sent: the
- * packet label for UDP, the 5-byte stream header for TCP state syncs.
+ * 5-byte stream header for TCP state syncs, and for UDP packets nothing in
+ * memberlist 0.2.2 or the packet label in 0.5+ (an empty label is the same
+ * as no additional data, so the two interoperate).
  *
  * This uses `node:crypto` (`createCipheriv`) rather than WebCrypto on purpose:
  * it is synchronous on both Deno and Bun. `crypto.subtle` only returns
@@ -118,7 +120,9 @@ export function encryptPayload(
   validateKey(key);
   const nonce = (options.nonce ?? randomBytes)(NONCE_SIZE);
   if (nonce.length !== NONCE_SIZE) {
-    throw new RangeError(`Cannot encrypt payload: nonce must be ${NONCE_SIZE} bytes: current size is ${nonce.length}`);
+    throw new RangeError(
+      `Cannot encrypt payload: nonce must be ${NONCE_SIZE} bytes: current size is ${nonce.length}`,
+    );
   }
 
   let src = plaintext;
@@ -271,14 +275,24 @@ function gcmCtr(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): Uint8Arra
   return ctr.update(data);
 }
 
-function portableTag(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array {
+function portableTag(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
   const { h, tagMask } = gcmSubkeys(key, nonce);
   const s = ghash(h, aad, ciphertext);
   for (let i = 0; i < BLOCK_SIZE; i++) s[i]! ^= tagMask[i]!;
   return s;
 }
 
-function portableSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+function portableSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
   const ciphertext = gcmCtr(key, nonce, plaintext);
   return concat(ciphertext, portableTag(key, nonce, ciphertext, aad));
 }

@@ -117,7 +117,9 @@ export class Suspicion {
   constructor(options: SuspicionOptions) {
     const { from, k, minMs, maxMs, clock, onTimeout } = options;
     if (!(minMs >= 0)) {
-      throw new RangeError(`Cannot start suspicion as 'minMs' must not be negative: current value is ${minMs}`);
+      throw new RangeError(
+        `Cannot start suspicion as 'minMs' must not be negative: current value is ${minMs}`,
+      );
     }
     if (!(maxMs >= minMs)) {
       throw new RangeError(

@@ -3,18 +3,17 @@
  *
  * A message is one type byte followed by a msgpack map whose keys are the Go
  * struct's field names, in byte order of the names (go-msgpack sorts them).
- * Envelopes wrap messages: compound (many messages in one packet), compress
- * (LZW), hasCrc (CRC-32 guard) and label. Stream framing writes the push/pull
- * header, node states and user-message header as bare msgpack objects. The
- * exact bytes are pinned by the golden vectors in `tests/data/golden/`.
+ * Stream framing writes the push/pull header, node states and user-message
+ * header as bare msgpack objects. The envelopes (compound, compress, hasCrc,
+ * label) live in `wire_envelope.ts` and are re-exported here, so this module
+ * is the one import for the whole format. The exact bytes are pinned by the
+ * golden vectors in `tests/data/golden/`.
  *
  * Every decoder throws `DecodeError` on bad input and nothing else, so the
  * receive path can drop and count whatever fails.
  *
  * @module
  */
-import { lzwCompress, lzwDecompress, type LzwDecompressOptions } from "../codec/lzw.ts";
-import { crc32 } from "../codec/crc32.ts";
 import {
   asBool,
   asBytes,
@@ -34,7 +33,6 @@ import {
   type AckMessage,
   type AliveMessage,
   type BodyMessage,
-  type CompressMessage,
   type DeadMessage,
   type ErrMessage,
   type IndirectPingMessage,
@@ -47,6 +45,24 @@ import {
   type SuspectMessage,
   type UserMsgHeader,
 } from "./messages.ts";
+
+export {
+  addCrc,
+  addLabelHeader,
+  type CompoundParts,
+  compressPayload,
+  CRC_OVERHEAD,
+  decodeCompoundMessage,
+  decodeCompress,
+  decompressPayload,
+  LZW_ALGO,
+  makeCompoundMessage,
+  MAX_COMPOUND_PARTS,
+  MAX_INTEROP_COMPOUND_PARTS,
+  MAX_LABEL_BYTES,
+  removeLabelHeader,
+  verifyCrc,
+} from "./wire_envelope.ts";
 
 const UINT16_MAX = 0xffff;
 const UINT32_MAX = 0xffffffff;
@@ -87,7 +103,9 @@ function goBytes(bytes: Uint8Array | undefined): Uint8Array | null {
 function vsnBytes(vsn: readonly number[]): Uint8Array | null {
   for (const v of vsn) {
     if (!Number.isInteger(v) || v < 0 || v > 0xff) {
-      throw new RangeError(`Cannot encode vsn: each entry must be an integer in [0, 255]: current value is ${v}`);
+      throw new RangeError(
+        `Cannot encode vsn: each entry must be an integer in [0, 255]: current value is ${v}`,
+      );
     }
   }
   return vsn.length > 0 ? Uint8Array.from(vsn) : null;
@@ -161,7 +179,9 @@ function bodyFields(body: Uint8Array, what: string): Record<string, unknown> {
 }
 
 /** Adds the omitempty source fields of ping/indirectPing only when present. */
-function sourceFields(s: Record<string, unknown>): Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> {
+function sourceFields(
+  s: Record<string, unknown>,
+): Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> {
   const out: Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> = {};
   const addr = asBytes(s.SourceAddr, "SourceAddr");
   const port = asUint(s.SourcePort, "SourcePort", UINT16_MAX);
@@ -186,7 +206,12 @@ export function decodeBody(type: number, body: Uint8Array): BodyMessage {
   switch (type) {
     case MessageType.ping: {
       const s = bodyFields(body, "ping");
-      return { type: "ping", seqNo: asUint(s.SeqNo, "SeqNo"), node: asString(s.Node, "Node"), ...sourceFields(s) };
+      return {
+        type: "ping",
+        seqNo: asUint(s.SeqNo, "SeqNo"),
+        node: asString(s.Node, "Node"),
+        ...sourceFields(s),
+      };
     }
     case MessageType.indirectPing: {
       const s = bodyFields(body, "indirect ping");
@@ -243,170 +268,6 @@ export function decodeBody(type: number, body: Uint8Array): BodyMessage {
 export function decodeMessage(buf: Uint8Array): BodyMessage {
   if (buf.length < 1) throw new DecodeError("Cannot decode message: empty buffer");
   return decodeBody(buf[0]!, buf.subarray(1));
-}
-
-// ---------------------------------------------------------------- envelopes
-
-/**
- * Parts a compound message may carry: its count is one byte. Go receivers
- * (memberlist 0.2.2) compute `count * 2` in a byte, so they mis-split compounds
- * of 128 parts or more; senders should stay at or below {@linkcode MAX_INTEROP_COMPOUND_PARTS}.
- */
-export const MAX_COMPOUND_PARTS = 255;
-/** Most parts a Go receiver splits correctly (see {@linkcode MAX_COMPOUND_PARTS}). */
-export const MAX_INTEROP_COMPOUND_PARTS = 127;
-
-/**
- * Packs messages into one compound message: type byte, part count, each
- * part's length as a big-endian uint16, then the parts.
- *
- * @throws {RangeError} for more than 255 parts or a part longer than 65535 bytes.
- */
-export function makeCompoundMessage(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length > MAX_COMPOUND_PARTS) {
-    throw new RangeError(`Cannot make compound message: at most ${MAX_COMPOUND_PARTS} parts: current value is ${parts.length}`);
-  }
-  let total = 2 + 2 * parts.length;
-  for (const p of parts) {
-    if (p.length > UINT16_MAX) {
-      throw new RangeError(`Cannot make compound message: a part exceeds ${UINT16_MAX} bytes: current value is ${p.length}`);
-    }
-    total += p.length;
-  }
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out[0] = MessageType.compound;
-  out[1] = parts.length;
-  let at = 2 + 2 * parts.length;
-  parts.forEach((p, i) => {
-    view.setUint16(2 + 2 * i, p.length);
-    out.set(p, at);
-    at += p.length;
-  });
-  return out;
-}
-
-/** The messages of a compound, and how many at the end were cut off. */
-export interface CompoundParts {
-  parts: Uint8Array[];
-  /** Parts announced but missing because the packet ended early (memberlist logs these). */
-  truncated: number;
-}
-
-/**
- * Splits a compound body (the bytes after the type byte). Parts are views into `body`.
- * @throws {DecodeError} when the count byte or the length table is missing.
- */
-export function decodeCompoundMessage(body: Uint8Array): CompoundParts {
-  if (body.length < 1) throw new DecodeError("Cannot decode compound message: missing length byte");
-  const count = body[0]!;
-  if (body.length < 1 + 2 * count) {
-    throw new DecodeError(`Cannot decode compound message: truncated length table for ${count} parts`);
-  }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const parts: Uint8Array[] = [];
-  let at = 1 + 2 * count;
-  for (let i = 0; i < count; i++) {
-    const length = view.getUint16(1 + 2 * i);
-    if (at + length > body.length) return { parts, truncated: count - i };
-    parts.push(body.subarray(at, at + length));
-    at += length;
-  }
-  return { parts, truncated: 0 };
-}
-
-/** memberlist's only compression algorithm number: LZW. */
-export const LZW_ALGO = 0;
-
-/** LZW-compresses a message and wraps it as a full compress message (type byte included). */
-export function compressPayload(buf: Uint8Array): Uint8Array {
-  const body = encodeMsgpack(goStruct({ Algo: LZW_ALGO, Buf: goBytes(lzwCompress(buf)) }));
-  const out = new Uint8Array(body.length + 1);
-  out[0] = MessageType.compress;
-  out.set(body, 1);
-  return out;
-}
-
-/**
- * Decodes a compress body (after the type byte) without decompressing it.
- * @throws {DecodeError} on malformed input.
- */
-export function decodeCompress(body: Uint8Array): CompressMessage {
-  const s = bodyFields(body, "compress");
-  return { algo: asUint(s.Algo, "Algo", 0xff), buf: asBytes(s.Buf, "Buf") };
-}
-
-/**
- * Decodes a compress body and returns the decompressed message inside.
- * @throws {DecodeError} for an unknown algorithm, corrupt LZW data, or output over the cap.
- */
-export function decompressPayload(body: Uint8Array, options?: LzwDecompressOptions): Uint8Array {
-  const c = decodeCompress(body);
-  if (c.algo !== LZW_ALGO) throw new DecodeError(`Cannot decompress unknown algorithm ${c.algo}`);
-  return lzwDecompress(c.buf, options);
-}
-
-/** Bytes the CRC envelope adds: type byte and a 4-byte checksum. */
-export const CRC_OVERHEAD = 5;
-
-/** Prefixes a packet with the hasCrc type byte and the big-endian CRC-32 (IEEE) of `payload`. */
-export function addCrc(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(payload.length + CRC_OVERHEAD);
-  out[0] = MessageType.hasCrc;
-  new DataView(out.buffer).setUint32(1, crc32(payload));
-  out.set(payload, CRC_OVERHEAD);
-  return out;
-}
-
-/**
- * Checks a hasCrc packet and returns the payload after the checksum (a view), or
- * null when the checksum does not match (memberlist drops such packets).
- * @throws {DecodeError} when `buf` is not a CRC envelope at all.
- */
-export function verifyCrc(buf: Uint8Array): Uint8Array | null {
-  if (buf.length < CRC_OVERHEAD || buf[0] !== MessageType.hasCrc) {
-    throw new DecodeError("Cannot verify checksum: not a hasCrc message");
-  }
-  const expected = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
-  const payload = buf.subarray(CRC_OVERHEAD);
-  return crc32(payload) === expected ? payload : null;
-}
-
-/** Longest label in bytes: its length travels in one byte. */
-export const MAX_LABEL_BYTES = 255;
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
-
-/**
- * Prefixes a packet or stream with memberlist 0.5's label header
- * (type 244, length byte, label bytes). An empty label adds nothing.
- * @throws {RangeError} for a label over 255 bytes.
- */
-export function addLabelHeader(buf: Uint8Array, label: string): Uint8Array {
-  if (label === "") return buf;
-  const bytes = utf8Encoder.encode(label);
-  if (bytes.length > MAX_LABEL_BYTES) {
-    throw new RangeError(`Cannot add label: at most ${MAX_LABEL_BYTES} bytes: current value is ${bytes.length}`);
-  }
-  const out = new Uint8Array(2 + bytes.length + buf.length);
-  out[0] = MessageType.hasLabel;
-  out[1] = bytes.length;
-  out.set(bytes, 2);
-  out.set(buf, 2 + bytes.length);
-  return out;
-}
-
-/**
- * Splits off a label header if there is one; without one the label is "".
- * @throws {DecodeError} for an empty or truncated label header.
- */
-export function removeLabelHeader(buf: Uint8Array): { label: string; rest: Uint8Array } {
-  if (buf.length === 0 || buf[0] !== MessageType.hasLabel) return { label: "", rest: buf };
-  if (buf.length < 2) throw new DecodeError("Cannot decode label: packet truncated");
-  const size = buf[1]!;
-  if (size < 1) throw new DecodeError("Cannot decode label: label header present but empty");
-  if (buf.length < 2 + size) throw new DecodeError("Cannot decode label: packet truncated");
-  return { label: utf8Decoder.decode(buf.subarray(2, 2 + size)), rest: buf.subarray(2 + size) };
 }
 
 // ---------------------------------------------------------------- stream objects

@@ -97,12 +97,18 @@ async function findOrBuildTool(): Promise<GoTool> {
  * Asks Go to decode each `[kind, bytes]` and returns its JSON answers in order
  * (an object with `error` when Go refused the input).
  */
-export async function goDecode(toolPath: string, items: [string, Uint8Array][]): Promise<Record<string, unknown>[]> {
-  const child = new Deno.Command(toolPath, { args: ["decode-batch"], stdin: "piped", stdout: "piped" }).spawn();
+export async function goDecode(
+  toolPath: string,
+  items: [string, Uint8Array][],
+): Promise<Record<string, unknown>[]> {
+  const child = new Deno.Command(toolPath, { args: ["decode-batch"], stdin: "piped", stdout: "piped" })
+    .spawn();
+  // Collect output while writing: Go answers line by line and would block on a full stdout pipe.
+  const output = child.output();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(items.map(([kind, b]) => `${kind} ${toHex(b)}\n`).join("")));
   await writer.close();
-  const out = await child.output();
+  const out = await output;
   if (!out.success) throw new Error(`golden decode-batch exited with ${out.code}`);
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
   return lines.map((line) => JSON.parse(line) as Record<string, unknown>);

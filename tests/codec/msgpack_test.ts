@@ -29,7 +29,9 @@ function encodable(v: GoldenVector): MsgpackEncodable {
     case "int":
     case "uint": {
       const big = BigInt(v.value as string);
-      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(big)
+        : big;
     }
     case "float64":
       return f64(v.value as number);
@@ -95,7 +97,10 @@ Deno.test("goStruct sorts fields like go-msgpack and leaves out undefined ones",
 
 Deno.test("encodeMsgpack keeps insertion order of plain objects and Maps", () => {
   assert.equal(toHex(encodeMsgpack({ b: 1, a: 2 })), "82a16201a16102");
-  assert.equal(toHex(encodeMsgpack(new Map<string | number, MsgpackEncodable>([[2, "x"], ["k", null]]))), "8202a178a16bc0");
+  assert.equal(
+    toHex(encodeMsgpack(new Map<string | number, MsgpackEncodable>([[2, "x"], ["k", null]]))),
+    "8202a178a16bc0",
+  );
 });
 
 Deno.test("encodeMsgpack refuses values with no msgpack form", () => {

@@ -57,7 +57,9 @@ Deno.test("msgpackObjectLength measures complete objects and reports -1 for inco
 });
 
 Deno.test("MsgpackScanner resumes where it stopped as the buffer grows", () => {
-  const whole = encodeMsgpack(goStruct({ Name: "x".repeat(300), Vsn: new Uint8Array(6), List: [1, [2, [3]]] }));
+  const whole = encodeMsgpack(
+    goStruct({ Name: "x".repeat(300), Vsn: new Uint8Array(6), List: [1, [2, [3]]] }),
+  );
   const scanner = new MsgpackScanner();
   for (let n = 0; n < whole.length; n++) assert.equal(scanner.scan(whole.subarray(0, n)), -1, `prefix ${n}`);
   assert.equal(scanner.scan(whole), whole.length);
@@ -90,8 +92,14 @@ Deno.test("StreamReader handles objects split over uneven chunks and several obj
 
 Deno.test("StreamReader throws DecodeError when the stream ends mid-object or mid-read", async () => {
   const half = encodeMsgpack("a long enough string").subarray(0, 8);
-  await assert.rejects(new StreamReader(chunked(half, [3])).readMsgpackBytes(), /ended inside a msgpack object/);
-  await assert.rejects(new StreamReader(chunked(new Uint8Array(0), [1])).readMsgpack(), /ended where a msgpack/);
+  await assert.rejects(
+    new StreamReader(chunked(half, [3])).readMsgpackBytes(),
+    /ended inside a msgpack object/,
+  );
+  await assert.rejects(
+    new StreamReader(chunked(new Uint8Array(0), [1])).readMsgpack(),
+    /ended where a msgpack/,
+  );
   await assert.rejects(new StreamReader(chunked(new Uint8Array(3), [1])).readExact(4), DecodeError);
   await assert.rejects(new StreamReader(chunked(new Uint8Array(0), [1])).readByte(), DecodeError);
   await assert.rejects(new StreamReader(chunked(fromHex("c1"), [1])).readMsgpackBytes(), DecodeError);
@@ -99,7 +107,10 @@ Deno.test("StreamReader throws DecodeError when the stream ends mid-object or mi
 
 Deno.test("StreamReader enforces its byte cap and object size limit", async () => {
   const big = new Uint8Array(10_000);
-  await assert.rejects(new StreamReader(chunked(big, [1000]), { maxBytes: 5000 }).readExact(6000), /exceed the limit/);
+  await assert.rejects(
+    new StreamReader(chunked(big, [1000]), { maxBytes: 5000 }).readExact(6000),
+    /exceed the limit/,
+  );
   const reader = new StreamReader(chunked(big, [1000]), { maxBytes: 5000 });
   await reader.readExact(4000);
   await reader.readExact(1000);

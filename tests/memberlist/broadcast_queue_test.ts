@@ -161,7 +161,9 @@ Deno.test("TransmitLimitedQueue uses memberlist's default retransmitMult of 4", 
 Deno.test("TransmitLimitedQueue.prune keeps the newest, least sent broadcasts", () => {
   // memberlist's TestTransmitLimited_Prune.
   const q = queue(10, 1);
-  const bs = ["test", "foo", "bar", "baz"].map((name, i) => new TestBroadcast(`${i + 1}. this is a test.`, { name }));
+  const bs = ["test", "foo", "bar", "baz"].map((name, i) =>
+    new TestBroadcast(`${i + 1}. this is a test.`, { name })
+  );
   for (const b of bs) q.queueBroadcast(b);
   q.getBroadcasts(0, 18 * 2); // sends baz and bar once
   q.prune(2);
@@ -175,7 +177,11 @@ Deno.test("TransmitLimitedQueue.prune keeps the newest, least sent broadcasts", 
 
 Deno.test("TransmitLimitedQueue.reset finishes everything queued", () => {
   const q = queue();
-  const bs = [new TestBroadcast("a", { name: "a" }), new TestBroadcast("b"), new TestBroadcast("c", { unique: true })];
+  const bs = [
+    new TestBroadcast("a", { name: "a" }),
+    new TestBroadcast("b"),
+    new TestBroadcast("c", { unique: true }),
+  ];
   for (const b of bs) q.queueBroadcast(b);
   q.getBroadcasts(0, 1);
   q.reset();
@@ -207,7 +213,8 @@ Deno.test("TransmitLimitedQueue rejects a bad retransmitMult", () => {
     () => new TransmitLimitedQueue({ numNodes: () => 1, retransmitMult: -1 }),
     {
       name: "RangeError",
-      message: "Cannot create broadcast queue as 'retransmitMult' must be a non-negative integer: current value is -1",
+      message:
+        "Cannot create broadcast queue as 'retransmitMult' must be a non-negative integer: current value is -1",
     },
   );
 });

@@ -102,7 +102,10 @@ Deno.test("parseKeyBase64 decodes Serf's keys", () => {
 });
 
 Deno.test("parseKeyBase64 ignores line breaks like Go's decoder", () => {
-  assert.deepEqual(parseKeyBase64("cg8StVXbQJ0g\r\nPvMd9o7yrg==\n"), parseKeyBase64("cg8StVXbQJ0gPvMd9o7yrg=="));
+  assert.deepEqual(
+    parseKeyBase64("cg8StVXbQJ0g\r\nPvMd9o7yrg==\n"),
+    parseKeyBase64("cg8StVXbQJ0gPvMd9o7yrg=="),
+  );
 });
 
 Deno.test("parseKeyBase64 rejects malformed base64 with the offending offset", () => {

@@ -6,7 +6,7 @@
  * `go` is not on PATH; security_test.ts covers the committed vectors anyway.
  */
 import assert from "node:assert/strict";
-import { decryptPayload, encryptPayload, type EncryptionVersion } from "../../lib/memberlist/security.ts";
+import { decryptPayload, type EncryptionVersion, encryptPayload } from "../../lib/memberlist/security.ts";
 
 const sourceDir = new URL("../../scripts/golden/security/", import.meta.url).pathname;
 const goldenFile = new URL("../data/golden/security.json", import.meta.url);
@@ -35,10 +35,13 @@ function toHex(bytes: Uint8Array): string {
 /** Runs the built oracle with `args`, feeding `input` on stdin; returns stdout. */
 async function runOracle(bin: string, args: string[], input = ""): Promise<string> {
   const child = new Deno.Command(bin, { args, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  const res = await child.output();
+  // Feed stdin while draining stdout, or both pipes fill up and deadlock.
+  const feeding = (async () => {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(input));
+    await writer.close();
+  })();
+  const [res] = await Promise.all([child.output(), feeding]);
   if (!res.success) throw new Error(`Go oracle failed: ${new TextDecoder().decode(res.stderr)}`);
   return new TextDecoder().decode(res.stdout);
 }
@@ -70,7 +73,8 @@ Deno.test({
       const bin = `${dir}/secgold`;
       const env: Record<string, string> = { GO111MODULE: "off", GOPATH: "/usr/share/gocode", GOPROXY: "off" };
       if (!Deno.env.get("HOME") && !Deno.env.get("GOCACHE")) env.GOCACHE = `${dir}/cache`;
-      const build = await new Deno.Command("go", { args: ["build", "-o", bin, "."], cwd: sourceDir, env }).output();
+      const build = await new Deno.Command("go", { args: ["build", "-o", bin, "."], cwd: sourceDir, env })
+        .output();
       assert.ok(build.success, `Cannot build Go oracle: ${new TextDecoder().decode(build.stderr)}`);
 
       await t.step("Go regenerates the committed golden vectors byte for byte", async () => {
@@ -117,7 +121,9 @@ Deno.test({
           payload: toHex(encryptPayload(c.version, c.key, c.plain, Uint8Array.of(1))),
           additionalData: toHex(Uint8Array.of(2)),
         });
-        assert.deepEqual(lines(await runOracle(bin, ["decrypt-batch"], input)), [{ error: "no key could decrypt" }]);
+        assert.deepEqual(lines(await runOracle(bin, ["decrypt-batch"], input)), [{
+          error: "no key could decrypt",
+        }]);
       });
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import {
   decryptPayload,
   encryptedLength,
+  type EncryptionVersion,
   encryptOverhead,
   encryptPayload,
-  type EncryptionVersion,
 } from "../../lib/memberlist/security.ts";
 import { SecurityError } from "../../lib/util/errors.ts";
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { lzwCompress } from "../../lib/codec/lzw.ts";
 import { StreamReader } from "../../lib/codec/stream_reader.ts";
 import { DecodeError } from "../../lib/util/errors.ts";
 import { SeededRandom } from "../../lib/util/random.ts";
@@ -23,10 +24,28 @@ import {
   removeLabelHeader,
   verifyCrc,
 } from "../../lib/memberlist/wire.ts";
-import { fromHex, type GoldenVector, goDecode, goldenTool, loadVectors, reportSkip, toHex } from "../codec/_golden.ts";
+import { mutations, onlyDecodeError } from "../codec/_fuzz.ts";
+import {
+  fromHex,
+  goDecode,
+  goldenTool,
+  type GoldenVector,
+  loadVectors,
+  reportSkip,
+  toHex,
+} from "../codec/_golden.ts";
 
 const vectors = loadVectors("memberlist.json");
-const MESSAGE_KINDS = new Set(["ping", "indirectPing", "ackResp", "nackResp", "err", "suspect", "alive", "dead"]);
+const MESSAGE_KINDS = new Set([
+  "ping",
+  "indirectPing",
+  "ackResp",
+  "nackResp",
+  "err",
+  "suspect",
+  "alive",
+  "dead",
+]);
 const STREAM_KINDS = new Set(["pushPullHeader", "pushNodeState", "userMsgHeader"]);
 const ofKind = (...kinds: string[]) => vectors.filter((v) => kinds.includes(v.kind));
 const messageVectors = vectors.filter((v) => MESSAGE_KINDS.has(v.kind));
@@ -88,7 +107,10 @@ function streamObject(v: GoldenVector): { fields: Record<string, unknown>; reenc
   const buf = fromHex(v.hex);
   if (v.kind === "pushPullHeader") {
     const h = decodePushPullHeader(buf);
-    return { fields: { Nodes: h.nodes, UserStateLen: h.userStateLen, Join: h.join }, reencoded: encodePushPullHeader(h) };
+    return {
+      fields: { Nodes: h.nodes, UserStateLen: h.userStateLen, Join: h.join },
+      reencoded: encodePushPullHeader(h),
+    };
   }
   if (v.kind === "pushNodeState") {
     const s = decodePushNodeState(buf);
@@ -211,12 +233,28 @@ function randomMessages(seed: number, count: number): BodyMessage[] {
     const source = rng.next() < 0.5 ? {} : { sourceAddr: bytes(), sourcePort: port(), sourceNode: name() };
     out.push(pick<BodyMessage>([
       { type: "ping", seqNo: num(), node: name(), ...source },
-      { type: "indirectPing", seqNo: num(), target: bytes(), port: port(), node: name(), nack: rng.next() < 0.5, ...source },
+      {
+        type: "indirectPing",
+        seqNo: num(),
+        target: bytes(),
+        port: port(),
+        node: name(),
+        nack: rng.next() < 0.5,
+        ...source,
+      },
       { type: "ackResp", seqNo: num(), payload: bytes() },
       { type: "nackResp", seqNo: num() },
       { type: "err", error: name() },
       { type: "suspect", incarnation: num(), node: name(), from: name() },
-      { type: "alive", incarnation: num(), node: name(), addr: bytes(), port: port(), meta: bytes(), vsn: vsn() },
+      {
+        type: "alive",
+        incarnation: num(),
+        node: name(),
+        addr: bytes(),
+        port: port(),
+        meta: bytes(),
+        vsn: vsn(),
+      },
       { type: "dead", incarnation: num(), node: name(), from: name() },
     ]));
   }
@@ -237,7 +275,10 @@ Deno.test({
   ignore: goSkipped,
   fn: async () => {
     if ("skip" in tool) return;
-    const messages = [...messageVectors.map((v) => decodeMessage(fromHex(v.hex))), ...randomMessages(12, 600)];
+    const messages = [
+      ...messageVectors.map((v) => decodeMessage(fromHex(v.hex))),
+      ...randomMessages(12, 600),
+    ];
     const encoded = messages.map(encodeMessage);
     const answers = await goDecode(tool.path, messages.map((m, i) => [m.type, encoded[i]!]));
     messages.forEach((msg, i) => {
@@ -272,7 +313,7 @@ Deno.test({
       ["compound", makeCompoundMessage(parts)],
       ["compress", compressPayload(blob.subarray(0, 3000))],
       ["crc", addCrc(parts[0]!)],
-      ["lzw", (await import("../../lib/codec/lzw.ts")).lzwCompress(blob)],
+      ["lzw", lzwCompress(blob)],
     ];
     const [header, node, user, compound, compress, crc, lzw] = await goDecode(tool.path, items);
     assert.deepEqual(header, { Nodes: 300, UserStateLen: 70000, Join: true, _hex: toHex(items[0]![1]) });
@@ -283,4 +324,24 @@ Deno.test({
     assert.deepEqual(crc, { ok: true, payload: toHex(parts[0]!) });
     assert.deepEqual(lzw, { payload: toHex(blob) });
   },
+});
+
+Deno.test("every wire decoder turns mutated input into a value or a DecodeError", () => {
+  const corpus = vectors.map((v) => fromHex(v.hex)).filter((b) => b.length < 4096);
+  corpus.push(...randomMessages(15, 50).map(encodeMessage));
+  for (const input of mutations(16, corpus, 6_000)) {
+    onlyDecodeError("decodeMessage", input, () => decodeMessage(input));
+    onlyDecodeError("decodeBody", input, () => decodeBody(input[0] ?? 0, input.subarray(2)));
+    onlyDecodeError("decodeCompoundMessage", input, () => decodeCompoundMessage(input.subarray(1)));
+    onlyDecodeError(
+      "decompressPayload",
+      input,
+      () => decompressPayload(input.subarray(1), { maxOutputBytes: 1 << 20 }),
+    );
+    onlyDecodeError("verifyCrc", input, () => verifyCrc(input));
+    onlyDecodeError("removeLabelHeader", input, () => removeLabelHeader(input));
+    onlyDecodeError("decodePushPullHeader", input, () => decodePushPullHeader(input));
+    onlyDecodeError("decodePushNodeState", input, () => decodePushNodeState(input));
+    onlyDecodeError("decodeUserMsgHeader", input, () => decodeUserMsgHeader(input));
+  }
 });
