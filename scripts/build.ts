@@ -41,7 +41,7 @@ const deno = await run(denoPath, [
 if (deno.ok) {
   used = "deno compile";
 } else {
-  const reason = deno.log.split("\n").find((l) => /error/i.test(l))?.replace(/\x1b\[[0-9;]*m/g, "").trim() ??
+  const reason = deno.log.split("\n").find((l) => /error/i.test(l))?.trim() ??
     "unknown error";
   console.log(`deno compile failed (${reason}); falling back to bun build --compile`);
   const bun = await run(bin("bun"), ["build", "--compile", "cli.ts", "--outfile", out]);

@@ -61,7 +61,9 @@ const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads bytes, single bytes and whole msgpack objects from a chunked stream.
- * One reader per stream, used by one caller at a time.
+ * One reader per stream, used by one caller at a time. Malformed or short
+ * input rejects with `DecodeError`, a passed deadline with `TimeoutError`, and
+ * a broken connection with whatever the stream's `read()` rejected with.
  *
  * @example
  * ```ts

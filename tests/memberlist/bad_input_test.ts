@@ -8,56 +8,65 @@ import { TestCluster } from "./_cluster.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 function snapshot(c: TestCluster) {
-  return c.nodes.map((n) => JSON.stringify(n.m.allNodes().map((x) => [x.name, x.state, x.incarnation]).sort()));
+  return c.nodes.map((n) =>
+    JSON.stringify(n.m.allNodes().map((x) => [x.name, x.state, x.incarnation]).sort())
+  );
 }
 
-Deno.test("Memberlist drops garbage packets, counts them, logs rate-limited, and keeps working", opts, async () => {
-  const c = new TestCluster(31);
-  for (let i = 0; i < 3; i++) c.add();
-  await c.joinAll();
-  assert.ok(await c.clock.advanceUntil(() => c.nodes.every((n) => n.m.numMembers() === 3), 20_000, 100));
-  const target = c.nodes[0]!;
-  const attacker = c.network.listen({ host: "127.0.0.9", port: 9999 });
-  const rng = new SeededRandom(5);
-  const valid = encodeMessage({
-    type: "alive",
-    incarnation: 99,
-    node: "ghost",
-    addr: new Uint8Array([127, 0, 0, 9]),
-    port: 1,
-    meta: new Uint8Array(),
-    vsn: [1, 5, 2, 0, 0, 0],
-  });
-  const garbage: Uint8Array[] = [
-    new Uint8Array(),
-    new Uint8Array([200]), // unknown message type
-    new Uint8Array([13, 0x80]), // errMsg is not a packet message
-    valid.subarray(0, valid.length - 3), // truncated alive
-    new Uint8Array([12, 0, 0, 0, 0, ...valid]), // CRC mismatch
-    new Uint8Array([9, 0xc1]), // compress with an invalid body
-    new Uint8Array([7, 255, 0, 5]), // compound claiming 255 parts
-    new Uint8Array([4, 0x81, 0xa4, 0x4e, 0x6f, 0x64, 0x65, 0x05]), // alive with Node as an int
-  ];
-  for (let i = 0; i < 500; i++) {
-    const len = 1 + Math.floor(rng.next() * 64);
-    garbage.push(Uint8Array.from({ length: len }, () => Math.floor(rng.next() * 256)));
-  }
-  const before = snapshot(c);
-  const dropsBefore = target.m.stats.droppedBadInput;
-  const logBefore = target.logs.length;
-  for (const g of garbage) attacker.sendPacket(g, target.addr);
-  await c.clock.advance(50);
-  assert.ok(target.m.stats.droppedBadInput - dropsBefore >= 400, `dropped ${target.m.stats.droppedBadInput}`);
-  assert.deepEqual(snapshot(c).slice(0, 1), before.slice(0, 1));
-  const warnLines = target.logs.slice(logBefore).filter((l) => l.includes("from=127.0.0.9:9999"));
-  assert.ok(warnLines.length >= 1 && warnLines.length <= 3, `rate limit: ${warnLines.length} lines`);
-  // Still converged and probing normally afterwards.
-  await c.clock.advance(5_000);
-  for (const n of c.nodes) assert.equal(n.m.numMembers(), 3);
-  for (const n of c.nodes) assert.equal(n.events.filter((e) => e.type === "leave").length, 0);
-  await attacker.close();
-  await c.shutdown();
-});
+Deno.test(
+  "Memberlist drops garbage packets, counts them, logs rate-limited, and keeps working",
+  opts,
+  async () => {
+    const c = new TestCluster(31);
+    for (let i = 0; i < 3; i++) c.add();
+    await c.joinAll();
+    assert.ok(await c.clock.advanceUntil(() => c.nodes.every((n) => n.m.numMembers() === 3), 20_000, 100));
+    const target = c.nodes[0]!;
+    const attacker = c.network.listen({ host: "127.0.0.9", port: 9999 });
+    const rng = new SeededRandom(5);
+    const valid = encodeMessage({
+      type: "alive",
+      incarnation: 99,
+      node: "ghost",
+      addr: new Uint8Array([127, 0, 0, 9]),
+      port: 1,
+      meta: new Uint8Array(),
+      vsn: [1, 5, 2, 0, 0, 0],
+    });
+    const garbage: Uint8Array[] = [
+      new Uint8Array(),
+      new Uint8Array([200]), // unknown message type
+      new Uint8Array([13, 0x80]), // errMsg is not a packet message
+      valid.subarray(0, valid.length - 3), // truncated alive
+      new Uint8Array([12, 0, 0, 0, 0, ...valid]), // CRC mismatch
+      new Uint8Array([9, 0xc1]), // compress with an invalid body
+      new Uint8Array([7, 255, 0, 5]), // compound claiming 255 parts
+      new Uint8Array([4, 0x81, 0xa4, 0x4e, 0x6f, 0x64, 0x65, 0x05]), // alive with Node as an int
+    ];
+    for (let i = 0; i < 500; i++) {
+      const len = 1 + Math.floor(rng.next() * 64);
+      garbage.push(Uint8Array.from({ length: len }, () => Math.floor(rng.next() * 256)));
+    }
+    const before = snapshot(c);
+    const dropsBefore = target.m.stats.droppedBadInput;
+    const logBefore = target.logs.length;
+    for (const g of garbage) attacker.sendPacket(g, target.addr);
+    await c.clock.advance(50);
+    assert.ok(
+      target.m.stats.droppedBadInput - dropsBefore >= 400,
+      `dropped ${target.m.stats.droppedBadInput}`,
+    );
+    assert.deepEqual(snapshot(c).slice(0, 1), before.slice(0, 1));
+    const warnLines = target.logs.slice(logBefore).filter((l) => l.includes("from=127.0.0.9:9999"));
+    assert.ok(warnLines.length >= 1 && warnLines.length <= 3, `rate limit: ${warnLines.length} lines`);
+    // Still converged and probing normally afterwards.
+    await c.clock.advance(5_000);
+    for (const n of c.nodes) assert.equal(n.m.numMembers(), 3);
+    for (const n of c.nodes) assert.equal(n.events.filter((e) => e.type === "leave").length, 0);
+    await attacker.close();
+    await c.shutdown();
+  },
+);
 
 Deno.test("Memberlist survives garbage streams and keeps serving push/pull", opts, async () => {
   const c = new TestCluster(32);
