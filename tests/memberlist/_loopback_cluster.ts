@@ -40,7 +40,9 @@ export async function runLoopbackCluster(encrypted: boolean): Promise<LoopbackRe
         name: `loop-${i}`,
         bindAddr: "127.0.0.1",
         bindPort: transport.localAddress.port,
-        probeIntervalMs: 200,
+        // Leave the TCP fallback room inside the probe interval, as the real profiles do.
+        probeIntervalMs: 500,
+        probeTimeoutMs: 200,
         gossipIntervalMs: 50,
         keyring: encrypted ? new Keyring([key], key) : undefined,
         transport,
@@ -50,7 +52,16 @@ export async function runLoopbackCluster(encrypted: boolean): Promise<LoopbackRe
     const seed = `127.0.0.1:${nodes[0]!.advertiseAddress.port}`;
     await nodes[1]!.join([seed]);
     await nodes[2]!.join([seed]);
-    const converged = await waitFor(() => nodes.every((n) => n.numMembers() === 3), 10_000);
+    const converged = await waitFor(() => nodes.every((n) => n.numMembers() === 3), 20_000);
+    if (!converged) {
+      for (const n of nodes) {
+        logs.push(
+          `${n.name} at ${n.advertiseAddress.port}: ${JSON.stringify(n.stats)} sees ${
+            n.allNodes().map((x) => `${x.name}@${x.port}=${x.state}`).join(",")
+          }`,
+        );
+      }
+    }
 
     await nodes[1]!.leave(2_000);
     const sawLeft = await waitFor(
