@@ -1,0 +1,255 @@
+/**
+ * Serf's hooks into memberlist: its messages ride as memberlist user
+ * messages and broadcasts, its clocks and recent events ride push/pull, its
+ * tags ride node metadata, and its coordinates ride probe acks.
+ *
+ * @module
+ */
+import { errorMessage } from "../util/errors.ts";
+import type {
+  ConflictDelegate,
+  Delegate,
+  EventDelegate,
+  MergeDelegate,
+  PingDelegate,
+} from "../memberlist/delegate.ts";
+import { META_MAX_SIZE } from "../memberlist/config.ts";
+import type { Node } from "../memberlist/node.ts";
+import { bytesToIp } from "../util/addr.ts";
+import {
+  decodePingPayload,
+  decodeRelayMessage,
+  decodeTags,
+  decodeSerfMessage,
+  encodePingPayload,
+  encodeSerfMessage,
+  encodeTags,
+  SerfMessageType,
+} from "./messages.ts";
+import { handleJoinIntent, handleLeaveIntent, handleNodeJoin, handleNodeLeave, handleNodeUpdate } from "./members.ts";
+import { handleQuery, handleQueryResponse } from "./query.ts";
+import type { SerfCore } from "./serf_core.ts";
+import { handleUserEvent } from "./user_event.ts";
+import type { Member } from "./types.ts";
+
+/** Encodes our tags as metadata, refusing what does not fit. */
+export function encodeLocalTags(s: SerfCore, tags: Record<string, string>): Uint8Array {
+  const meta = encodeTags(tags, s.config.protocolVersion);
+  if (meta.length > META_MAX_SIZE) {
+    throw new RangeError(`Encoded length of tags exceeds limit of ${META_MAX_SIZE} bytes`);
+  }
+  return meta;
+}
+
+/** The memberlist delegate: metadata, user messages, broadcasts and push/pull state. */
+export function serfDelegate(s: SerfCore): Delegate {
+  return {
+    nodeMeta: () => encodeLocalTags(s, s.config.tags),
+    notifyMsg: (buf) => notifyMsg(s, buf),
+    getBroadcasts(overhead: number, limit: number): Uint8Array[] {
+      const out = s.intentQueue.getBroadcasts(overhead, limit);
+      let used = 0;
+      for (const m of out) used += m.length + overhead;
+      for (const q of [s.queryQueue, s.eventQueue]) {
+        const more = q.getBroadcasts(overhead, limit - used);
+        for (const m of more) used += m.length + overhead;
+        out.push(...more);
+      }
+      return out;
+    },
+    localState: () => encodeSerfMessage({
+      type: "pushPull",
+      lTime: s.memberClock.time(),
+      statusLTimes: Object.fromEntries([...s.members.byName].map(([name, m]) => [name, m.statusLTime])),
+      leftMembers: s.members.left.map((m) => m.member.name),
+      eventLTime: s.eventClock.time(),
+      events: s.eventBuffer.entries(),
+      queryLTime: s.queryClock.time(),
+    }),
+    mergeRemoteState: (buf, join) => mergeRemoteState(s, buf, join),
+  };
+}
+
+function notifyMsg(s: SerfCore, buf: Uint8Array): void {
+  if (buf.length === 0) return;
+  let msg;
+  try {
+    msg = buf[0] === SerfMessageType.relay ? undefined : decodeSerfMessage(buf);
+  } catch (err) {
+    s.stats.droppedMessages++;
+    s.log.error(`Error decoding message type ${buf[0]}: ${errorMessage(err)}`);
+    return;
+  }
+  if (msg === undefined) {
+    relay(s, buf);
+    return;
+  }
+  let rebroadcast = false;
+  let queue = s.intentQueue;
+  switch (msg.type) {
+    case "leave":
+      s.log.debug(`messageLeaveType: ${msg.node}`);
+      rebroadcast = handleLeaveIntent(s, msg);
+      break;
+    case "join":
+      s.log.debug(`messageJoinType: ${msg.node}`);
+      rebroadcast = handleJoinIntent(s, msg);
+      break;
+    case "userEvent":
+      s.log.debug(`messageUserEventType: ${msg.name}`);
+      rebroadcast = handleUserEvent(s, s.eventBuffer, msg);
+      queue = s.eventQueue;
+      break;
+    case "query":
+      s.log.debug(`messageQueryType: ${msg.name}`);
+      rebroadcast = handleQuery(s, msg, s.querySeen);
+      queue = s.queryQueue;
+      break;
+    case "queryResponse":
+      s.log.debug(`messageQueryResponseType: ${msg.from}`);
+      handleQueryResponse(s, msg);
+      break;
+    default:
+      s.log.warn(`Received message of unknown type: ${buf[0]}`);
+  }
+  if (rebroadcast) queue.queueBroadcast(uniqueBroadcast(buf.slice()));
+}
+
+/** Forwards a relayed query response to its destination (we are one of the relays). */
+function relay(s: SerfCore, buf: Uint8Array): void {
+  try {
+    const { header, inner } = decodeRelayMessage(buf);
+    const dest = { host: bytesToIp(header.destAddr), port: header.destPort };
+    s.log.debug(`Relaying response to addr: ${dest.host}:${dest.port}`);
+    s.memberlist.sendToAddress(dest, inner);
+  } catch (err) {
+    s.stats.droppedMessages++;
+    s.log.error(`Error decoding relay header: ${errorMessage(err)}`);
+  }
+}
+
+function mergeRemoteState(s: SerfCore, buf: Uint8Array, isJoin: boolean): void {
+  if (buf.length === 0) {
+    s.log.error("Remote state is zero bytes");
+    return;
+  }
+  if (buf[0] !== SerfMessageType.pushPull) {
+    s.log.error(`Remote state has bad type prefix: ${buf[0]}`);
+    return;
+  }
+  let pp;
+  try {
+    pp = decodeSerfMessage(buf);
+  } catch (err) {
+    s.stats.droppedMessages++;
+    s.log.error(`Failed to decode remote state: ${errorMessage(err)}`);
+    return;
+  }
+  if (pp.type !== "pushPull") return;
+  // Witness one less than the remote clocks so the intents below still count as new.
+  if (pp.lTime > 0) s.memberClock.witness(pp.lTime - 1);
+  if (pp.eventLTime > 0) s.eventClock.witness(pp.eventLTime - 1);
+  if (pp.queryLTime > 0) s.queryClock.witness(pp.queryLTime - 1);
+
+  const left = new Set(pp.leftMembers);
+  for (const name of pp.leftMembers) {
+    handleLeaveIntent(s, { lTime: (pp.statusLTimes[name] ?? 0) + 1, node: name, prune: false });
+  }
+  for (const [name, lTime] of Object.entries(pp.statusLTimes)) {
+    if (!left.has(name)) handleJoinIntent(s, { lTime, node: name });
+  }
+  if (isJoin && s.eventJoinIgnore && pp.eventLTime > s.eventMinTime) s.eventMinTime = pp.eventLTime;
+  for (const at of pp.events) {
+    for (const e of at.events) {
+      handleUserEvent(s, s.eventBuffer, { lTime: at.lTime, name: e.name, payload: e.payload, cc: false });
+    }
+  }
+}
+
+/** A broadcast that no later one supersedes (Serf's broadcasts are all unique). */
+export function uniqueBroadcast(msg: Uint8Array, notify?: () => void) {
+  return { message: () => msg, invalidates: () => false, finished: () => notify?.(), unique: true };
+}
+
+/** memberlist membership events into Serf's member state machine. */
+export function serfEventDelegate(s: SerfCore): EventDelegate {
+  return {
+    notifyJoin: (n) => handleNodeJoin(s, n),
+    notifyLeave: (n) => handleNodeLeave(s, n),
+    notifyUpdate: (n) => handleNodeUpdate(s, n),
+  };
+}
+
+/** Name conflicts: start resolution when someone else claims our name. */
+export function serfConflictDelegate(s: SerfCore, resolve: () => void): ConflictDelegate {
+  return {
+    notifyConflict(existing: Node, other: Node) {
+      if (existing.name !== s.config.nodeName) {
+        s.log.warn(
+          `Name conflict for '${existing.name}' both ${bytesToIp(existing.addr)}:${existing.port} and ${
+            bytesToIp(other.addr)
+          }:${other.port} are claiming`,
+        );
+        return;
+      }
+      s.log.error(
+        `Node name conflicts with another node at ${bytesToIp(other.addr)}:${other.port}. Names must be unique! (Resolution enabled: ${s.config.enableNameConflictResolution})`,
+      );
+      if (s.config.enableNameConflictResolution) resolve();
+    },
+  };
+}
+
+/** Coordinates on probe acks: our coordinate out, the peer's in with the measured RTT. */
+export function serfPingDelegate(s: SerfCore): PingDelegate {
+  return {
+    ackPayload: () => encodePingPayload(s.coordClient!.getCoordinate()),
+    notifyPingComplete(node: Node, rttMs: number, payload: Uint8Array) {
+      if (payload.length === 0) return;
+      let other;
+      try {
+        other = decodePingPayload(payload);
+      } catch (err) {
+        s.log.error(`Failed to decode coordinate from ping: ${errorMessage(err)}`);
+        return;
+      }
+      try {
+        s.coordClient!.update(node.name, other, rttMs);
+        s.coordCache.set(node.name, other);
+        s.coordCache.set(s.config.nodeName, s.coordClient!.getCoordinate());
+      } catch (err) {
+        s.log.error(`Rejected coordinate from ${node.name}: ${errorMessage(err)}`);
+      }
+    },
+  };
+}
+
+/** Joins and alive messages vetted by the user's merge delegate, as Serf members. */
+export function serfMergeDelegate(s: SerfCore): MergeDelegate & {
+  notifyAlive(peer: Node): string | undefined;
+} {
+  const tagsOf = (meta: Uint8Array): Record<string, string> => {
+    try {
+      return decodeTags(meta);
+    } catch {
+      return {};
+    }
+  };
+  const toMember = (n: Node): Member => ({
+    name: n.name,
+    addr: bytesToIp(n.addr),
+    port: n.port,
+    tags: tagsOf(n.meta),
+    status: "none",
+    protocolMin: n.pMin,
+    protocolMax: n.pMax,
+    protocolCur: n.pCur,
+    delegateMin: n.dMin,
+    delegateMax: n.dMax,
+    delegateCur: n.dCur,
+  });
+  return {
+    notifyMerge: (peers) => s.config.merge?.notifyMerge(peers.map(toMember)),
+    notifyAlive: (peer) => s.config.merge?.notifyMerge([toMember(peer)]),
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * Serf's member table and its state machine over memberlist's events and
+ * Serf's own join/leave intents. memberlist says whether a node answers;
+ * intents (ordered by the member Lamport clock) say whether its absence was
+ * a graceful leave (left) or a crash (failed).
+ *
+ * @module
+ */
+import { bytesToIp } from "../util/addr.ts";
+import type { Node } from "../memberlist/node.ts";
+import { decodeTags } from "./messages.ts";
+import type { SerfCore } from "./serf_core.ts";
+import type { Member, MemberEventType } from "./types.ts";
+
+/** A member plus what Serf needs to order intents and reap. */
+export interface MemberState {
+  member: Member;
+  /** Lamport time of the last join/leave intent applied. */
+  statusLTime: number;
+  /** When it became failed or left, on the engine clock; 0 while alive. */
+  leaveTime: number;
+}
+
+/** An intent about a node we have not heard of yet, kept for `recentIntentTimeoutMs`. */
+interface NodeIntent {
+  type: "join" | "leave";
+  wallTime: number;
+  lTime: number;
+}
+
+/** Members, the failed/left lists used for reconnect and reaping, and buffered intents. */
+export class MemberTable {
+  readonly byName: Map<string, MemberState> = new Map();
+  failed: MemberState[] = [];
+  left: MemberState[] = [];
+  readonly intents: Map<string, NodeIntent> = new Map();
+
+  /** Records an intent for an unknown node if it is newer than what we hold. */
+  upsertIntent(node: string, type: "join" | "leave", lTime: number, now: number): boolean {
+    const cur = this.intents.get(node);
+    if (cur && lTime <= cur.lTime) return false;
+    this.intents.set(node, { type, wallTime: now, lTime });
+    return true;
+  }
+
+  recentIntent(node: string, type: "join" | "leave"): number | undefined {
+    const i = this.intents.get(node);
+    return i && i.type === type ? i.lTime : undefined;
+  }
+
+  reapIntents(now: number, timeoutMs: number): void {
+    for (const [node, intent] of this.intents) if (now - intent.wallTime > timeoutMs) this.intents.delete(node);
+  }
+
+  removeFrom(list: "failed" | "left", name: string): void {
+    this[list] = this[list].filter((m) => m.member.name !== name);
+  }
+}
+
+function memberFromNode(s: SerfCore, n: Node): Member {
+  return {
+    name: n.name,
+    addr: bytesToIp(n.addr),
+    port: n.port,
+    tags: decodeTagsLogged(s, n.meta),
+    status: "alive",
+    protocolMin: n.pMin,
+    protocolMax: n.pMax,
+    protocolCur: n.pCur,
+    delegateMin: n.dMin,
+    delegateMax: n.dMax,
+    delegateCur: n.dCur,
+  };
+}
+
+function decodeTagsLogged(s: SerfCore, meta: Uint8Array): Record<string, string> {
+  try {
+    return decodeTags(meta);
+  } catch (err) {
+    s.log.error(`Failed to decode tags: ${err instanceof Error ? err.message : String(err)}`);
+    return {};
+  }
+}
+
+function emit(s: SerfCore, type: MemberEventType, m: MemberState): void {
+  s.emit({ type, members: [{ ...m.member, tags: { ...m.member.tags } }] });
+}
+
+/** memberlist says a node is alive (new, or back from failed/left). */
+export function handleNodeJoin(s: SerfCore, n: Node): void {
+  const t = s.members;
+  let state = t.byName.get(n.name);
+  let oldStatus: Member["status"] = "none";
+  if (!state) {
+    state = { member: memberFromNode(s, n), statusLTime: 0, leaveTime: 0 };
+    const join = t.recentIntent(n.name, "join");
+    if (join !== undefined) state.statusLTime = join;
+    const leave = t.recentIntent(n.name, "leave");
+    if (leave !== undefined) {
+      state.member.status = "leaving";
+      state.statusLTime = leave;
+    }
+    t.byName.set(n.name, state);
+  } else {
+    oldStatus = state.member.status;
+    if (oldStatus === "failed" && s.clock.now() - state.leaveTime < s.config.flapTimeoutMs) s.stats.flaps++;
+    const fresh = memberFromNode(s, n);
+    state.member = { ...fresh, status: "alive" };
+    state.leaveTime = 0;
+  }
+  Object.assign(state.member, {
+    protocolMin: n.pMin,
+    protocolMax: n.pMax,
+    protocolCur: n.pCur,
+    delegateMin: n.dMin,
+    delegateMax: n.dMax,
+    delegateCur: n.dCur,
+  });
+  if (oldStatus === "failed" || oldStatus === "left") {
+    t.removeFrom("failed", n.name);
+    t.removeFrom("left", n.name);
+  }
+  s.log.info(`EventMemberJoin: ${state.member.name} ${state.member.addr}`);
+  emit(s, "member-join", state);
+}
+
+/** memberlist says a node is gone: left if it announced leaving, failed otherwise. */
+export function handleNodeLeave(s: SerfCore, n: Node): void {
+  const t = s.members;
+  const state = t.byName.get(n.name);
+  if (!state) return;
+  switch (state.member.status) {
+    case "leaving":
+      state.member.status = "left";
+      state.leaveTime = s.clock.now();
+      t.left.push(state);
+      break;
+    case "alive":
+      state.member.status = "failed";
+      state.leaveTime = s.clock.now();
+      t.failed.push(state);
+      break;
+    default:
+      s.log.warn(`Bad state when leave: ${state.member.status}`);
+      return;
+  }
+  const left = state.member.status === "left";
+  s.log.info(`${left ? "EventMemberLeave" : "EventMemberFailed"}: ${state.member.name} ${state.member.addr}`);
+  emit(s, left ? "member-leave" : "member-failed", state);
+}
+
+/** memberlist saw new metadata (tags) for a node. */
+export function handleNodeUpdate(s: SerfCore, n: Node): void {
+  const state = s.members.byName.get(n.name);
+  if (!state) return;
+  const fresh = memberFromNode(s, n);
+  state.member = { ...fresh, status: state.member.status };
+  s.log.info(`EventMemberUpdate: ${state.member.name}`);
+  emit(s, "member-update", state);
+}
+
+/** Applies a leave intent; returns true when it is news worth rebroadcasting. */
+export function handleLeaveIntent(s: SerfCore, msg: { lTime: number; node: string; prune: boolean }): boolean {
+  s.memberClock.witness(msg.lTime);
+  const t = s.members;
+  const state = t.byName.get(msg.node);
+  if (!state) return t.upsertIntent(msg.node, "leave", msg.lTime, s.clock.now());
+  if (msg.lTime <= state.statusLTime) return false;
+
+  // Someone says we are leaving but we are not: refute with a fresh join intent.
+  if (msg.node === s.config.nodeName && s.state === "alive") {
+    s.log.debug("Refuting an older leave intent");
+    s.broadcastJoin(s.memberClock.time());
+    return false;
+  }
+  state.statusLTime = msg.lTime;
+  switch (state.member.status) {
+    case "alive":
+      state.member.status = "leaving";
+      if (msg.prune) schedulePrune(s, state);
+      return true;
+    case "failed":
+      state.member.status = "left";
+      state.leaveTime = state.leaveTime || s.clock.now();
+      t.removeFrom("failed", state.member.name);
+      t.left.push(state);
+      s.log.info(`EventMemberLeave (forced): ${state.member.name} ${state.member.addr}`);
+      emit(s, "member-leave", state);
+      if (msg.prune) schedulePrune(s, state);
+      return true;
+    case "leaving":
+    case "left":
+      if (msg.prune) schedulePrune(s, state);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Erases a force-left member now, or after its leave had time to complete. */
+function schedulePrune(s: SerfCore, state: MemberState): void {
+  const prune = () => {
+    if (s.members.byName.get(state.member.name) !== state) return;
+    s.log.info(`EventMemberReap (forced): ${state.member.name} ${state.member.addr}`);
+    s.members.removeFrom("left", state.member.name);
+    s.members.removeFrom("failed", state.member.name);
+    eraseNode(s, state);
+  };
+  if (state.member.status === "leaving") {
+    s.schedule(s.config.broadcastTimeoutMs + s.config.leavePropagateDelayMs, prune);
+  } else {
+    prune();
+  }
+}
+
+/** Applies a join intent (a node's claim to be a member as of lTime). */
+export function handleJoinIntent(s: SerfCore, msg: { lTime: number; node: string }): boolean {
+  s.memberClock.witness(msg.lTime);
+  const t = s.members;
+  const state = t.byName.get(msg.node);
+  if (!state) return t.upsertIntent(msg.node, "join", msg.lTime, s.clock.now());
+  if (msg.lTime <= state.statusLTime) return false;
+  state.statusLTime = msg.lTime;
+  if (state.member.status === "leaving") state.member.status = "alive";
+  return true;
+}
+
+/** Forgets a member entirely (reap), telling the event stream. */
+export function eraseNode(s: SerfCore, state: MemberState): void {
+  s.members.byName.delete(state.member.name);
+  s.forgetCoordinate(state.member.name);
+  emit(s, "member-reap", state);
+}
+
+/** Reaps failed members past `reconnectTimeoutMs` and left ones past `tombstoneTimeoutMs`. */
+export function reap(s: SerfCore): void {
+  const now = s.clock.now();
+  const t = s.members;
+  const sweep = (list: MemberState[], timeoutMs: number): MemberState[] =>
+    list.filter((m) => {
+      if (now - m.leaveTime <= timeoutMs) return true;
+      s.log.info(`EventMemberReap: ${m.member.name}`);
+      eraseNode(s, m);
+      return false;
+    });
+  t.failed = sweep(t.failed, s.config.reconnectTimeoutMs);
+  t.left = sweep(t.left, s.config.tombstoneTimeoutMs);
+  t.reapIntents(now, s.config.recentIntentTimeoutMs);
+}

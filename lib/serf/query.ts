@@ -1,0 +1,268 @@
+/**
+ * Serf queries: a request gossiped to the cluster (optionally filtered by node
+ * name or tag regex) whose answers come straight back to the asker over UDP,
+ * optionally also relayed through `relayFactor` other members so a lossy
+ * direct path does not lose them.
+ *
+ * @module
+ */
+import { bytesToIp } from "../util/addr.ts";
+import { AsyncQueue } from "../util/async.ts";
+import { errorMessage } from "../util/errors.ts";
+import { randomInt } from "../util/random.ts";
+import {
+  decodeFilter,
+  encodeFilter,
+  encodeRelayMessage,
+  encodeSerfMessage,
+  QUERY_FLAG_ACK,
+  QUERY_FLAG_NO_BROADCAST,
+  type QueryMessage,
+  type QueryResponseMessage,
+} from "./messages.ts";
+import type { SerfCore } from "./serf_core.ts";
+import type { QueryEvent } from "./types.ts";
+
+/** How to run a query. */
+export interface QueryParam {
+  /** Only these nodes answer. @default all */
+  filterNodes?: string[];
+  /** Only nodes whose tag matches the regular expression answer. @default none */
+  filterTags?: Record<string, string>;
+  /** Ask every node that receives the query to acknowledge it. @default false */
+  requestAck?: boolean;
+  /** Extra members asked to relay each response. @default 0 */
+  relayFactor?: number;
+  /** How long to collect responses. @default Serf's scaled default */
+  timeoutMs?: number;
+}
+
+/** One node's answer. */
+export interface NodeResponse {
+  from: string;
+  payload: Uint8Array;
+}
+
+/**
+ * The asker's side of a running query: acks and responses arrive as async
+ * streams that end at the deadline.
+ */
+export class QueryResponse {
+  readonly id: number;
+  readonly lTime: number;
+  readonly deadline: number;
+  /** Names of nodes that acknowledged (present only with `requestAck`). */
+  readonly acks: AsyncQueue<string> | undefined;
+  readonly responses: AsyncQueue<NodeResponse>;
+  readonly #ackFrom = new Set<string>();
+  readonly #respFrom = new Set<string>();
+  #closed = false;
+  #now: () => number;
+
+  constructor(q: { id: number; lTime: number; deadline: number; ack: boolean; expected: number; now: () => number }) {
+    this.id = q.id;
+    this.lTime = q.lTime;
+    this.deadline = q.deadline;
+    const capacity = Math.max(64, q.expected * 2);
+    this.acks = q.ack ? new AsyncQueue({ capacity }) : undefined;
+    this.responses = new AsyncQueue({ capacity });
+    this.#now = q.now;
+  }
+
+  /** True once closed or past the deadline. */
+  finished(): boolean {
+    return this.#closed || this.#now() > this.deadline;
+  }
+
+  /** Ends both streams. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.acks?.close();
+    this.responses.close();
+  }
+
+  /** Records an ack; duplicates are ignored. */
+  addAck(from: string): void {
+    if (this.finished() || !this.acks || this.#ackFrom.has(from)) return;
+    this.#ackFrom.add(from);
+    this.acks.push(from);
+  }
+
+  /** Records a response; a second response from the same node is ignored. */
+  addResponse(r: NodeResponse): void {
+    if (this.finished() || this.#respFrom.has(r.from)) return;
+    this.#respFrom.add(r.from);
+    this.responses.push(r);
+  }
+}
+
+/** Serf's default query timeout: gossipInterval * queryTimeoutMult * ceil(log10(n+1)). */
+export function defaultQueryTimeoutMs(s: SerfCore): number {
+  const n = s.memberlist.numMembers();
+  const gossip = s.config.memberlist.gossipIntervalMs ?? 200;
+  return gossip * s.config.queryTimeoutMult * Math.ceil(Math.log10(n + 1));
+}
+
+/** Encodes the filters of `p` as Serf puts them in the query. */
+export function encodeFilters(p: QueryParam): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (p.filterNodes && p.filterNodes.length > 0) out.push(encodeFilter({ type: "node", nodes: p.filterNodes }));
+  for (const [tag, expr] of Object.entries(p.filterTags ?? {})) out.push(encodeFilter({ type: "tag", tag, expr }));
+  return out;
+}
+
+/** True when this node passes every filter of a query. */
+export function shouldProcessQuery(s: SerfCore, filters: Uint8Array[]): boolean {
+  for (const raw of filters) {
+    let f;
+    try {
+      f = decodeFilter(raw);
+    } catch (err) {
+      s.log.warn(`failed to decode filter: ${errorMessage(err)}`);
+      return false;
+    }
+    if (f.type === "node") {
+      if (!f.nodes.includes(s.config.nodeName)) return false;
+    } else {
+      let re: RegExp;
+      try {
+        re = new RegExp(f.expr);
+      } catch (err) {
+        s.log.warn(`failed to compile filter regex (${f.expr}): ${errorMessage(err)}`);
+        return false;
+      }
+      if (!re.test(s.config.tags[f.tag] ?? "")) return false;
+    }
+  }
+  return true;
+}
+
+/** Sends a response (or ack) to the asker directly and through `relayFactor` random alive peers. */
+export function sendResponse(s: SerfCore, q: QueryMessage, resp: QueryResponseMessage, raw: Uint8Array): void {
+  const dest = { host: bytesToIp(q.addr), port: q.port };
+  s.memberlist.sendToAddress(dest, raw);
+  if (q.relayFactor === 0) return;
+  const members = [...s.members.byName.values()].map((m) => m.member);
+  if (members.length < q.relayFactor + 1) return;
+  const relayed = encodeRelayMessage({ destAddr: q.addr, destPort: q.port, destName: q.sourceNode }, resp);
+  if (relayed.length > s.config.queryResponseSizeLimit) {
+    throw new RangeError(`relayed response exceeds limit of ${s.config.queryResponseSizeLimit} bytes`);
+  }
+  const candidates = members.filter((m) =>
+    m.status === "alive" && m.protocolMax >= 5 && m.name !== s.config.nodeName
+  );
+  const picked = new Set<number>();
+  for (let i = 0; i < 3 * candidates.length && picked.size < q.relayFactor; i++) {
+    picked.add(randomInt(s.rng, candidates.length));
+  }
+  for (const i of picked) {
+    const m = candidates[i]!;
+    s.memberlist.sendToAddress({ host: m.addr, port: m.port }, relayed);
+  }
+}
+
+/**
+ * Handles a query gossiped to us: dedupe by (LTime, ID), filter, ack, and
+ * deliver to the event stream. Returns true when it should be rebroadcast.
+ */
+export function handleQuery(s: SerfCore, q: QueryMessage, seen: QuerySeen): boolean {
+  s.queryClock.witness(q.lTime);
+  if (q.lTime < s.queryMinTime) return false;
+  const cur = s.queryClock.time();
+  if (cur > s.config.queryBuffer && q.lTime < cur - s.config.queryBuffer) {
+    s.log.warn(`received old query ${q.name} from time ${q.lTime} (current: ${cur})`);
+    return false;
+  }
+  if (!seen.record(q.lTime, q.id)) return false;
+  const rebroadcast = (q.flags & QUERY_FLAG_NO_BROADCAST) === 0;
+  if (!shouldProcessQuery(s, q.filters)) return rebroadcast;
+
+  if (q.flags & QUERY_FLAG_ACK) {
+    const ack: QueryResponseMessage = {
+      type: "queryResponse",
+      lTime: q.lTime,
+      id: q.id,
+      from: s.config.nodeName,
+      flags: QUERY_FLAG_ACK,
+      payload: new Uint8Array(),
+    };
+    try {
+      sendResponse(s, q, ack, encodeSerfMessage(ack));
+    } catch (err) {
+      s.log.error(`failed to send ack: ${errorMessage(err)}`);
+    }
+  }
+  s.emit(makeQueryEvent(s, q));
+  return rebroadcast;
+}
+
+function makeQueryEvent(s: SerfCore, q: QueryMessage): QueryEvent {
+  let responded = false;
+  const deadline = s.clock.now() + q.timeoutMs;
+  return {
+    type: "query",
+    lTime: q.lTime,
+    name: q.name,
+    payload: q.payload,
+    id: q.id,
+    sourceNode: q.sourceNode,
+    deadline,
+    respond(payload: Uint8Array): void {
+      const resp: QueryResponseMessage = {
+        type: "queryResponse",
+        lTime: q.lTime,
+        id: q.id,
+        from: s.config.nodeName,
+        flags: 0,
+        payload,
+      };
+      const raw = encodeSerfMessage(resp);
+      if (raw.length > s.config.queryResponseSizeLimit) {
+        throw new RangeError(`response exceeds limit of ${s.config.queryResponseSizeLimit} bytes`);
+      }
+      if (responded) throw new Error("response already sent");
+      if (s.clock.now() > deadline) throw new Error("response is past the deadline");
+      sendResponse(s, q, resp, raw);
+      responded = true;
+    },
+  };
+}
+
+/** An answer (or ack) for one of our queries arrived. */
+export function handleQueryResponse(s: SerfCore, r: QueryResponseMessage): void {
+  const query = s.pendingQueries.get(r.lTime);
+  if (!query) {
+    s.log.warn(`reply for non-running query (LTime: ${r.lTime}, ID: ${r.id}) From: ${r.from}`);
+    return;
+  }
+  if (query.id !== r.id) {
+    s.log.warn(`query reply ID mismatch (Local: ${query.id}, Response: ${r.id})`);
+    return;
+  }
+  if (r.flags & QUERY_FLAG_ACK) query.addAck(r.from);
+  else query.addResponse({ from: r.from, payload: r.payload });
+}
+
+/** Which (LTime, ID) pairs we have seen, in a ring of `size` LTime slots (Serf's query buffer). */
+export class QuerySeen {
+  #slots: ({ lTime: number; ids: number[] } | undefined)[];
+
+  constructor(size: number) {
+    this.#slots = new Array(size);
+  }
+
+  /** Returns false if already seen. */
+  record(lTime: number, id: number): boolean {
+    const idx = lTime % this.#slots.length;
+    const slot = this.#slots[idx];
+    if (slot && slot.lTime === lTime) {
+      if (slot.ids.includes(id)) return false;
+      slot.ids.push(id);
+      return true;
+    }
+    this.#slots[idx] = { lTime, ids: [id] };
+    return true;
+  }
+}
+

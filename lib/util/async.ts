@@ -1,0 +1,105 @@
+/**
+ * Go channels, the JavaScript way: a bounded queue that is an `AsyncIterable`.
+ * Producers never block (the protocol's receive path is synchronous); when
+ * the queue is full the oldest item is dropped and counted, so a slow
+ * consumer costs history, never memory or liveness.
+ *
+ * @module
+ */
+
+/** Options for {@linkcode AsyncQueue}. */
+export interface AsyncQueueOptions {
+  /** Most items held before the oldest is dropped. @default 4096 */
+  capacity?: number;
+  /** Called once each time the depth crosses this mark (a consumer is falling behind). @default capacity/2 */
+  warnAt?: number;
+  onBackedUp?: (depth: number) => void;
+  onDrop?: (dropped: number) => void;
+}
+
+/** A bounded multi-producer, single-consumer queue. */
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  #items: T[] = [];
+  #head = 0;
+  #waiters: ((r: IteratorResult<T>) => void)[] = [];
+  #closed = false;
+  #capacity: number;
+  #warnAt: number;
+  #warned = false;
+  #options: AsyncQueueOptions;
+  /** Items dropped because the queue was full. */
+  dropped = 0;
+
+  constructor(options: AsyncQueueOptions = {}) {
+    this.#capacity = options.capacity ?? 4096;
+    this.#warnAt = options.warnAt ?? Math.max(1, Math.floor(this.#capacity / 2));
+    this.#options = options;
+  }
+
+  /** Items waiting to be taken. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds an item; returns false when the queue is closed. Never blocks. */
+  push(item: T): boolean {
+    if (this.#closed) return false;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      waiter({ value: item, done: false });
+      return true;
+    }
+    this.#items.push(item);
+    if (this.size > this.#capacity) {
+      this.#head++;
+      this.dropped++;
+      this.#options.onDrop?.(this.dropped);
+    }
+    if (this.size >= this.#warnAt && !this.#warned) {
+      this.#warned = true;
+      this.#options.onBackedUp?.(this.size);
+    } else if (this.size < this.#warnAt / 2) {
+      this.#warned = false;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return true;
+  }
+
+  /** Takes the next item, waiting for one; resolves `undefined` once closed and drained. */
+  async shift(): Promise<T | undefined> {
+    const r = await this.next();
+    return r.done ? undefined : r.value;
+  }
+
+  /** Takes an item if one is waiting. */
+  tryShift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.#items[this.#head]!;
+    this.#items[this.#head++] = undefined as T;
+    return item;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.size > 0) return Promise.resolve({ value: this.tryShift()!, done: false });
+    if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Ends the stream: waiting consumers finish; queued items can still be drained. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return { next: () => this.next() };
+  }
+}
