@@ -1,7 +1,6 @@
 /**
- * `serfts agent`: runs a node until interrupted. At this stage of the project
- * the agent runs the gossip layer (memberlist) only; the Serf layer, RPC and
- * event handlers build on it.
+ * `serfts agent`: runs a Serf node until interrupted. The full `serf agent`
+ * flag set, config files, RPC and event handlers build on this.
  *
  * @module
  */
@@ -17,9 +16,7 @@ import {
   type MemberlistConfig,
 } from "../memberlist/config.ts";
 import { Keyring, parseKeyBase64 } from "../memberlist/keyring.ts";
-import { Memberlist } from "../memberlist/memberlist.ts";
-import { type Node, stateName } from "../memberlist/node.ts";
-import { bytesToIp } from "../util/addr.ts";
+import { Serf } from "../serf/serf.ts";
 import { type FlagSpec, parseFlags } from "./flags.ts";
 
 /** Flags understood so far; the full set of `serf agent` flags lands with the agent issue. */
@@ -38,7 +35,29 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
     usage: "Profile is used to control the timing profiles used in Serf. (lan|wan|local)",
     default: "lan",
   },
+  tag: { kind: "list", usage: "Tag to set on the node, as key=value. Can be specified multiple times." },
+  snapshot: {
+    kind: "string",
+    usage: "The snapshot path: members and clocks are saved there and rejoined on restart.",
+  },
+  rejoin: {
+    kind: "bool",
+    usage: "Ignores a previous leave and attempts to rejoin the cluster (needs -snapshot).",
+  },
+  replay: { kind: "bool", usage: "Replay user events that happened before the join." },
+  "keyring-file": { kind: "string", usage: "Path to a keyring file (JSON array of base64 keys)." },
+  protocol: { kind: "int", usage: "Protocol version to use.", default: 5 },
 };
+
+function parseTags(list: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of list) {
+    const i = t.indexOf("=");
+    if (i <= 0) throw new RangeError(`Invalid tag: '${t}' (use -tag key=value)`);
+    tags[t.slice(0, i)] = t.slice(i + 1);
+  }
+  return tags;
+}
 
 function profileConfig(name: string): MemberlistConfig {
   switch (name) {
@@ -53,10 +72,6 @@ function profileConfig(name: string): MemberlistConfig {
   }
 }
 
-function describe(n: Node): string {
-  return `${n.name} ${bytesToIp(n.addr)}`;
-}
-
 /** Runs the agent; resolves with the process exit code. */
 export async function runAgent(argv: string[], platform: Platform): Promise<number> {
   const flags = parseFlags(argv, AGENT_FLAGS);
@@ -69,36 +84,55 @@ export async function runAgent(argv: string[], platform: Platform): Promise<numb
   const advertise = v.advertise ? parseAddress(String(v.advertise), bind.port) : undefined;
   const name = String(v.node || platform.hostname());
   const transport = await listenTransport({ host: bind.host, port: bind.port, logger });
-  const m = Memberlist.create({
-    ...config,
-    name,
-    bindAddr: bind.host,
-    bindPort: transport.localAddress.port,
-    advertiseAddr: advertise?.host ?? "",
-    advertisePort: advertise?.port ?? 0,
-    keyring: key ? new Keyring([key], key) : undefined,
-    transport,
-    logger,
-    events: {
-      notifyJoin: (n) => logger.child("agent").info(`EventMemberJoin: ${describe(n)}`),
-      notifyLeave: (n) =>
-        logger.child("agent").info(`EventMemberLeave: ${describe(n)} (${stateName(n.state)})`),
-      notifyUpdate: (n) => logger.child("agent").info(`EventMemberUpdate: ${describe(n)}`),
+  let keyring = key ? new Keyring([key], key) : undefined;
+  const keyringFile = String(v["keyring-file"] ?? "");
+  if (keyringFile) {
+    const { loadKeyringFile } = await import("../serf/keyring_file.ts");
+    try {
+      keyring = loadKeyringFile(keyringFile);
+    } catch {
+      // A missing file is created on the first key change, as Serf does.
+    }
+  }
+  const serf = await Serf.create({
+    nodeName: name,
+    tags: parseTags(v.tag as string[]),
+    protocolVersion: Number(v.protocol),
+    snapshotPath: String(v.snapshot ?? ""),
+    rejoinAfterLeave: v.rejoin === true,
+    keyringFile,
+    memberlist: {
+      ...config,
+      bindAddr: bind.host,
+      bindPort: transport.localAddress.port,
+      advertiseAddr: advertise?.host ?? "",
+      advertisePort: advertise?.port ?? 0,
+      keyring,
+      transport,
+      logger,
     },
   });
+  const agentLog = logger.child("agent");
+  const consume = (async () => {
+    for await (const e of serf.events) {
+      agentLog.info(`Received event: ${e.type === "user" ? "user-event" : e.type}`);
+    }
+  })();
   platform.writeStdout(
     `==> serfts agent running!\n         Node name: '${name}'\n         Bind addr: '${transport.localAddress.host}:${transport.localAddress.port}'\n         Encrypted: ${
       key !== undefined
+    }\n               Tags: ${
+      JSON.stringify(serf.localMember().tags)
     }\n           Runtime: ${platform.runtime}\n\n==> Log data will now stream in as it occurs:\n\n`,
   );
   const joins = v.join as string[];
   if (joins.length > 0) {
     try {
-      const n = await m.join(joins);
-      logger.child("agent").info(`Joined ${n} nodes`);
+      const n = await serf.join(joins, v.replay !== true);
+      agentLog.info(`Join completed. Synced with ${n} initial agents`);
     } catch (err) {
       platform.writeStdout(`Error joining: ${errorMessage(err)}\n`);
-      await m.shutdown();
+      await serf.shutdown();
       return 1;
     }
   }
@@ -110,12 +144,13 @@ export async function runAgent(argv: string[], platform: Platform): Promise<numb
       );
       if (graceful) {
         try {
-          await m.leave(5_000);
+          await serf.leave();
         } catch (err) {
-          logger.child("agent").warn(`Leave failed: ${errorMessage(err)}`);
+          agentLog.warn(`Leave failed: ${errorMessage(err)}`);
         }
       }
-      await m.shutdown();
+      await serf.shutdown();
+      await consume;
       resolve(0);
     };
     const removers = [

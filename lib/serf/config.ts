@@ -158,6 +158,8 @@ export function validateSerfConfig(c: SerfConfig): void {
     throw new RangeError(`user event size limit exceeds limit of ${USER_EVENT_SIZE_LIMIT} bytes`);
   }
   for (const key of ["eventBuffer", "queryBuffer", "queryTimeoutMult"] as const) {
-    if (!(c[key] > 0)) throw new RangeError(`Cannot create serf: '${key}' must be positive: current value is ${c[key]}`);
+    if (!(c[key] > 0)) {
+      throw new RangeError(`Cannot create serf: '${key}' must be positive: current value is ${c[key]}`);
+    }
   }
 }

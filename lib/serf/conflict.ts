@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { bytesToIp } from "../util/addr.ts";
 import { decodeConflictResponse } from "./messages.ts";
 import type { QueryResponse } from "./query.ts";
 import type { SerfCore } from "./serf_core.ts";
@@ -26,7 +27,7 @@ export async function resolveNameConflict(
       continue;
     }
     responses++;
-    if (member && member.addr === local.host && member.port === local.port) matching++;
+    if (member && sameIp(member.addr, local.host) && member.port === local.port) matching++;
   }
   const majority = Math.floor(responses / 2) + 1;
   if (matching >= majority) {
@@ -35,4 +36,13 @@ export async function resolveNameConflict(
   }
   s.log.warn(`minority in name conflict resolution, quitting [${matching} / ${responses}]`);
   await s.shutdown();
+}
+
+/** Compares wire IP bytes with an IP literal (IPv4 may arrive as 4 or 16 bytes). */
+function sameIp(addr: Uint8Array, host: string): boolean {
+  try {
+    return bytesToIp(addr) === host;
+  } catch {
+    return false;
+  }
 }

@@ -19,14 +19,20 @@ import { bytesToIp } from "../util/addr.ts";
 import {
   decodePingPayload,
   decodeRelayMessage,
-  decodeTags,
   decodeSerfMessage,
+  decodeTags,
   encodePingPayload,
   encodeSerfMessage,
   encodeTags,
   SerfMessageType,
 } from "./messages.ts";
-import { handleJoinIntent, handleLeaveIntent, handleNodeJoin, handleNodeLeave, handleNodeUpdate } from "./members.ts";
+import {
+  handleJoinIntent,
+  handleLeaveIntent,
+  handleNodeJoin,
+  handleNodeLeave,
+  handleNodeUpdate,
+} from "./members.ts";
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
@@ -57,15 +63,16 @@ export function serfDelegate(s: SerfCore): Delegate {
       }
       return out;
     },
-    localState: () => encodeSerfMessage({
-      type: "pushPull",
-      lTime: s.memberClock.time(),
-      statusLTimes: Object.fromEntries([...s.members.byName].map(([name, m]) => [name, m.statusLTime])),
-      leftMembers: s.members.left.map((m) => m.member.name),
-      eventLTime: s.eventClock.time(),
-      events: s.eventBuffer.entries(),
-      queryLTime: s.queryClock.time(),
-    }),
+    localState: () =>
+      encodeSerfMessage({
+        type: "pushPull",
+        lTime: s.memberClock.time(),
+        statusLTimes: Object.fromEntries([...s.members.byName].map(([name, m]) => [name, m.statusLTime])),
+        leftMembers: s.members.left.map((m) => m.member.name),
+        eventLTime: s.eventClock.time(),
+        events: s.eventBuffer.entries(),
+        queryLTime: s.queryClock.time(),
+      }),
     mergeRemoteState: (buf, join) => mergeRemoteState(s, buf, join),
   };
 }
@@ -193,7 +200,9 @@ export function serfConflictDelegate(s: SerfCore, resolve: () => void): Conflict
         return;
       }
       s.log.error(
-        `Node name conflicts with another node at ${bytesToIp(other.addr)}:${other.port}. Names must be unique! (Resolution enabled: ${s.config.enableNameConflictResolution})`,
+        `Node name conflicts with another node at ${
+          bytesToIp(other.addr)
+        }:${other.port}. Names must be unique! (Resolution enabled: ${s.config.enableNameConflictResolution})`,
       );
       if (s.config.enableNameConflictResolution) resolve();
     },

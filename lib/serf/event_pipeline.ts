@@ -9,7 +9,7 @@
 import { AsyncQueue } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/log.ts";
-import { Coalescer, memberEventPolicy, userEventPolicy } from "./coalesce.ts";
+import { Coalescer, MemberEventPolicy, UserEventPolicy } from "./coalesce.ts";
 import type { SerfEvent } from "./types.ts";
 
 /** Receives every event first (the snapshot). */
@@ -48,16 +48,16 @@ export class EventPipeline {
       },
     });
     this.#internal = o.internal;
-    const deliver = (e: SerfEvent) => this.queue.push(e);
+    const deliver = (e: SerfEvent): void => void this.queue.push(e);
     const c = o.coalesce;
     // The user-event coalescer sits closest to the consumer, as in Serf.
-    let next = deliver;
+    let next: (e: SerfEvent) => void = deliver;
     if (c.userCoalescePeriodMs > 0 && c.userQuiescentPeriodMs > 0) {
       const user = new Coalescer<SerfEvent>({
         clock: o.clock,
         coalescePeriodMs: c.userCoalescePeriodMs,
         quiescentPeriodMs: c.userQuiescentPeriodMs,
-        policy: userEventPolicy() as never,
+        policy: new UserEventPolicy<SerfEvent>(),
         emit: next,
       });
       this.#coalescers.push(user);
@@ -68,7 +68,7 @@ export class EventPipeline {
         clock: o.clock,
         coalescePeriodMs: c.coalescePeriodMs,
         quiescentPeriodMs: c.quiescentPeriodMs,
-        policy: memberEventPolicy() as never,
+        policy: new MemberEventPolicy<SerfEvent>(),
         emit: next,
       });
       this.#coalescers.push(member);

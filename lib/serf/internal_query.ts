@@ -16,7 +16,9 @@ import {
   type NodeKeyResponse,
 } from "./messages.ts";
 import type { SerfCore } from "./serf_core.ts";
-import type { QueryEvent } from "./types.ts";
+import { type Member, MEMBER_STATUS_CODE, type QueryEvent } from "./types.ts";
+import { ipToBytes } from "../util/addr.ts";
+import type { WireMember } from "./messages.ts";
 
 /** Prefix reserved for internal queries. */
 export const INTERNAL_QUERY_PREFIX = "_serf_";
@@ -37,7 +39,11 @@ export function isInternalQuery(name: string): boolean {
 }
 
 /** Answers one internal query. Errors are logged; the asker sees them in the response. */
-export async function handleInternalQuery(s: SerfCore, host: InternalQueryHost, q: QueryEvent): Promise<void> {
+export async function handleInternalQuery(
+  s: SerfCore,
+  host: InternalQueryHost,
+  q: QueryEvent,
+): Promise<void> {
   const name = q.name.slice(INTERNAL_QUERY_PREFIX.length);
   try {
     switch (name) {
@@ -64,10 +70,15 @@ function answerConflict(s: SerfCore, q: QueryEvent): void {
   if (node === s.config.nodeName) return;
   s.log.debug(`Got conflict resolution query for '${node}'`);
   const m = s.members.byName.get(node)?.member;
-  q.respond(encodeConflictResponse(m));
+  q.respond(encodeConflictResponse(m ? toWireMember(m) : null));
 }
 
-async function answerKeyChange(s: SerfCore, host: InternalQueryHost, q: QueryEvent, op: string): Promise<void> {
+async function answerKeyChange(
+  s: SerfCore,
+  host: InternalQueryHost,
+  q: QueryEvent,
+  op: string,
+): Promise<void> {
   const resp: NodeKeyResponse = { result: false, message: "", keys: [], primaryKey: "" };
   const keyring = host.keyring();
   try {
@@ -108,7 +119,11 @@ function answerListKeys(s: SerfCore, host: InternalQueryHost, q: QueryEvent): vo
   }
   // Trim the key list until the response fits, saying so, as Serf does.
   const all = resp.keys.length;
-  for (let keep = Math.min(all, Math.floor(s.config.queryResponseSizeLimit / MIN_ENCODED_KEY_LENGTH)); keep >= 0; keep--) {
+  for (
+    let keep = Math.min(all, Math.floor(s.config.queryResponseSizeLimit / MIN_ENCODED_KEY_LENGTH));
+    keep >= 0;
+    keep--
+  ) {
     const candidate = { ...resp, keys: resp.keys.slice(0, keep) };
     if (keep < all) candidate.message = `truncated key list response, showing first ${keep} of ${all} keys`;
     const payload = encodeKeyResponse(candidate);
@@ -126,4 +141,9 @@ function answerListKeys(s: SerfCore, host: InternalQueryHost, q: QueryEvent): vo
     return;
   }
   s.log.error("Failed to truncate response so that it fits into message");
+}
+
+/** A member as Serf encodes it in conflict answers (IP bytes, numeric status). */
+function toWireMember(m: Member): WireMember {
+  return { ...m, addr: ipToBytes(m.addr), status: MEMBER_STATUS_CODE[m.status] };
 }

@@ -42,7 +42,14 @@ export async function runKeyOperation(
   key: string,
   relayFactor = 0,
 ): Promise<{ response: KeyResponse; error?: string }> {
-  const response: KeyResponse = { messages: {}, numNodes: 0, numResp: 0, numErr: 0, keys: {}, primaryKeys: {} };
+  const response: KeyResponse = {
+    messages: {},
+    numNodes: 0,
+    numResp: 0,
+    numErr: 0,
+    keys: {},
+    primaryKeys: {},
+  };
   const raw = op === "list-keys" ? new Uint8Array() : parseKeyBase64(key);
   const query = runner.query(`_serf_${op}`, encodeKeyRequest({ key: raw }), { relayFactor });
   response.numNodes = runner.numMembers();
@@ -59,7 +66,9 @@ export async function runKeyOperation(
       for (const k of node.keys) response.keys[k] = (response.keys[k] ?? 0) + 1;
       response.primaryKeys[node.primaryKey] = (response.primaryKeys[node.primaryKey] ?? 0) + 1;
     } catch (err) {
-      response.messages[r.from] = `Failed to decode key query response: ${err instanceof Error ? err.message : err}`;
+      response.messages[r.from] = `Failed to decode key query response: ${
+        err instanceof Error ? err.message : err
+      }`;
       response.numErr++;
     }
     if (response.numResp === response.numNodes) {

@@ -49,7 +49,9 @@ export class MemberTable {
   }
 
   reapIntents(now: number, timeoutMs: number): void {
-    for (const [node, intent] of this.intents) if (now - intent.wallTime > timeoutMs) this.intents.delete(node);
+    for (const [node, intent] of this.intents) {
+      if (now - intent.wallTime > timeoutMs) this.intents.delete(node);
+    }
   }
 
   removeFrom(list: "failed" | "left", name: string): void {
@@ -160,7 +162,10 @@ export function handleNodeUpdate(s: SerfCore, n: Node): void {
 }
 
 /** Applies a leave intent; returns true when it is news worth rebroadcasting. */
-export function handleLeaveIntent(s: SerfCore, msg: { lTime: number; node: string; prune: boolean }): boolean {
+export function handleLeaveIntent(
+  s: SerfCore,
+  msg: { lTime: number; node: string; prune: boolean },
+): boolean {
   s.memberClock.witness(msg.lTime);
   const t = s.members;
   const state = t.byName.get(msg.node);

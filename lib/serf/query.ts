@@ -59,7 +59,9 @@ export class QueryResponse {
   #closed = false;
   #now: () => number;
 
-  constructor(q: { id: number; lTime: number; deadline: number; ack: boolean; expected: number; now: () => number }) {
+  constructor(
+    q: { id: number; lTime: number; deadline: number; ack: boolean; expected: number; now: () => number },
+  ) {
     this.id = q.id;
     this.lTime = q.lTime;
     this.deadline = q.deadline;
@@ -107,8 +109,12 @@ export function defaultQueryTimeoutMs(s: SerfCore): number {
 /** Encodes the filters of `p` as Serf puts them in the query. */
 export function encodeFilters(p: QueryParam): Uint8Array[] {
   const out: Uint8Array[] = [];
-  if (p.filterNodes && p.filterNodes.length > 0) out.push(encodeFilter({ type: "node", nodes: p.filterNodes }));
-  for (const [tag, expr] of Object.entries(p.filterTags ?? {})) out.push(encodeFilter({ type: "tag", tag, expr }));
+  if (p.filterNodes && p.filterNodes.length > 0) {
+    out.push(encodeFilter({ type: "node", nodes: p.filterNodes }));
+  }
+  for (const [tag, expr] of Object.entries(p.filterTags ?? {})) {
+    out.push(encodeFilter({ type: "tag", tag, expr }));
+  }
   return out;
 }
 
@@ -139,7 +145,12 @@ export function shouldProcessQuery(s: SerfCore, filters: Uint8Array[]): boolean 
 }
 
 /** Sends a response (or ack) to the asker directly and through `relayFactor` random alive peers. */
-export function sendResponse(s: SerfCore, q: QueryMessage, resp: QueryResponseMessage, raw: Uint8Array): void {
+export function sendResponse(
+  s: SerfCore,
+  q: QueryMessage,
+  resp: QueryResponseMessage,
+  raw: Uint8Array,
+): void {
   const dest = { host: bytesToIp(q.addr), port: q.port };
   s.memberlist.sendToAddress(dest, raw);
   if (q.relayFactor === 0) return;
@@ -265,4 +276,3 @@ export class QuerySeen {
     return true;
   }
 }
-

@@ -42,16 +42,28 @@ import { type KeyOperation, type KeyResponse, runKeyOperation } from "./key_mana
 import { LamportClock } from "./lamport.ts";
 import { handleJoinIntent, handleLeaveIntent, MemberTable, reap } from "./members.ts";
 import { encodeSerfMessage, QUERY_FLAG_ACK } from "./messages.ts";
-import { defaultQueryTimeoutMs, encodeFilters, handleQuery, type QueryParam, QueryResponse, QuerySeen } from "./query.ts";
+import {
+  defaultQueryTimeoutMs,
+  encodeFilters,
+  handleQuery,
+  type QueryParam,
+  QueryResponse,
+  QuerySeen,
+} from "./query.ts";
 import type { SerfCore, SerfStats } from "./serf_core.ts";
 import { resolveNameConflict } from "./conflict.ts";
-import { openSnapshot, type SnapshotSession } from "./snapshot_session.ts";
+import { nodeSnapshotFs, Snapshotter } from "./snapshot.ts";
 import type { Member, SerfEvent, SerfState } from "./types.ts";
 import { EventBuffer, handleUserEvent } from "./user_event.ts";
 
 /** Options for {@linkcode Serf.create}: any Serf setting plus the gossip layer's, which needs a transport. */
 export type SerfOptions = Partial<Omit<SerfConfig, "memberlist">> & {
-  memberlist: Partial<SerfConfig["memberlist"]> & { transport: Transport; clock?: Clock; rng?: Random; logger?: Logger };
+  memberlist: Partial<SerfConfig["memberlist"]> & {
+    transport: Transport;
+    clock?: Clock;
+    rng?: Random;
+    logger?: Logger;
+  };
 };
 
 /** One Serf cluster member. */
@@ -79,7 +91,7 @@ export class Serf implements SerfCore {
   #state: SerfState = "alive";
   #memberlist!: Memberlist;
   #pipeline: EventPipeline;
-  #snapshot: SnapshotSession | undefined;
+  #snapshot: Snapshotter | undefined;
   #timers = new Set<Timer>();
   #stop = new AbortController();
   #loops: Promise<void>[] = [];
@@ -136,8 +148,16 @@ export class Serf implements SerfCore {
 
     let previous: { name: string; addr: string }[] = [];
     if (config.snapshotPath) {
-      s.#snapshot = await openSnapshot(s, config);
-      previous = s.#snapshot.previousNodes;
+      s.#snapshot = Snapshotter.open({
+        path: config.snapshotPath,
+        fs: config.fs ?? nodeSnapshotFs(),
+        clock,
+        lamport: s.memberClock,
+        logger: s.log,
+        rejoinAfterLeave: config.rejoinAfterLeave,
+        random: rng,
+      });
+      previous = s.#snapshot.aliveNodes();
       s.eventMinTime = s.#snapshot.lastEventClock + 1;
       s.queryMinTime = s.#snapshot.lastQueryClock + 1;
       s.#pipeline.snapshot = s.#snapshot;
@@ -209,7 +229,9 @@ export class Serf implements SerfCore {
   }
 
   #track<T>(p: Promise<T>): void {
-    const tracked = p.catch((err) => this.log.error(errorMessage(err))).finally(() => this.#pending.delete(tracked));
+    const tracked = p.catch((err) => this.log.error(errorMessage(err))).finally(() =>
+      this.#pending.delete(tracked)
+    );
     this.#pending.add(tracked);
   }
 
@@ -218,7 +240,7 @@ export class Serf implements SerfCore {
     writeKeyringFile: async (): Promise<void> => {
       if (!this.config.keyringFile) return;
       const { saveKeyringFile } = await import("./keyring_file.ts");
-      await saveKeyringFile(this.config.keyringFile, this.config.memberlist.keyring!, this.config.fs);
+      saveKeyringFile(this.config.keyringFile, this.config.memberlist.keyring!, { fs: this.config.fs });
     },
   };
 
@@ -241,7 +263,12 @@ export class Serf implements SerfCore {
     };
     this.#loops.push(every(c.reapIntervalMs, () => reap(this)));
     this.#loops.push(every(c.reconnectIntervalMs, () => this.#reconnect()));
-    for (const [name, q] of [["Intent", this.intentQueue], ["Event", this.eventQueue], ["Query", this.queryQueue]] as const) {
+    for (
+      const [name, q] of [["Intent", this.intentQueue], ["Event", this.eventQueue], [
+        "Query",
+        this.queryQueue,
+      ]] as const
+    ) {
       this.#loops.push(every(c.queueCheckIntervalMs, () => this.#checkQueue(name, q)));
     }
   }
@@ -250,7 +277,9 @@ export class Serf implements SerfCore {
     const n = q.numQueued();
     if (n >= this.config.queueDepthWarning) this.log.warn(`${name} queue depth: ${n}`);
     let max = this.config.maxQueueDepth;
-    if (this.config.minQueueDepth > 0) max = Math.max(this.config.minQueueDepth, 2 * this.members.byName.size);
+    if (this.config.minQueueDepth > 0) {
+      max = Math.max(this.config.minQueueDepth, 2 * this.members.byName.size);
+    }
     if (n > max) {
       this.log.warn(`${name} queue depth (${n}) exceeds limit (${max}), dropping messages!`);
       q.prune(max);
@@ -358,7 +387,9 @@ export class Serf implements SerfCore {
   userEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
     const size = new TextEncoder().encode(name).length + payload.length;
     if (size > this.config.userEventSizeLimit) {
-      throw new RangeError(`user event exceeds configured limit of ${this.config.userEventSizeLimit} bytes before encoding`);
+      throw new RangeError(
+        `user event exceeds configured limit of ${this.config.userEventSizeLimit} bytes before encoding`,
+      );
     }
     if (size > USER_EVENT_SIZE_LIMIT) {
       throw new RangeError(`user event exceeds sane limit of ${USER_EVENT_SIZE_LIMIT} bytes before encoding`);
@@ -386,7 +417,9 @@ export class Serf implements SerfCore {
    */
   query(name: string, payload: Uint8Array, params: QueryParam = {}): QueryResponse {
     if (this.#state === "shutdown") throw new ShutdownError();
-    const timeoutMs = params.timeoutMs && params.timeoutMs > 0 ? params.timeoutMs : this.defaultQueryTimeoutMs();
+    const timeoutMs = params.timeoutMs && params.timeoutMs > 0
+      ? params.timeoutMs
+      : this.defaultQueryTimeoutMs();
     const local = this.#memberlist.advertise();
     const q = {
       type: "query" as const,
@@ -425,7 +458,11 @@ export class Serf implements SerfCore {
   }
 
   /** Cluster-wide key operations (install, use, remove, list). */
-  async keyOperation(op: KeyOperation, key = "", relayFactor = 0): Promise<{ response: KeyResponse; error?: string }> {
+  async keyOperation(
+    op: KeyOperation,
+    key = "",
+    relayFactor = 0,
+  ): Promise<{ response: KeyResponse; error?: string }> {
     return await runKeyOperation(
       { query: (n, p, params) => this.query(n, p, params), numMembers: () => this.numMembers() },
       op,
@@ -483,8 +520,13 @@ export class Serf implements SerfCore {
     if (this.#state === "leaving") throw new Error("Leave already in progress");
     if (this.#state === "shutdown") throw new Error("Leave called after Shutdown");
     this.#state = "leaving";
-    await this.#snapshot?.leave();
-    const msg = { type: "leave" as const, lTime: this.memberClock.time(), node: this.config.nodeName, prune: false };
+    this.#snapshot?.leave();
+    const msg = {
+      type: "leave" as const,
+      lTime: this.memberClock.time(),
+      node: this.config.nodeName,
+      prune: false,
+    };
     this.memberClock.increment();
     handleLeaveIntent(this, msg);
     if (this.#hasAliveMembers()) {
@@ -508,7 +550,7 @@ export class Serf implements SerfCore {
     await this.#memberlist.shutdown();
     await Promise.allSettled([...this.#loops, ...this.#pending]);
     await this.#pipeline.close();
-    await this.#snapshot?.close();
+    this.#snapshot?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

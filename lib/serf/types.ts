@@ -34,7 +34,12 @@ export interface Member {
 }
 
 /** Membership event kinds, named as Serf names them for handlers. */
-export type MemberEventType = "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap";
+export type MemberEventType =
+  | "member-join"
+  | "member-leave"
+  | "member-failed"
+  | "member-update"
+  | "member-reap";
 
 /** One or more members changed in the same way (several when coalesced). */
 export interface MemberEvent {

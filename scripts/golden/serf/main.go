@@ -16,6 +16,15 @@
 //	golden-serf gen [dir]          write serf.json into dir (default tests/data/golden)
 //	golden-serf decode <kind>      read one hex string on stdin, print the decoded JSON and "_hex"
 //	golden-serf decode-batch       read "<kind> <hex>" lines, print one JSON line each
+//
+// Build offline against the Debian sources (tests do this themselves, into the temp directory):
+//
+//	cd scripts/golden/serf && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off go build -o /tmp/golden-serf main.go
+//	cd ../../.. && /tmp/golden-serf gen
+//
+// Kinds: join leave pushPull userEvent query queryResponse conflictResponse keyRequest keyResponse
+// (type byte + body), relay, filterNode, filterTag (filter type byte + body), tags (0xff + map),
+// ping (version byte + coordinate).
 package main
 
 import (

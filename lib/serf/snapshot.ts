@@ -1,0 +1,443 @@
+/**
+ * Serf's snapshot file: an append-only log of the members seen alive and of
+ * the three Lamport clocks, so a restarted node can rejoin the nodes it knew
+ * and does not replay old events or queries. The format is Serf 0.9.4's, so
+ * serfts and `serf agent` can read each other's snapshots:
+ *
+ * ```
+ * alive: <name> <ip:port>     a member joined (the name may contain spaces; the address may not)
+ * not-alive: <name>           it left or failed
+ * clock: <n>                  member clock, last time seen (current - 1)
+ * event-clock: <n>            highest user-event LTime seen
+ * query-clock: <n>            highest query LTime seen
+ * leave                       we left: forget everything above (unless rejoinAfterLeave)
+ * # ...                       comment; "coordinate: ..." lines of old Serf versions are skipped
+ * ```
+ *
+ * Lines are buffered and written when a line is appended more than 500 ms
+ * after the previous write (or the buffer passes 4 KiB); data reaches the disk
+ * (fsync) only on leave, close and compaction, exactly as in Serf. When the
+ * file grows past max(128 KiB, 256 bytes per alive node) it is rewritten as
+ * alive lines plus the clocks.
+ *
+ * @module
+ */
+import { formatAddress } from "../util/addr.ts";
+import type { Clock, Timer } from "../util/clock.ts";
+import { errorMessage } from "../util/errors.ts";
+import { Logger } from "../util/log.ts";
+import { type Random, shuffle, systemRandom } from "../util/random.ts";
+import type { LamportTime } from "./lamport.ts";
+import type { SnapshotFile, SnapshotFs } from "./snapshot_fs.ts";
+
+export { MemorySnapshotFs, nodeSnapshotFs, type SnapshotFile, type SnapshotFs } from "./snapshot_fs.ts";
+
+/** Serf's `snapshotSizeLimit`: the smallest size that triggers compaction. */
+export const SNAPSHOT_MIN_COMPACT_SIZE = 128 * 1024;
+/** A line appended this long after the last write triggers a write (Serf's `flushInterval`). */
+export const SNAPSHOT_FLUSH_INTERVAL_MS = 500;
+/** How often the member clock is checked and recorded (Serf's `clockUpdateInterval`). */
+export const SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS = 500;
+/** After a failed append, compaction is retried at most this often (Serf's `snapshotErrorRecoveryInterval`). */
+export const SNAPSHOT_ERROR_RECOVERY_INTERVAL_MS = 30_000;
+/** Compaction threshold per alive node: Serf's 128 estimated bytes times a factor of 2. */
+const BYTES_PER_NODE_THRESHOLD = 128 * 2;
+/** bufio.Writer's default size: Serf's buffered lines are written once this much piles up. */
+const WRITE_BUFFER_BYTES = 4096;
+/** Suffix of the temporary file written during compaction. */
+const COMPACT_EXT = ".compact";
+/**
+ * Permissions of created files. Serf creates the log with 0644 but its
+ * compacted replacement with 0755; serfts uses 0644 for both (a data file has
+ * no reason to be executable).
+ */
+const FILE_MODE = 0o644;
+
+/** A member that was alive when the snapshot was written: rejoin candidates. */
+export interface PreviousNode {
+  name: string;
+  /** `ip:port`, `[ipv6]:port` for IPv6. */
+  addr: string;
+}
+
+/** The member fields a snapshot records. */
+export interface SnapshotMember {
+  name: string;
+  /** IP literal. */
+  addr: string;
+  port: number;
+}
+
+/** The events a snapshot records; the engine's member, user and query events fit this shape. */
+export type SnapshotEvent =
+  | {
+    type: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap";
+    members: readonly SnapshotMember[];
+  }
+  | { type: "user"; lTime: LamportTime }
+  | { type: "query"; lTime: LamportTime };
+
+/** Options for {@linkcode Snapshotter.open}. */
+export interface SnapshotOptions {
+  /** The snapshot file. */
+  path: string;
+  fs: SnapshotFs;
+  /** Drives the clock tick and the write cadence. */
+  clock: Clock;
+  /** The member Lamport clock, read on every tick and member event. */
+  lamport: { time(): LamportTime };
+  /** @default a stderr logger with subsystem "serf" */
+  logger?: Logger;
+  /** Keep the alive nodes and clocks across a leave, to rejoin after restarting. @default false */
+  rejoinAfterLeave?: boolean;
+  /** Size below which the file is never compacted. @default {131072} Serf's snapshotSizeLimit */
+  minCompactSize?: number;
+  /** Shuffles {@linkcode Snapshotter.aliveNodes}. @default systemRandom */
+  random?: Random;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Writes and replays a snapshot file. {@linkcode Snapshotter.open} replays the
+ * file; then the engine reports member events, user-event and query times,
+ * and finally `leave()` and/or `close()`. Every method is synchronous; write
+ * failures are logged, never thrown, as Serf keeps running without its snapshot.
+ *
+ * @example
+ * ```ts
+ * import { MemorySnapshotFs, Snapshotter } from "./snapshot.ts";
+ * import { LamportClock } from "./lamport.ts";
+ * import { VirtualClock } from "../util/clock.ts";
+ * import { silentLogger } from "../util/log.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fs = new MemorySnapshotFs();
+ * fs.writeText("/snap", "alive: web-1 10.0.0.1:7946\nclock: 8\n");
+ * const lamport = new LamportClock(9);
+ * const snap = Snapshotter.open({ path: "/snap", fs, clock: new VirtualClock(), lamport, logger: silentLogger() });
+ * assert.deepEqual(snap.aliveNodes(), [{ name: "web-1", addr: "10.0.0.1:7946" }]);
+ * assert.equal(snap.lastClock, 8);
+ * snap.close();
+ * ```
+ */
+export class Snapshotter {
+  #o: Required<SnapshotOptions>;
+  #alive = new Map<string, string>();
+  #file: SnapshotFile | undefined;
+  #buffer: string[] = [];
+  #bufferBytes = 0;
+  #writeError: unknown;
+  #offset = 0;
+  #lastFlush = -Infinity;
+  #lastCompactAttempt = -Infinity;
+  #ticker: Timer | undefined;
+  #leaving = false;
+  #closed = false;
+  lastClock: LamportTime = 0;
+  lastEventClock: LamportTime = 0;
+  lastQueryClock: LamportTime = 0;
+
+  private constructor(options: SnapshotOptions) {
+    this.#o = {
+      logger: new Logger({ subsystem: "serf" }),
+      rejoinAfterLeave: false,
+      minCompactSize: SNAPSHOT_MIN_COMPACT_SIZE,
+      random: systemRandom,
+      ...options,
+    };
+  }
+
+  /**
+   * Opens (creating if needed) and replays the snapshot, then starts the clock tick.
+   * @throws {Error} `failed to open snapshot: ...` when the file cannot be opened or read.
+   */
+  static open(options: SnapshotOptions): Snapshotter {
+    const snap = new Snapshotter(options);
+    let data: Uint8Array;
+    try {
+      snap.#file = options.fs.openAppend(options.path, FILE_MODE);
+      data = options.fs.readFile(options.path) ?? new Uint8Array();
+    } catch (err) {
+      snap.#file?.close();
+      throw new Error(`failed to open snapshot: ${errorMessage(err)}`, { cause: err });
+    }
+    snap.#offset = data.length;
+    snap.#replay(decoder.decode(data));
+    snap.#tick();
+    return snap;
+  }
+
+  /** Members alive at the end of the replay, shuffled so restarts do not all rejoin the same node. */
+  aliveNodes(): PreviousNode[] {
+    return shuffle(this.#o.random, [...this.#alive].map(([name, addr]) => ({ name, addr })));
+  }
+
+  /** Records any event as Serf's snapshotter does: member events, then user-event and query clocks. */
+  record(event: SnapshotEvent): void {
+    if (event.type === "user") this.recordEventClock(event.lTime);
+    else if (event.type === "query") this.recordQueryClock(event.lTime);
+    else this.recordMemberEvent(event);
+  }
+
+  /**
+   * Records a member event as Serf does: joins as `alive:` lines, leaves and
+   * failures as `not-alive:` lines, and for every type a check of the member clock.
+   */
+  recordMemberEvent(event: { type: string; members: readonly SnapshotMember[] }): void {
+    if (this.#leaving || this.#closed) return;
+    if (event.type === "member-join") {
+      for (const m of event.members) {
+        const addr = formatAddress({ host: m.addr, port: m.port });
+        this.#alive.set(m.name, addr);
+        this.#tryAppend(`alive: ${m.name} ${addr}\n`);
+      }
+    } else if (event.type === "member-leave" || event.type === "member-failed") {
+      for (const m of event.members) {
+        this.#alive.delete(m.name);
+        this.#tryAppend(`not-alive: ${m.name}\n`);
+      }
+    }
+    this.updateClock();
+  }
+
+  /** Records a user event's LTime, if newer than any recorded. */
+  recordEventClock(lTime: LamportTime): void {
+    if (this.#leaving || this.#closed || lTime <= this.lastEventClock) return;
+    this.lastEventClock = lTime;
+    this.#tryAppend(`event-clock: ${lTime}\n`);
+  }
+
+  /** Records a query's LTime, if newer than any recorded. */
+  recordQueryClock(lTime: LamportTime): void {
+    if (this.#leaving || this.#closed || lTime <= this.lastQueryClock) return;
+    this.lastQueryClock = lTime;
+    this.#tryAppend(`query-clock: ${lTime}\n`);
+  }
+
+  /**
+   * Records the member clock's last used time (current - 1) when it advanced.
+   * Runs every 500 ms by itself, after every member event, and at close; also
+   * after a leave, as in Serf, so a `clock:` line may follow `leave`.
+   */
+  updateClock(): void {
+    if (this.#closed) return;
+    const lastSeen = this.#o.lamport.time() - 1;
+    if (lastSeen > this.lastClock) {
+      this.lastClock = lastSeen;
+      this.#tryAppend(`clock: ${lastSeen}\n`);
+    }
+  }
+
+  /**
+   * Marks a graceful leave: forgets the alive nodes (unless `rejoinAfterLeave`),
+   * appends `leave`, and forces it to disk. Later member events, user events and
+   * queries are not recorded.
+   */
+  leave(): void {
+    if (this.#closed) return;
+    this.#leaving = true;
+    if (!this.#o.rejoinAfterLeave) this.#alive.clear();
+    this.#tryAppend("leave\n");
+    this.#flushAndSync("leave");
+  }
+
+  /** Records the clock one last time, writes and fsyncs what is buffered, and closes the file. */
+  close(): void {
+    if (this.#closed) return;
+    this.updateClock();
+    this.#closed = true;
+    this.#ticker?.cancel();
+    this.#flushAndSync("snapshot");
+    try {
+      this.#file?.close();
+    } catch (err) {
+      this.#o.logger.error(`failed to close snapshot: ${errorMessage(err)}`);
+    }
+    this.#file = undefined;
+  }
+
+  #tick(): void {
+    this.#ticker = this.#o.clock.setTimer(SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, () => {
+      this.updateClock();
+      if (!this.#closed) this.#tick();
+    });
+  }
+
+  #flushAndSync(what: string): void {
+    try {
+      this.#flush();
+    } catch (err) {
+      this.#o.logger.error(`failed to flush ${what} to snapshot: ${errorMessage(err)}`);
+    }
+    try {
+      this.#file?.sync();
+    } catch (err) {
+      this.#o.logger.error(`failed to sync ${what} to snapshot: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Appends a line; on failure logs and, at most every 30 s, tries a compaction to recover. */
+  #tryAppend(line: string): void {
+    try {
+      this.#appendLine(line);
+    } catch (err) {
+      this.#o.logger.error(`Failed to update snapshot: ${errorMessage(err)}`);
+      const now = this.#o.clock.now();
+      if (now - this.#lastCompactAttempt <= SNAPSHOT_ERROR_RECOVERY_INTERVAL_MS) return;
+      this.#lastCompactAttempt = now;
+      this.#o.logger.info("Attempting compaction to recover from error...");
+      try {
+        this.#compact();
+        this.#o.logger.info("Finished compaction, successfully recovered from error state");
+      } catch (err2) {
+        this.#o.logger.error(
+          `Compaction failed, will reattempt after ${SNAPSHOT_ERROR_RECOVERY_INTERVAL_MS / 1000}s: ${
+            errorMessage(err2)
+          }`,
+        );
+      }
+    }
+  }
+
+  #appendLine(line: string): void {
+    if (this.#writeError !== undefined) throw this.#writeError;
+    const n = encoder.encode(line).length;
+    this.#buffer.push(line);
+    this.#bufferBytes += n;
+    const now = this.#o.clock.now();
+    if (now - this.#lastFlush > SNAPSHOT_FLUSH_INTERVAL_MS) {
+      this.#lastFlush = now;
+      this.#flush();
+    } else if (this.#bufferBytes >= WRITE_BUFFER_BYTES) {
+      this.#flush();
+    }
+    this.#offset += n;
+    if (this.#offset > this.#maxSize()) this.#compact();
+  }
+
+  /** Writes the buffered lines. A failure sticks, like Go's bufio.Writer, until a compaction replaces the file. */
+  #flush(): void {
+    if (this.#writeError !== undefined) throw this.#writeError;
+    if (this.#buffer.length === 0) return;
+    if (!this.#file) throw new Error("snapshot file is not open");
+    try {
+      this.#file.write(encoder.encode(this.#buffer.join("")));
+    } catch (err) {
+      this.#writeError = err;
+      throw err;
+    }
+    this.#buffer = [];
+    this.#bufferBytes = 0;
+  }
+
+  #maxSize(): number {
+    return Math.max(this.#alive.size * BYTES_PER_NODE_THRESHOLD, this.#o.minCompactSize);
+  }
+
+  /** Rewrites the file as the alive nodes plus the three clocks, through a temporary file and a rename. */
+  #compact(): void {
+    const { fs, path } = this.#o;
+    const tmp = path + COMPACT_EXT;
+    let out: SnapshotFile;
+    try {
+      out = fs.openTruncate(tmp, FILE_MODE);
+    } catch (err) {
+      throw new Error(`failed to open new snapshot: ${errorMessage(err)}`, { cause: err });
+    }
+    let text = "";
+    for (const [name, addr] of this.#alive) text += `alive: ${name} ${addr}\n`;
+    text +=
+      `clock: ${this.lastClock}\nevent-clock: ${this.lastEventClock}\nquery-clock: ${this.lastQueryClock}\n`;
+    const bytes = encoder.encode(text);
+    try {
+      out.write(bytes);
+      out.sync();
+    } catch (err) {
+      out.close();
+      throw new Error(`failed to flush new snapshot: ${errorMessage(err)}`, { cause: err });
+    }
+    out.close();
+
+    // Serf closes, deletes and renames (Windows cannot rename over an open file); what was
+    // still buffered is written to the old file, errors ignored, and discarded with it.
+    try {
+      this.#flush();
+    } catch { /* the old file is about to be deleted */ }
+    this.#buffer = [];
+    this.#bufferBytes = 0;
+    this.#writeError = undefined;
+    try {
+      this.#file?.close();
+    } catch { /* closing a file we delete next */ }
+    this.#file = undefined;
+    try {
+      fs.remove(path);
+    } catch (err) {
+      throw new Error(`failed to remove old snapshot: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      fs.rename(tmp, path);
+    } catch (err) {
+      throw new Error(`failed to install new snapshot: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      this.#file = fs.openAppend(path, FILE_MODE);
+    } catch (err) {
+      throw new Error(`failed to open snapshot: ${errorMessage(err)}`, { cause: err });
+    }
+    this.#offset = bytes.length;
+    this.#lastFlush = this.#o.clock.now();
+  }
+
+  /** Rebuilds state from the file's lines; a last line without a newline (a torn write) is ignored, as in Serf. */
+  #replay(text: string): void {
+    const log = this.#o.logger;
+    const lines = text.split("\n");
+    lines.pop();
+    for (const line of lines) {
+      if (line.startsWith("alive: ")) {
+        const info = line.slice("alive: ".length);
+        const idx = info.lastIndexOf(" ");
+        if (idx < 0) {
+          log.warn(`Failed to parse address: ${line}`);
+          continue;
+        }
+        this.#alive.set(info.slice(0, idx), info.slice(idx + 1));
+      } else if (line.startsWith("not-alive: ")) {
+        this.#alive.delete(line.slice("not-alive: ".length));
+      } else if (line.startsWith("clock: ")) {
+        const t = parseClock(line.slice("clock: ".length), "clock", log);
+        if (t !== undefined) this.lastClock = t;
+      } else if (line.startsWith("event-clock: ")) {
+        const t = parseClock(line.slice("event-clock: ".length), "event clock", log);
+        if (t !== undefined) this.lastEventClock = t;
+      } else if (line.startsWith("query-clock: ")) {
+        const t = parseClock(line.slice("query-clock: ".length), "query clock", log);
+        if (t !== undefined) this.lastQueryClock = t;
+      } else if (line.startsWith("coordinate: ")) {
+        continue; // written by Serf before 0.8; coordinates re-converge instead
+      } else if (line === "leave") {
+        if (this.#o.rejoinAfterLeave) {
+          log.info("Ignoring previous leave in snapshot");
+          continue;
+        }
+        this.#alive.clear();
+        this.lastClock = this.lastEventClock = this.lastQueryClock = 0;
+      } else if (!line.startsWith("#")) {
+        log.warn(`Unrecognized snapshot line: ${line}`);
+      }
+    }
+  }
+}
+
+/** Go's `strconv.ParseUint(s, 10, 64)`, further limited to what a JavaScript number holds exactly. */
+function parseClock(text: string, what: string, log: Logger): LamportTime | undefined {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    log.warn(`Failed to convert ${what} time: invalid or too large value ${JSON.stringify(text)}`);
+    return undefined;
+  }
+  return n;
+}
