@@ -36,13 +36,19 @@ export interface SerfAgent {
 }
 
 /** Starts `serf agent` with the given extra flags; waits until its RPC answers. */
-export async function startSerf(serf: string, name: string, extra: string[] = []): Promise<SerfAgent> {
+export async function startSerf(
+  serf: string,
+  name: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<SerfAgent> {
   const bindPort = freePort();
   const rpcPort = freePort();
   const bind = `127.0.0.1:${bindPort}`;
   const rpc = `127.0.0.1:${rpcPort}`;
   const child = new Deno.Command(serf, {
     args: ["agent", `-node=${name}`, `-bind=${bind}`, `-rpc-addr=${rpc}`, "-log-level=debug", ...extra],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();

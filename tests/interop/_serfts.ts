@@ -1,0 +1,107 @@
+/**
+ * serfts nodes for interop tests: in-process Serf instances on real loopback
+ * sockets, and `serfts agent` child processes (for SIGKILL and restarts).
+ */
+import { defaultLanConfig } from "../../lib/memberlist/config.ts";
+import { Keyring } from "../../lib/memberlist/keyring.ts";
+import { Serf } from "../../lib/serf/serf.ts";
+import type { SerfEvent } from "../../lib/serf/types.ts";
+import { DenoTransport } from "../../lib/transport/deno.ts";
+import { Logger } from "../../lib/util/log.ts";
+
+export interface InProcessNode {
+  serf: Serf;
+  bind: string;
+  events: SerfEvent[];
+  logs: string[];
+  /** Stops the node (without leaving) and waits for its event loop. */
+  stop(): Promise<void>;
+}
+
+/** Starts an in-process serfts node that answers every (non-internal) query with `ts pong <name>`. */
+export async function startInProcess(
+  name: string,
+  options: { tags?: Record<string, string>; key?: Uint8Array } = {},
+): Promise<InProcessNode> {
+  const logs: string[] = [];
+  const logger = new Logger({ sink: (l) => logs.push(l), level: "DEBUG" });
+  const transport = await DenoTransport.listen({ host: "127.0.0.1", port: 0, logger });
+  const serf = await Serf.create({
+    nodeName: name,
+    tags: options.tags ?? {},
+    memberlist: {
+      ...defaultLanConfig(),
+      bindAddr: "127.0.0.1",
+      bindPort: transport.localAddress.port,
+      keyring: options.key ? new Keyring([options.key], options.key) : undefined,
+      transport,
+      logger,
+    },
+  });
+  const events: SerfEvent[] = [];
+  const consumer = (async () => {
+    for await (const e of serf.events) {
+      events.push(e);
+      if (e.type === "query") {
+        try {
+          e.respond(new TextEncoder().encode(`ts pong ${name}`));
+        } catch (err) {
+          logs.push(`respond failed: ${err}`);
+        }
+      }
+    }
+  })();
+  return {
+    serf,
+    bind: `127.0.0.1:${transport.localAddress.port}`,
+    events,
+    logs,
+    async stop() {
+      await serf.shutdown();
+      await consumer;
+    },
+  };
+}
+
+export interface AgentProcess {
+  child: Deno.ChildProcess;
+  output(): string;
+  /** Sends a signal and waits for exit. */
+  stop(signal: Deno.Signal): Promise<void>;
+}
+
+/** Runs `serfts agent` (via `deno run cli.ts`) with the given flags. */
+export function startAgentProcess(args: string[]): AgentProcess {
+  const cli = new URL("../../cli.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", cli, "agent", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  const dec = new TextDecoder();
+  const pump = async (r: ReadableStream<Uint8Array>) => {
+    for await (const c of r) out += dec.decode(c);
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  return {
+    child,
+    output: () => out,
+    async stop(signal: Deno.Signal) {
+      if (!exited) {
+        try {
+          child.kill(signal);
+        } catch {
+          // already gone
+        }
+      }
+      await status;
+      await pumps;
+    },
+  };
+}
