@@ -2,11 +2,29 @@
  * serfts: HashiCorp Serf's gossip membership, rebuilt in TypeScript for Deno
  * and Bun, wire-compatible with real Serf agents.
  *
- * This release exports the gossip layer: a memberlist-compatible SWIM engine
- * with Lifeguard, TCP fallback probes, push/pull anti-entropy, compression,
- * CRC and AES-GCM keyrings, plus the transports it runs on (real UDP/TCP
- * sockets under Deno or Bun, and an in-memory network on virtual time for
- * tests and simulation).
+ * Two layers are exported. {@linkcode Serf} is what most programs want:
+ * membership with graceful leave vs failure, tags, user events, queries, key
+ * rotation, snapshots and Vivaldi network coordinates. {@linkcode Memberlist}
+ * is the gossip engine underneath: SWIM with Lifeguard, TCP fallback probes,
+ * push/pull, compression, CRC and AES-GCM keyrings. Both run on real UDP/TCP
+ * sockets under Deno or Bun, or on an in-memory network on virtual time.
+ *
+ * @example Embedding a Serf node
+ * ```ts ignore
+ * import { defaultLanConfig, listenTransport, Serf } from "./mod.ts";
+ *
+ * const transport = await listenTransport({ host: "127.0.0.1", port: 7946 });
+ * const serf = await Serf.create({
+ *   nodeName: "web-1",
+ *   tags: { role: "web" },
+ *   memberlist: { ...defaultLanConfig(), bindAddr: "127.0.0.1", bindPort: 7946, transport },
+ * });
+ * await serf.join(["127.0.0.1:7947"]);
+ * for await (const event of serf.events) {
+ *   if (event.type === "query" && event.name === "uptime") event.respond(new TextEncoder().encode("42s"));
+ *   else console.log(event.type);
+ * }
+ * ```
  *
  * @example Two nodes on an in-memory network, on virtual time
  * ```ts
@@ -35,6 +53,24 @@
  * @module
  */
 
+export { Serf, type SerfOptions } from "./lib/serf/serf.ts";
+export { defaultSerfConfig, type SerfConfig, type SerfMergeDelegate } from "./lib/serf/config.ts";
+export type {
+  Member,
+  MemberEvent,
+  MemberEventType,
+  MemberStatus,
+  QueryEvent,
+  SerfEvent,
+  SerfState,
+  UserEvent,
+} from "./lib/serf/types.ts";
+export { type NodeResponse, type QueryParam, QueryResponse } from "./lib/serf/query.ts";
+export type { KeyOperation, KeyResponse } from "./lib/serf/key_manager.ts";
+export { loadKeyringFile, saveKeyringFile } from "./lib/serf/keyring_file.ts";
+export { CoordinateClient } from "./lib/coordinate/client.ts";
+export { type Coordinate, distanceTo } from "./lib/coordinate/coordinate.ts";
+export { type CoordinateConfig, DEFAULT_COORDINATE_CONFIG } from "./lib/coordinate/config.ts";
 export { Memberlist, type MemberlistOptions } from "./lib/memberlist/memberlist.ts";
 export {
   defaultLanConfig,
@@ -64,6 +100,7 @@ export {
   type MemoryTransport,
 } from "./lib/transport/memory.ts";
 export { type Clock, RealClock, type Timer, VirtualClock } from "./lib/util/clock.ts";
+export { AsyncQueue } from "./lib/util/async.ts";
 export { type Random, SeededRandom, systemRandom } from "./lib/util/random.ts";
 export { Logger, type LogLevel, type LogSink, silentLogger } from "./lib/util/log.ts";
 export { DecodeError, SecurityError, ShutdownError, TimeoutError } from "./lib/util/errors.ts";

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { encodeFilters, QueryResponse, QuerySeen, shouldProcessQuery } from "../../lib/serf/query.ts";
+import { encodeFilter } from "../../lib/serf/messages.ts";
+import { SerfCluster } from "./_serf_cluster.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test("Query filters: node lists and tag regexes, all must match", opts, async () => {
+  const c = new SerfCluster(11);
+  const a = await c.add("web-1", { tags: { role: "web", dc: "east" } });
+  const s = a.serf;
+  assert.ok(shouldProcessQuery(s, []));
+  assert.ok(shouldProcessQuery(s, encodeFilters({ filterNodes: ["db-1", "web-1"] })));
+  assert.ok(!shouldProcessQuery(s, encodeFilters({ filterNodes: ["db-1"] })));
+  assert.ok(shouldProcessQuery(s, encodeFilters({ filterTags: { role: "^w.b$" } })));
+  assert.ok(!shouldProcessQuery(s, encodeFilters({ filterTags: { role: "^db" } })));
+  assert.ok(!shouldProcessQuery(s, encodeFilters({ filterTags: { role: "web", dc: "west" } })));
+  // A tag we do not have matches only an expression that accepts the empty string.
+  assert.ok(shouldProcessQuery(s, encodeFilters({ filterTags: { rack: ".*" } })));
+  assert.ok(!shouldProcessQuery(s, encodeFilters({ filterTags: { rack: ".+" } })));
+  // A bad regex or an unknown filter type never matches.
+  assert.ok(!shouldProcessQuery(s, [encodeFilter({ type: "tag", tag: "role", expr: "(" })]));
+  assert.ok(!shouldProcessQuery(s, [new Uint8Array([7, 0x90])]));
+  await c.shutdown();
+});
+
+Deno.test("Query default timeout scales with cluster size as Serf's", opts, async () => {
+  const c = new SerfCluster(12);
+  for (const n of ["a", "b", "c"]) await c.add(n);
+  // 1 member: 200 ms gossip * 16 * ceil(log10(2)) = 3.2 s
+  assert.equal(c.nodes[0]!.serf.defaultQueryTimeoutMs(), 3_200);
+  await c.joinAll();
+  assert.ok(await c.converge(3));
+  assert.equal(c.nodes[0]!.serf.defaultQueryTimeoutMs(), 3_200); // ceil(log10(4)) = 1
+  await c.shutdown();
+});
+
+Deno.test("QueryResponse ignores duplicates and anything after its deadline", () => {
+  let now = 1_000;
+  const r = new QueryResponse({ id: 1, lTime: 5, deadline: 2_000, ack: true, expected: 3, now: () => now });
+  r.addAck("a");
+  r.addAck("a");
+  r.addResponse({ from: "a", payload: new Uint8Array([1]) });
+  r.addResponse({ from: "a", payload: new Uint8Array([2]) });
+  assert.equal(r.acks!.size, 1);
+  assert.equal(r.responses.size, 1);
+  now = 2_001;
+  assert.ok(r.finished());
+  r.addResponse({ from: "b", payload: new Uint8Array() });
+  assert.equal(r.responses.size, 1);
+  r.close();
+  assert.ok(r.responses.closed);
+});
+
+Deno.test("Query dedupe ring remembers (LTime, id) pairs per slot", () => {
+  const seen = new QuerySeen(4);
+  assert.ok(seen.record(10, 1));
+  assert.ok(!seen.record(10, 1));
+  assert.ok(seen.record(10, 2));
+  assert.ok(seen.record(14, 1)); // same slot, newer LTime replaces it
+  assert.ok(seen.record(10, 1));
+});
+
+Deno.test("Query: responses stop at the timeout and the query is forgotten", opts, async () => {
+  const c = new SerfCluster(13);
+  for (const n of ["a", "b"]) await c.add(n);
+  await c.joinAll();
+  assert.ok(await c.converge(2));
+  const r = c.nodes[0]!.serf.query("nobody-answers", new Uint8Array(), { timeoutMs: 1_000 });
+  assert.equal(c.nodes[0]!.serf.pendingQueries.size, 1);
+  await c.clock.advance(1_001);
+  assert.ok(r.finished());
+  assert.ok(r.responses.closed);
+  assert.equal(c.nodes[0]!.serf.pendingQueries.size, 0);
+  assert.throws(
+    () => c.nodes[0]!.serf.query("big", new Uint8Array(2_000)),
+    /query exceeds limit of 1024 bytes/,
+  );
+  await c.shutdown();
+});
