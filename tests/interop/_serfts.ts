@@ -2,7 +2,7 @@
  * serfts nodes for interop tests: in-process Serf instances on real loopback
  * sockets, and `serfts agent` child processes (for SIGKILL and restarts).
  */
-import { defaultLanConfig } from "../../lib/memberlist/config.ts";
+import { defaultLanConfig, defaultLocalConfig } from "../../lib/memberlist/config.ts";
 import { Keyring } from "../../lib/memberlist/keyring.ts";
 import { Serf } from "../../lib/serf/serf.ts";
 import type { SerfEvent } from "../../lib/serf/types.ts";
@@ -21,7 +21,7 @@ export interface InProcessNode {
 /** Starts an in-process serfts node that answers every (non-internal) query with `ts pong <name>`. */
 export async function startInProcess(
   name: string,
-  options: { tags?: Record<string, string>; key?: Uint8Array } = {},
+  options: { tags?: Record<string, string>; key?: Uint8Array; profile?: "lan" | "local" } = {},
 ): Promise<InProcessNode> {
   const logs: string[] = [];
   const logger = new Logger({ sink: (l) => logs.push(l), level: "DEBUG" });
@@ -30,7 +30,7 @@ export async function startInProcess(
     nodeName: name,
     tags: options.tags ?? {},
     memberlist: {
-      ...defaultLanConfig(),
+      ...(options.profile === "local" ? defaultLocalConfig() : defaultLanConfig()),
       bindAddr: "127.0.0.1",
       bindPort: transport.localAddress.port,
       keyring: options.key ? new Keyring([options.key], options.key) : undefined,

@@ -185,7 +185,13 @@ Deno.test({
       const sq = await s2.agent.cli(["query", "-format=json", "-timeout=5s", "ping", "from-serf"]);
       assert.equal(sq.code, 0, sq.stderr);
       const sqOut = JSON.parse(sq.stdout);
-      assert.deepEqual([...sqOut.Acks].sort(), ["s1", "s2", "t1", "t2", "t3"]);
+      assert.deepEqual(
+        [...sqOut.Acks].sort(),
+        ["s1", "s2", "t1", "t2", "t3"],
+        `${sq.stdout}\nT1:\n${t1.logs.filter((l) => /uery|ping|WARN|ERR/.test(l)).join("\n")}\nS2:\n${
+          s2.agent.log().split("\n").filter((l) => /uery|ping|WARN|ERR/.test(l)).join("\n")
+        }`,
+      );
       assert.equal(sqOut.Responses.t1, "ts pong t1");
       assert.equal(sqOut.Responses.t2, "ts pong t2");
       assert.equal(sqOut.Responses.s1, "pong from s1");
