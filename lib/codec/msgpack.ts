@@ -12,6 +12,10 @@
  *   names (go-msgpack sorts them), which {@linkcode goStruct} does for you;
  * - a float is only recognisable by its Go type, so wrap it in {@linkcode f64}/{@linkcode f32}.
  *
+ * Serf's RPC uses a handle with `WriteExt: true`, which switches the encoder to the
+ * new spec (str8 for strings, bin for byte arrays); pass `{ newSpec: true }` to
+ * {@linkcode encodeMsgpack} or {@linkcode MsgpackWriter} for those bytes.
+ *
  * Decoding uses `@msgpack/msgpack` after a bounds pre-scan, keeping raw values
  * as bytes (Go's raw type does not say whether it holds text), and the `as*`
  * helpers turn a decoded struct map into typed values with Go's zero-value rules.
@@ -91,10 +95,20 @@ const textEncoder = new TextEncoder();
  *
  * @throws {TypeError} for values with no msgpack form (functions, class instances, cycles).
  */
-export function encodeMsgpack(value: MsgpackEncodable): Uint8Array {
-  const writer = new MsgpackWriter();
+export function encodeMsgpack(value: MsgpackEncodable, options?: MsgpackEncodeOptions): Uint8Array {
+  const writer = new MsgpackWriter(options);
   writer.write(value);
   return writer.finish();
+}
+
+/** How {@linkcode MsgpackWriter} lays out strings and byte arrays. */
+export interface MsgpackEncodeOptions {
+  /**
+   * Write strings as new-spec str (fixstr, str8, str16, str32) and `Uint8Array`s as
+   * bin8/16/32, as go-msgpack does with `WriteExt: true` (Serf's RPC handle).
+   * @default {false} (old-spec raw for both, as memberlist and Serf's gossip use)
+   */
+  newSpec?: boolean;
 }
 
 /**
@@ -105,6 +119,11 @@ export class MsgpackWriter {
   #buf = new Uint8Array(256);
   #view = new DataView(this.#buf.buffer);
   #len = 0;
+  #newSpec: boolean;
+
+  constructor(options: MsgpackEncodeOptions = {}) {
+    this.#newSpec = options.newSpec ?? false;
+  }
 
   /** Appends one encoded value. */
   write(value: MsgpackEncodable): this {
@@ -163,9 +182,9 @@ export class MsgpackWriter {
       case "bigint":
         return this.#integer(value);
       case "string":
-        return this.#raw(textEncoder.encode(value));
+        return this.#str(textEncoder.encode(value));
     }
-    if (value instanceof Uint8Array) return this.#raw(value);
+    if (value instanceof Uint8Array) return this.#bytes(value);
     if (value instanceof Float64) {
       this.#head(0xcb, 0, 8);
       this.#view.setFloat64(this.#len - 8, value.value);
@@ -194,7 +213,7 @@ export class MsgpackWriter {
       const entries = Object.entries(value as Record<string, MsgpackEncodable>);
       this.#containerHead(0x80, 0xde, 0xdf, entries.length);
       for (const [k, v] of entries) {
-        this.#raw(textEncoder.encode(k));
+        this.#str(textEncoder.encode(k));
         this.#value(v, depth + 1);
       }
       return;
@@ -233,6 +252,27 @@ export class MsgpackWriter {
       throw new TypeError(`Cannot encode msgpack: integer out of int64 range: ${value}`);
     }
     return this.#head(0xd3, value, 8);
+  }
+
+  /** A UTF-8 string: old-spec raw by default, str8/16/32 in new-spec mode. */
+  #str(bytes: Uint8Array): void {
+    if (!this.#newSpec) return this.#raw(bytes);
+    const n = bytes.length;
+    if (n < 32) this.#byte(0xa0 | n);
+    else if (n < 0x100) this.#head(0xd9, n, 1);
+    else if (n < 0x10000) this.#head(0xda, n, 2);
+    else this.#head(0xdb, n, 4);
+    this.writeRaw(bytes);
+  }
+
+  /** A Go `[]byte`: old-spec raw by default, bin8/16/32 (no fix form) in new-spec mode. */
+  #bytes(bytes: Uint8Array): void {
+    if (!this.#newSpec) return this.#raw(bytes);
+    const n = bytes.length;
+    if (n < 0x100) this.#head(0xc4, n, 1);
+    else if (n < 0x10000) this.#head(0xc5, n, 2);
+    else this.#head(0xc6, n, 4);
+    this.writeRaw(bytes);
   }
 
   /** Old-spec raw: go-msgpack writes both string and []byte this way (no str8, no bin). */

@@ -4,9 +4,22 @@
  *
  * @module
  */
+import { spawn as nodeSpawn } from "node:child_process";
+import { promises as fsp } from "node:fs";
 import os from "node:os";
 import process from "node:process";
-import type { AgentSignal, Platform } from "./platform.ts";
+import {
+  type AgentSignal,
+  goArch,
+  type InterfaceAddress,
+  type Platform,
+  type ProcessExit,
+  type SpawnedProcess,
+  type SpawnOptions,
+} from "./platform.ts";
+
+/** After a kill, how long we still wait for output that grandchildren outside the group may hold open. */
+const DRAIN_AFTER_KILL_MS = 1_000;
 
 /** Platform backed by `node:process` and `node:os`. */
 export function nodeCompatPlatform(runtime: string): Platform {
@@ -15,6 +28,10 @@ export function nodeCompatPlatform(runtime: string): Platform {
     hostname: () => os.hostname(),
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
+    environ: () => Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >,
     onSignal(signal: AgentSignal, handler: () => void) {
       process.on(signal, handler);
       return () => void process.off(signal, handler);
@@ -22,5 +39,80 @@ export function nodeCompatPlatform(runtime: string): Platform {
     writeStdout: (text) => void process.stdout.write(text),
     writeStderr: (text) => void process.stderr.write(text),
     exit: (code) => process.exit(code),
+    spawn: spawnChild,
+    readFile: async (path) => new Uint8Array(await fsp.readFile(path)),
+    async readDir(path) {
+      const entries = await fsp.readdir(path, { withFileTypes: true });
+      return entries.map((e) => ({ name: String(e.name), isDirectory: e.isDirectory() }));
+    },
+    async stat(path) {
+      try {
+        return { isDirectory: (await fsp.stat(path)).isDirectory() };
+      } catch (err) {
+        if ((err as { code?: string }).code === "ENOENT") return null;
+        throw err;
+      }
+    },
+    writeFile: (path, data, mode) => fsp.writeFile(path, data, { mode }),
+    networkInterfaces(): InterfaceAddress[] {
+      const out: InterfaceAddress[] = [];
+      for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+        for (const a of addrs ?? []) {
+          out.push({ name, address: a.address, family: String(a.family).endsWith("6") ? "IPv6" : "IPv4" });
+        }
+      }
+      return out;
+    },
+    systemInfo: () => ({ os: process.platform, arch: goArch(process.arch), cpuCount: os.cpus().length || 1 }),
+  };
+}
+
+function spawnChild(argv: string[], options: SpawnOptions): SpawnedProcess {
+  const [program, ...args] = argv;
+  if (!program) throw new TypeError("Cannot spawn: empty command line");
+  // detached = setsid(): the child leads its own process group, so kill() reaches its children too.
+  const child = nodeSpawn(program, args, { env: options.env, detached: true, stdio: "pipe" });
+  child.stdin.on("error", (err) => options.onStdinError?.(err));
+  child.stdin.end(options.stdin);
+  const drained = (s: NodeJS.ReadableStream) =>
+    new Promise<void>((resolve) => {
+      s.on("data", (chunk: Uint8Array) => options.onOutput(new Uint8Array(chunk)));
+      s.on("end", resolve);
+      s.on("close", resolve);
+      s.on("error", () => resolve());
+    });
+  const pumps = Promise.all([drained(child.stdout), drained(child.stderr)]);
+  let killed = false;
+  const exited = new Promise<ProcessExit>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", async (code, signal) => {
+      if (killed) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([pumps, new Promise((r) => (timer = setTimeout(r, DRAIN_AFTER_KILL_MS)))]);
+        clearTimeout(timer);
+        child.stdout.destroy();
+        child.stderr.destroy();
+      } else {
+        await pumps;
+      }
+      if (signal) resolve({ code: 128 + (os.constants.signals[signal] ?? 0), signal });
+      else resolve({ code: code ?? 0 });
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    kill() {
+      killed = true;
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already exited
+        }
+      }
+    },
   };
 }

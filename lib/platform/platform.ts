@@ -1,13 +1,70 @@
 /**
  * What the agent and CLI need from the host runtime beyond sockets: host name,
- * signals, environment, exit. Each runtime provides one small implementation;
- * the composition root (cli.ts) picks it, so lib/ stays runtime-neutral.
+ * signals, environment, exit, child processes (event handlers), a little file
+ * access (config files, tags file) and host facts (`serf info`, `-iface`).
+ * Each runtime provides one small implementation; the composition root
+ * (cli.ts) picks it, so lib/ stays runtime-neutral.
  *
  * @module
  */
 
 /** Signals the agent reacts to, as Serf does. */
 export type AgentSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/** How a child process ended. */
+export interface ProcessExit {
+  /** Exit code; 128 + signal number when killed, as shells report it. */
+  code: number;
+  /** The signal that killed it (`SIGKILL`), if any. */
+  signal?: string;
+}
+
+/** Options for {@linkcode Platform.spawn}. */
+export interface SpawnOptions {
+  /** The complete environment of the child (the caller merges the parent's in). */
+  env: Record<string, string>;
+  /** Bytes written to the child's stdin, which is then closed. */
+  stdin: Uint8Array;
+  /** Receives stdout and stderr chunks as they arrive. */
+  onOutput(chunk: Uint8Array): void;
+  /** Called when writing stdin fails (the child exited without reading it, for example). */
+  onStdinError?(err: unknown): void;
+}
+
+/** A running child process. */
+export interface SpawnedProcess {
+  readonly pid: number;
+  /** Resolves when the process has exited and its output pipes are drained (or abandoned after a kill). */
+  readonly exited: Promise<ProcessExit>;
+  /**
+   * Kills the child and everything it started: children run in their own
+   * process group, so a handler's own children (`sleep`, pipelines) go too.
+   */
+  kill(): void;
+}
+
+/** One entry of a directory listing. */
+export interface DirEntry {
+  name: string;
+  isDirectory: boolean;
+}
+
+/** One address of a network interface. */
+export interface InterfaceAddress {
+  /** Interface name (`eth0`). */
+  name: string;
+  address: string;
+  family: "IPv4" | "IPv6";
+}
+
+/**
+ * File-system failures carry the POSIX code (`ENOENT`, `EACCES`, `EISDIR`...)
+ * in `code`, as both runtimes report them, so callers can word errors the way
+ * Serf does without knowing the runtime.
+ */
+export interface FsError extends Error {
+  code?: string;
+}
 
 export interface Platform {
   /** "deno" or "bun", for logs and `version`. */
@@ -16,10 +73,44 @@ export interface Platform {
   /** Command-line arguments after the program name. */
   args(): string[];
   env(name: string): string | undefined;
+  /** The whole environment, which event handlers inherit as Serf's do. */
+  environ(): Record<string, string>;
   /** Registers a handler; returns a function that removes it. */
   onSignal(signal: AgentSignal, handler: () => void): () => void;
   /** Writes text to standard output without a newline being added. */
   writeStdout(text: string): void;
   writeStderr(text: string): void;
   exit(code: number): never;
+  /**
+   * Starts `argv[0]` with arguments `argv[1..]` (no shell is involved unless
+   * argv names one), in its own process group.
+   * @throws {FsError} when the program cannot be started
+   */
+  spawn(argv: string[], options: SpawnOptions): SpawnedProcess;
+  /** @throws {FsError} */
+  readFile(path: string): Promise<Uint8Array>;
+  /** @throws {FsError} */
+  readDir(path: string): Promise<DirEntry[]>;
+  /** Whether `path` is a directory; null when it does not exist. @throws {FsError} for other failures */
+  stat(path: string): Promise<{ isDirectory: boolean } | null>;
+  /** Replaces the file's contents; a new file gets `mode`. @throws {FsError} */
+  writeFile(path: string, data: Uint8Array, mode: number): Promise<void>;
+  /** Addresses of the host's network interfaces. */
+  networkInterfaces(): InterfaceAddress[];
+  /** Operating system and architecture in Go's vocabulary (`linux`, `amd64`) and the CPU count. */
+  systemInfo(): { os: string; arch: string; cpuCount: number };
+}
+
+/** Go's names for the architectures the runtimes report. */
+export function goArch(arch: string): string {
+  const names: Record<string, string> = {
+    x86_64: "amd64",
+    x64: "amd64",
+    aarch64: "arm64",
+    arm64: "arm64",
+    ia32: "386",
+    x86: "386",
+    arm: "arm",
+  };
+  return names[arch] ?? arch;
 }

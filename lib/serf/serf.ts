@@ -6,7 +6,7 @@
  * @module
  */
 import { type Clock, RealClock, type Timer } from "../util/clock.ts";
-import { AsyncQueue } from "../util/async.ts";
+import type { AsyncQueue } from "../util/async.ts";
 import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
 import { systemRandom } from "../util/random.ts";
@@ -128,9 +128,17 @@ export class Serf implements SerfCore {
 
   /**
    * Starts a Serf node (and its gossip layer), replaying its snapshot when one is configured.
-   * @throws {RangeError | TypeError} for an invalid configuration
+   * Rejects with RangeError or TypeError for an invalid configuration.
    */
-  static async create(options: SerfOptions): Promise<Serf> {
+  static create(options: SerfOptions): Promise<Serf> {
+    try {
+      return Promise.resolve(Serf.#start(options));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  static #start(options: SerfOptions): Serf {
     const base = defaultSerfConfig();
     const config: SerfConfig = {
       ...base,
@@ -417,6 +425,7 @@ export class Serf implements SerfCore {
    */
   query(name: string, payload: Uint8Array, params: QueryParam = {}): QueryResponse {
     if (this.#state === "shutdown") throw new ShutdownError();
+    if (this.config.protocolVersion < 4) throw new Error("Feature not supported: queries need protocol version 4 or later");
     const timeoutMs = params.timeoutMs && params.timeoutMs > 0
       ? params.timeoutMs
       : this.defaultQueryTimeoutMs();

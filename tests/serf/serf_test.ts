@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeKeyBase64, Keyring } from "../../lib/memberlist/keyring.ts";
-import type { MemberEvent, QueryEvent, UserEvent } from "../../lib/serf/types.ts";
+import type { MemberEvent, UserEvent } from "../../lib/serf/types.ts";
 import { SerfCluster } from "./_serf_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
