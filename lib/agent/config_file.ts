@@ -133,9 +133,9 @@ export function decodeAgentConfig(text: string): AgentConfig {
         c[field] = value.map((item, i) => {
           if (typeof item === "string") return item;
           errors.push(
-            `'${canonical}[${i}]' expected type 'string', got unconvertible type '${goTypeOf(item)}', value: '${
-              goValue(item)
-            }'`,
+            `'${canonical}[${i}]' expected type 'string', got unconvertible type '${
+              goTypeOf(item)
+            }', value: '${goValue(item)}'`,
           );
           return "";
         });
@@ -149,9 +149,9 @@ export function decodeAgentConfig(text: string): AgentConfig {
           if (typeof v === "string") config.tags[k] = v;
           else if (v !== null) {
             errors.push(
-              `'${canonical}[${k}]' expected type 'string', got unconvertible type '${goTypeOf(v)}', value: '${
-                goValue(v)
-              }'`,
+              `'${canonical}[${k}]' expected type 'string', got unconvertible type '${
+                goTypeOf(v)
+              }', value: '${goValue(v)}'`,
             );
           }
         }
@@ -286,7 +286,9 @@ function goKind(v: unknown): string {
 /** A JSON value printed as Go's `%v` prints it. */
 function goValue(v: unknown): string {
   if (typeof v === "number") {
-    return Math.abs(v) >= 1e21 || (v !== 0 && Math.abs(v) < 1e-4) ? v.toExponential().replace(/e([+-])(\d)$/, "e$10$2") : String(v);
+    return Math.abs(v) >= 1e21 || (v !== 0 && Math.abs(v) < 1e-4)
+      ? v.toExponential().replace(/e([+-])(\d)$/, "e$10$2")
+      : String(v);
   }
   if (Array.isArray(v)) return `[${v.map(goValue).join(" ")}]`;
   if (isObject(v)) {

@@ -1,161 +1,382 @@
 /**
- * `serfts agent`: runs a Serf node until interrupted. The full `serf agent`
- * flag set, config files, RPC and event handlers build on this.
+ * `serfts agent`: runs a Serf agent until a signal stops it, with `serf
+ * agent`'s flags, config files, output and exit codes. The RPC server plugs in
+ * through {@linkcode RunAgentOptions.rpcServer}.
  *
  * @module
  */
-import { parseAddress } from "../util/addr.ts";
 import { errorMessage } from "../util/errors.ts";
-import { Logger, parseLogLevel } from "../util/log.ts";
+import type { LogLevel } from "../util/log.ts";
 import type { Platform } from "../platform/platform.ts";
-import { listenTransport } from "../transport/detect.ts";
+import { Agent, type AgentRpcServer, type RpcServerFactory } from "../agent/agent.ts";
+import { type AgentConfig, emptyAgentConfig, parseTagFlags } from "../agent/config.ts";
+import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
+import { parseGoDuration } from "../agent/duration.ts";
+import { retryJoin, SignalQueue, waitForExit } from "../agent/lifecycle.ts";
+import { LogWriter } from "../agent/log_writer.ts";
 import {
-  defaultLanConfig,
-  defaultLocalConfig,
-  defaultWanConfig,
-  type MemberlistConfig,
-} from "../memberlist/config.ts";
-import { Keyring, parseKeyBase64 } from "../memberlist/keyring.ts";
-import { Serf } from "../serf/serf.ts";
-import { type FlagSpec, parseFlags } from "./flags.ts";
+  addrParts,
+  encryptKeyBytes,
+  joinHostPort,
+  profileConfig,
+  resolveBindAddress,
+} from "../agent/serf_options.ts";
+import { FlagError, type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
 
-/** Flags understood so far; the full set of `serf agent` flags lands with the agent issue. */
+export type { AgentRpcServer, RpcServerFactory };
+
+/** Every `serf agent` flag (Serf 0.9.4). Durations are Go duration strings. */
 export const AGENT_FLAGS: Record<string, FlagSpec> = {
-  node: { kind: "string", usage: "Name of this node. Must be unique in the cluster." },
-  bind: { kind: "string", usage: "Address to bind network listeners to.", default: "127.0.0.1:7946" },
+  bind: { kind: "string", usage: "Address to bind network listeners to." },
+  iface: { kind: "string", usage: "Network interface to bind to." },
   advertise: { kind: "string", usage: "Address to advertise to the other cluster members." },
-  join: { kind: "list", usage: "An initial agent to join with. Can be specified multiple times." },
-  encrypt: {
-    kind: "string",
-    usage: "Key for encrypting network traffic within Serf. Must be a base64-encoded 16, 24 or 32-byte key.",
-  },
-  "log-level": { kind: "string", usage: "Log level of the agent.", default: "INFO" },
-  profile: {
-    kind: "string",
-    usage: "Profile is used to control the timing profiles used in Serf. (lan|wan|local)",
-    default: "lan",
-  },
-  tag: { kind: "list", usage: "Tag to set on the node, as key=value. Can be specified multiple times." },
-  snapshot: {
-    kind: "string",
-    usage: "The snapshot path: members and clocks are saved there and rejoined on restart.",
-  },
-  rejoin: {
-    kind: "bool",
-    usage: "Ignores a previous leave and attempts to rejoin the cluster (needs -snapshot).",
-  },
-  replay: { kind: "bool", usage: "Replay user events that happened before the join." },
-  "keyring-file": { kind: "string", usage: "Path to a keyring file (JSON array of base64 keys)." },
-  protocol: { kind: "int", usage: "Protocol version to use.", default: 5 },
+  "config-file": { kind: "list", usage: "JSON config file; repeatable." },
+  "config-dir": { kind: "list", usage: "Directory of *.json config files; repeatable." },
+  discover: { kind: "string", usage: "mDNS cluster name for discovering peers." },
+  encrypt: { kind: "string", usage: "Base64 key for encrypting gossip." },
+  "keyring-file": { kind: "string", usage: "File holding the keyring." },
+  "event-handler": { kind: "list", usage: "Event handler script; repeatable." },
+  join: { kind: "list", usage: "Agent to join at start; repeatable." },
+  replay: { kind: "bool", usage: "Replay past user events on the startup join." },
+  "log-level": { kind: "string", usage: "Log level." },
+  node: { kind: "string", usage: "Node name." },
+  protocol: { kind: "int", usage: "Serf protocol version.", default: -1 },
+  role: { kind: "string", usage: "Deprecated role (use -tag role=...)." },
+  "rpc-addr": { kind: "string", usage: "RPC listener address." },
+  profile: { kind: "string", usage: "Timing profile: lan, wan or local." },
+  snapshot: { kind: "string", usage: "Snapshot file." },
+  tag: { kind: "list", usage: "Tag as key=value; repeatable." },
+  "tags-file": { kind: "string", usage: "File persisting tags." },
+  syslog: { kind: "bool", usage: "Also log to syslog." },
+  "retry-join": { kind: "list", usage: "Agent to join with retries; repeatable." },
+  "retry-max": { kind: "int", usage: "Retry-join attempts (0: unlimited).", default: 0 },
+  "retry-interval": { kind: "string", usage: "Pause between retry-joins." },
+  rejoin: { kind: "bool", usage: "Rejoin from the snapshot even after a leave." },
+  "disable-compression": { kind: "bool", usage: "Do not compress gossip." },
+  "broadcast-timeout": { kind: "string", usage: "Timeout for leave and force-leave broadcasts." },
 };
 
-function parseTags(list: string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const t of list) {
-    const i = t.indexOf("=");
-    if (i <= 0) throw new RangeError(`Invalid tag: '${t}' (use -tag key=value)`);
-    tags[t.slice(0, i)] = t.slice(i + 1);
-  }
-  return tags;
+/** `serfts agent -h`, laid out like `serf agent -h`. */
+export const AGENT_HELP = `Usage: serfts agent [options]
+
+  Starts a Serf agent and runs it until interrupted. The agent is one node
+  of a cluster.
+
+Options:
+
+  -bind=0.0.0.0:7946       Address to bind network listeners to. For IPv6 use
+                           [::1] or [::1]:7946.
+  -iface                   Network interface to bind to, instead of (or to check)
+                           -bind. Also the multicast interface for -discover.
+  -advertise=0.0.0.0       Address to advertise to the other cluster members.
+  -config-file=foo         JSON file to read configuration from. Repeatable.
+  -config-dir=foo          Directory whose *.json files are read, in lexical
+                           order, as configuration. Repeatable.
+  -discover=cluster        Cluster name for finding peers by mDNS on networks
+                           with multicast, without an explicit join.
+  -encrypt=foo             Key encrypting the gossip: base64 of 16, 24 or 32 bytes.
+  -keyring-file            File keeping the encryption keys; rewritten as keys
+                           change so the agent restarts with the same keys.
+  -event-handler=foo       Script run when events occur. Repeatable; see the
+                           event handler section below.
+  -join=addr               Agent to join at start. Repeatable.
+  -log-level=info          Log level of the agent.
+  -node=hostname           Name of this node, unique in the cluster.
+  -profile=[lan|wan|local] Timing profile. Default: lan.
+  -protocol=n              Serf protocol version to speak. Defaults to the
+                           newest; set it back while upgrading a cluster.
+  -rejoin                  Rejoin the cluster from the snapshot even after a
+                           leave. Needs -snapshot.
+  -retry-join=addr         Agent to join, retried until it works. Repeatable.
+  -retry-interval=30s      Pause between -retry-join attempts. Default: 30s.
+  -retry-max=0             Most -retry-join attempts; 0 for no limit.
+  -disable-compression     Do not compress gossip messages (on by default).
+  -role=foo                Role of this node (deprecated: use -tag role=foo).
+  -rpc-addr=127.0.0.1:7373 Address of the RPC listener.
+  -snapshot=path/to/file   Snapshot file: members and event clocks, so the agent
+                           rejoins and skips old events after a restart.
+  -tag key=value           Tag for this node. Repeatable.
+  -tags-file=/path/to/file File keeping the tags; rewritten as tags change and
+                           read at start. Not allowed together with -tag or tags
+                           in a config file.
+  -syslog                  Also send logs to syslog.
+  -broadcast-timeout=5s    Longest wait for leave and force-leave broadcasts.
+                           Default: 5s.
+
+Event handlers:
+
+  An -event-handler value takes one of these forms:
+
+  - "handler.sh": run for every event; SERF_EVENT tells which one.
+
+  - "TYPE=handler.sh": run only for events of TYPE, for example
+    "member-join=join.sh". Several types: "member-join,member-leave=x.sh".
+
+  - "user:NAME=handler.sh" or "query:NAME=handler.sh": run only for the user
+    event or query called NAME, for example "user:deploy=deploy.sh".
+`;
+
+/** Seams for the composition root (main.ts). */
+export interface RunAgentOptions {
+  /** Starts the RPC server on `rpc_addr`; without one, no RPC listener runs and a warning is logged. */
+  rpcServer?: RpcServerFactory;
 }
 
-function profileConfig(name: string): MemberlistConfig {
-  switch (name) {
-    case "lan":
-      return defaultLanConfig();
-    case "wan":
-      return defaultWanConfig();
-    case "local":
-      return defaultLocalConfig();
-    default:
-      throw new RangeError(`Unknown profile: ${name} (use lan, wan or local)`);
+/** What the flags set, as a config with everything else unset, plus the config paths they name. */
+export function configFromFlags(flags: ParsedFlags): { config: AgentConfig; configPaths: string[] } {
+  const v = flags.values;
+  const str = (name: string) => String(v[name] ?? "");
+  const list = (name: string) => [...(v[name] as string[])];
+  const config: AgentConfig = {
+    ...emptyAgentConfig(),
+    bindAddr: str("bind"),
+    advertiseAddr: str("advertise"),
+    encryptKey: str("encrypt"),
+    keyringFile: str("keyring-file"),
+    eventHandlers: list("event-handler"),
+    startJoin: list("join"),
+    replayOnJoin: v.replay === true,
+    logLevel: str("log-level"),
+    nodeName: str("node"),
+    protocol: Number(v.protocol),
+    role: str("role"),
+    rpcAddr: str("rpc-addr"),
+    profile: str("profile"),
+    snapshotPath: str("snapshot"),
+    discover: str("discover"),
+    interface: str("iface"),
+    tagsFile: str("tags-file"),
+    enableSyslog: v.syslog === true,
+    retryJoin: list("retry-join"),
+    retryMaxAttempts: Number(v["retry-max"]),
+    rejoinAfterLeave: v.rejoin === true,
+    enableCompression: v["disable-compression"] !== true,
+    tags: parseTagFlags(v.tag as string[]),
+  };
+  if (str("retry-interval")) config.retryIntervalMs = parseGoDuration(str("retry-interval"));
+  if (str("broadcast-timeout")) config.broadcastTimeoutMs = parseGoDuration(str("broadcast-timeout"));
+  return { config, configPaths: [...list("config-file"), ...list("config-dir")] };
+}
+
+/**
+ * Serf keeps -config-file and -config-dir in one list, in command-line order
+ * (each path is read as a file or a directory, whatever the flag said), so
+ * both are parsed as -config-file.
+ */
+function mergeConfigPathFlags(argv: string[]): string[] {
+  return argv.map((arg) => arg.replace(/^(--?)config-dir(=|$)/, "$1config-file$2"));
+}
+
+/** Reads flags, files and defaults into the effective config (Serf's readConfig). */
+async function readConfig(argv: string[], platform: Platform, out: (t: string) => void) {
+  const flags = parseFlags(mergeConfigPathFlags(argv), AGENT_FLAGS);
+  let fromFlags;
+  try {
+    fromFlags = configFromFlags(flags);
+  } catch (err) {
+    throw new Error(`Error: ${errorMessage(err)}`);
   }
+  const resolved = await resolveAgentConfig(fromFlags.config, fromFlags.configPaths, platform);
+  for (const n of resolved.notices) out(n);
+  return resolved.config;
 }
 
 /** Runs the agent; resolves with the process exit code. */
-export async function runAgent(argv: string[], platform: Platform): Promise<number> {
-  const flags = parseFlags(argv, AGENT_FLAGS);
-  const v = flags.values;
-  const level = parseLogLevel(String(v["log-level"]));
-  const logger = new Logger({ level, sink: (line) => platform.writeStdout(`    ${line}\n`) });
-  const bind = parseAddress(String(v.bind), 7946);
-  const config = profileConfig(String(v.profile));
-  const key = v.encrypt ? parseKeyBase64(String(v.encrypt)) : undefined;
-  const advertise = v.advertise ? parseAddress(String(v.advertise), bind.port) : undefined;
-  const name = String(v.node || platform.hostname());
-  const transport = await listenTransport({ host: bind.host, port: bind.port, logger });
-  let keyring = key ? new Keyring([key], key) : undefined;
-  const keyringFile = String(v["keyring-file"] ?? "");
-  if (keyringFile) {
-    const { loadKeyringFile } = await import("../serf/keyring_file.ts");
-    try {
-      keyring = loadKeyringFile(keyringFile);
-    } catch {
-      // A missing file is created on the first key change, as Serf does.
+export async function runAgent(
+  argv: string[],
+  platform: Platform,
+  options: RunAgentOptions = {},
+): Promise<number> {
+  const output = (text: string) => platform.writeStdout(`==> ${text}\n`);
+  const info = (text: string) => platform.writeStdout(text === "" ? "\n" : `    ${text}\n`);
+  let config: AgentConfig;
+  try {
+    config = await readConfig(argv, platform, output);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      if (err.message === "help requested") {
+        platform.writeStderr(AGENT_HELP);
+        return 0;
+      }
+      platform.writeStderr(`${err.message}\n`);
+      output(AGENT_HELP.trimEnd());
+      return 1;
     }
+    output(errorMessage(err));
+    return 1;
   }
-  const serf = await Serf.create({
-    nodeName: name,
-    tags: parseTags(v.tag as string[]),
-    protocolVersion: Number(v.protocol),
-    snapshotPath: String(v.snapshot ?? ""),
-    rejoinAfterLeave: v.rejoin === true,
-    keyringFile,
-    memberlist: {
-      ...config,
-      bindAddr: bind.host,
-      bindPort: transport.localAddress.port,
-      advertiseAddr: advertise?.host ?? "",
-      advertisePort: advertise?.port ?? 0,
-      keyring,
-      transport,
-      logger,
-    },
-  });
-  const agentLog = logger.child("agent");
-  const consume = (async () => {
-    for await (const e of serf.events) {
-      agentLog.info(`Received event: ${e.type === "user" ? "user-event" : e.type}`);
+
+  let level: LogLevel;
+  try {
+    level = checkLogLevel(config.logLevel);
+  } catch (err) {
+    output(errorMessage(err));
+    return 1;
+  }
+  if (config.enableSyslog) {
+    output("Syslog setup failed: syslog output is not supported by serfts yet; remove -syslog");
+    return 1;
+  }
+  // Serf's gated writer: log lines wait until the banner is out.
+  const logs = new LogWriter();
+  let gate: string[] | undefined = [];
+  const consoleSink = (line: string) => (gate ? gate.push(line) : info(line));
+  logs.subscribe(level, consoleSink, false);
+
+  try {
+    await resolveBindAddress(config, platform, output);
+    if (config.advertiseAddr) {
+      await addrParts(config.advertiseAddr, platform.lookupHost).catch((err) => {
+        throw new Error(`Invalid advertise address: ${errorMessage(err)}`);
+      });
     }
-  })();
-  platform.writeStdout(
-    `==> serfts agent running!\n         Node name: '${name}'\n         Bind addr: '${transport.localAddress.host}:${transport.localAddress.port}'\n         Encrypted: ${
-      key !== undefined
-    }\n               Tags: ${
-      JSON.stringify(serf.localMember().tags)
-    }\n           Runtime: ${platform.runtime}\n\n==> Log data will now stream in as it occurs:\n\n`,
-  );
-  const joins = v.join as string[];
-  if (joins.length > 0) {
+    encryptKeyBytes(config);
+    profileConfig(config.profile);
+  } catch (err) {
+    output(errorMessage(err));
+    return 1;
+  }
+  output("Starting Serf agent...");
+  let agent: Agent;
+  try {
+    agent = await Agent.create({ config, platform, logs, notice: () => {} });
+  } catch (err) {
+    output(`Failed to setup the Serf agent: ${errorMessage(err)}`);
+    return 1;
+  }
+  try {
+    await agent.start();
+  } catch (err) {
+    output(`Failed to start the Serf agent: ${errorMessage(err)}`);
+    await agent.shutdown();
+    return 1;
+  }
+  const signals = new SignalQueue(platform);
+  let rpc: AgentRpcServer | undefined;
+  const stop = new AbortController();
+  try {
+    const flushLogs = () => {
+      for (const line of gate ?? []) info(line);
+      gate = undefined;
+    };
+    const started: Started = {
+      argv,
+      platform,
+      output,
+      info,
+      signals,
+      stop,
+      options,
+      logs,
+      consoleSink,
+      level,
+    };
+    return await runStarted(agent, config, started, (r) => (rpc = r), flushLogs);
+  } finally {
+    stop.abort();
+    await rpc?.close().catch(() => {});
+    await agent.shutdown();
+    for (const line of gate ?? []) info(line);
+    signals.close();
+  }
+}
+
+interface Started {
+  argv: string[];
+  platform: Platform;
+  output(text: string): void;
+  info(text: string): void;
+  signals: SignalQueue;
+  stop: AbortController;
+  options: RunAgentOptions;
+  logs: LogWriter;
+  consoleSink(line: string): void;
+  level: LogLevel;
+}
+
+/** Everything after the agent started: mDNS, RPC, banner, joins, and the signal loop. */
+async function runStarted(
+  agent: Agent,
+  config: AgentConfig,
+  s: Started,
+  setRpc: (rpc: AgentRpcServer) => void,
+  flushLogs: () => void,
+): Promise<number> {
+  if (config.discover) {
+    s.output("Error starting mDNS listener: mDNS discovery (-discover) is not supported by serfts yet");
+    return 1;
+  }
+  if (s.options.rpcServer) {
     try {
-      const n = await serf.join(joins, v.replay !== true);
-      agentLog.info(`Join completed. Synced with ${n} initial agents`);
+      const logger = agent.logger.child("agent.ipc");
+      setRpc(await s.options.rpcServer(agent, { addr: config.rpcAddr, authKey: config.rpcAuthKey, logger }));
     } catch (err) {
-      platform.writeStdout(`Error joining: ${errorMessage(err)}\n`);
-      await serf.shutdown();
+      s.output(`Error starting RPC listener: ${errorMessage(err)}`);
+      return 1;
+    }
+  } else {
+    agent.log.warn(`No RPC server in this build: not listening on ${config.rpcAddr}`);
+  }
+  if (config.statsiteAddr || config.statsdAddr) {
+    agent.log.warn("Metrics sinks (statsite_addr, statsd_addr) are not supported yet: no metrics are sent");
+  }
+  s.output("Starting Serf agent RPC...");
+  s.output("Serf agent running!");
+  const bind = joinHostPort({ host: agent.bind.host, port: agent.serf.memberlist.advertise().port });
+  s.info(`                  Node name: '${config.nodeName}'`);
+  s.info(`                  Bind addr: '${agent.bind.port === 0 ? bind : joinHostPort(agent.bind)}'`);
+  if (agent.advertise) s.info(`Advertise addr: '${joinHostPort(agent.advertise)}'`);
+  s.info(`                   RPC addr: '${config.rpcAddr}'`);
+  s.info(`                  Encrypted: ${agent.serf.encryptionEnabled}`);
+  s.info(`                   Snapshot: ${config.snapshotPath !== ""}`);
+  s.info(`                    Profile: ${config.profile}`);
+  s.info(`Message Compression Enabled: ${config.enableCompression}`);
+
+  if (config.startJoin.length > 0) {
+    s.output(`Joining cluster...(replay: ${config.replayOnJoin})`);
+    try {
+      const n = await agent.join(config.startJoin, config.replayOnJoin);
+      s.info(`Join completed. Synced with ${n} initial agents`);
+    } catch (err) {
+      s.output(errorMessage(err));
       return 1;
     }
   }
-  return await new Promise<number>((resolve) => {
-    const stop = async (graceful: boolean) => {
-      for (const off of removers) off();
-      platform.writeStdout(
-        graceful ? "==> Gracefully shutting down agent...\n" : "==> Shutting down agent...\n",
-      );
-      if (graceful) {
-        try {
-          await serf.leave();
-        } catch (err) {
-          agentLog.warn(`Leave failed: ${errorMessage(err)}`);
-        }
+  s.info("");
+  s.output("Log data will now stream in as it occurs:\n");
+  flushLogs();
+
+  const retryFailed = retryJoin(agent, s.stop.signal).then((ok) =>
+    ok ? new Promise<void>(() => {}) : undefined
+  );
+  let current = config;
+  return await waitForExit(agent, {
+    signals: s.signals,
+    output: s.output,
+    error: s.output,
+    retryJoinFailed: retryFailed,
+    reload: async () => {
+      s.output("Reloading configuration...");
+      let next: AgentConfig;
+      try {
+        next = await readConfig(s.argv, s.platform, s.output);
+      } catch (err) {
+        s.output(errorMessage(err));
+        s.output("Failed to reload configs");
+        return;
       }
-      await serf.shutdown();
-      await consume;
-      resolve(0);
-    };
-    const removers = [
-      platform.onSignal("SIGINT", () => void stop(true)),
-      platform.onSignal("SIGTERM", () => void stop(false)),
-    ];
+      try {
+        s.logs.setLevel(s.consoleSink, checkLogLevel(next.logLevel));
+      } catch (err) {
+        s.output(errorMessage(err));
+        next.logLevel = current.logLevel;
+      }
+      current = next;
+      try {
+        await agent.reload(next);
+      } catch (err) {
+        s.output(errorMessage(err));
+      }
+    },
   });
 }

@@ -13,6 +13,7 @@ import {
   type SpawnedProcess,
   type SpawnOptions,
 } from "./platform.ts";
+import { systemLookupHost } from "./node_compat.ts";
 
 const encoder = new TextEncoder();
 
@@ -50,6 +51,8 @@ export function denoPlatform(): Platform {
       }
     },
     writeFile: (path, data, mode) => Deno.writeFile(path, data, { mode }),
+    // Deno.resolveDns skips the hosts file; the node-compatible getaddrinfo path does not.
+    lookupHost: systemLookupHost,
     networkInterfaces(): InterfaceAddress[] {
       return Deno.networkInterfaces().map((i) => ({ name: i.name, address: i.address, family: i.family }));
     },

@@ -5,6 +5,7 @@
  * @module
  */
 import { spawn as nodeSpawn } from "node:child_process";
+import { lookup } from "node:dns/promises";
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import process from "node:process";
@@ -28,10 +29,11 @@ export function nodeCompatPlatform(runtime: string): Platform {
     hostname: () => os.hostname(),
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
-    environ: () => Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<
-      string,
-      string
-    >,
+    environ: () =>
+      Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >,
     onSignal(signal: AgentSignal, handler: () => void) {
       process.on(signal, handler);
       return () => void process.off(signal, handler);
@@ -54,6 +56,7 @@ export function nodeCompatPlatform(runtime: string): Platform {
       }
     },
     writeFile: (path, data, mode) => fsp.writeFile(path, data, { mode }),
+    lookupHost: systemLookupHost,
     networkInterfaces(): InterfaceAddress[] {
       const out: InterfaceAddress[] = [];
       for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
@@ -65,6 +68,15 @@ export function nodeCompatPlatform(runtime: string): Platform {
     },
     systemInfo: () => ({ os: process.platform, arch: goArch(process.arch), cpuCount: os.cpus().length || 1 }),
   };
+}
+
+/**
+ * Resolves through getaddrinfo (what Go's resolver does with the hosts file),
+ * IPv4 first. Exported for the Deno platform, whose own API only queries DNS servers.
+ */
+export async function systemLookupHost(host: string): Promise<string[]> {
+  const found = await lookup(host, { all: true, order: "ipv4first" });
+  return found.map((a) => a.address);
 }
 
 function spawnChild(argv: string[], options: SpawnOptions): SpawnedProcess {

@@ -95,6 +95,8 @@ export interface Platform {
   stat(path: string): Promise<{ isDirectory: boolean } | null>;
   /** Replaces the file's contents; a new file gets `mode`. @throws {FsError} */
   writeFile(path: string, data: Uint8Array, mode: number): Promise<void>;
+  /** Resolves a host name with the system resolver (hosts file, DNS), IPv4 addresses first. @throws {Error} */
+  lookupHost(host: string): Promise<string[]>;
   /** Addresses of the host's network interfaces. */
   networkInterfaces(): InterfaceAddress[];
   /** Operating system and architecture in Go's vocabulary (`linux`, `amd64`) and the CPU count. */

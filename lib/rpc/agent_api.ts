@@ -38,14 +38,13 @@ export interface RpcKeyResult {
 }
 
 /**
- * The agent as the RPC server sees it. Every method may be called from several
- * client connections at once.
+ * The agent as the RPC server sees it; the shape matches lib/agent's
+ * `AgentRpcHost`, so the agent is passed in as is. Every method may be called
+ * from several client connections at once.
  */
 export interface RpcAgent {
   /** Every member Serf knows, including left and failed ones (`serf members`). */
   members(): Member[];
-  /** This node, with its current tags. */
-  localMember(): Member;
   /**
    * Joins the cluster through `addrs` (`host:port`), returning how many nodes were
    * contacted. With `replay`, user events seen while joining are replayed to
@@ -72,13 +71,19 @@ export interface RpcAgent {
    */
   query(name: string, payload: Uint8Array, params: QueryParam): RpcQueryResponse | Promise<RpcQueryResponse>;
   /**
-   * Replaces this node's tags with `tags` (the server has already merged the
-   * request's additions and deletions into the current tags) and gossips them.
-   * The agent persists them when it uses a tags file.
+   * Applies a `tags` request: drop `deleteKeys` from the current tags, then set
+   * `tags` (Serf's order: a key both deleted and set ends up set), gossip the
+   * result, and persist it when the agent uses a tags file.
    */
-  setTags(tags: Record<string, string>): Promise<void>;
-  /** Runs a key operation on every member; `key` is base64 (ignored for list-keys). */
-  keyOperation(op: KeyOperation, key: string): Promise<RpcKeyResult>;
+  setTags(tags: Record<string, string>, deleteKeys: string[]): Promise<void>;
+  /** Installs a base64 key on every member's keyring. */
+  installKey(key: string): Promise<RpcKeyResult>;
+  /** Makes a base64 key the primary on every member. */
+  useKey(key: string): Promise<RpcKeyResult>;
+  /** Removes a base64 key from every member. */
+  removeKey(key: string): Promise<RpcKeyResult>;
+  /** Asks every member for its keys. */
+  listKeys(): Promise<RpcKeyResult>;
   /**
    * Serf's `info` sections: `agent` (`name`), `runtime`, `serf` (Serf's stats map),
    * `tags`, `event_handlers` (`"<event>:<name>"` → script).
@@ -93,31 +98,12 @@ export interface RpcAgent {
    */
   subscribeEvents(handler: (event: SerfEvent) => void): () => void;
   /**
-   * Delivers agent log lines (`2006/01/02 15:04:05 [LEVEL] ...`, no newline) to
-   * `handler` until the returned function is called. Deliver every level (the
-   * server filters per client, so `serf monitor -log-level=debug` works on an
-   * agent logging at INFO) and, like Serf, first replay the recent lines kept
-   * in memory.
+   * Delivers agent log lines (`2006/01/02 15:04:05 [LEVEL] ...`, no newline) at
+   * `level` ("TRACE", "DEBUG", "INFO", "WARN" or "ERR", already validated) or
+   * above to `handler` until the returned function is called. Lines below the
+   * agent's own `-log-level` must be delivered too (that is the point of
+   * `serf monitor -log-level=debug`), and, like Serf, the recent lines kept in
+   * memory are replayed first.
    */
-  subscribeLogs(handler: (line: string) => void): () => void;
-}
-
-/**
- * Merges a `tags` request into the current tags the way Serf's agent does:
- * drop the deleted keys, then set the new values (a key both set and deleted is set).
- *
- * @example
- * ```ts
- * import { mergeTags } from "./agent_api.ts";
- * mergeTags({ role: "web", dc: "a" }, { dc: "b" }, ["role"]); // { dc: "b" }
- * ```
- */
-export function mergeTags(
-  current: Record<string, string>,
-  set: Record<string, string>,
-  deleteKeys: readonly string[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(current)) if (!deleteKeys.includes(k)) out[k] = v;
-  return { ...out, ...set };
+  subscribeLogs(level: string, handler: (line: string) => void): () => void;
 }

@@ -22,25 +22,19 @@ import {
   type MsgpackEncodable,
 } from "../codec/msgpack.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
-import { bytesToIp, ipToBytes } from "../util/addr.ts";
 import { DecodeError } from "../util/errors.ts";
+import { decodeMember, memberValue, type RpcMember, stringList, stringMap } from "./member_record.ts";
 
-/** A cluster member as the RPC carries it (Serf's `agent.Member`). */
-export interface RpcMember {
-  name: string;
-  /** IP literal ("" when the agent sent no address). */
-  addr: string;
-  port: number;
-  tags: Record<string, string>;
-  /** "alive", "leaving", "left", "failed" or "none". */
-  status: string;
-  protocolMin: number;
-  protocolMax: number;
-  protocolCur: number;
-  delegateMin: number;
-  delegateMax: number;
-  delegateCur: number;
-}
+export {
+  decodeMember,
+  decodeMembersFilter,
+  decodeMembersResponse,
+  type MembersFilter,
+  membersFilterValue,
+  membersResponseValue,
+  memberValue,
+  type RpcMember,
+} from "./member_record.ts";
 
 /** Query options as the `query` command carries them. */
 export interface RpcQueryRequest {
@@ -67,7 +61,10 @@ export interface RpcKeyResponse {
 
 /** One record of an event stream (`stream` command). */
 export type RpcStreamRecord =
-  | { event: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap"; members: RpcMember[] }
+  | {
+    event: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap";
+    members: RpcMember[];
+  }
   | { event: "user"; lTime: number; name: string; payload: Uint8Array; coalesce: boolean }
   | { event: "query"; id: number; lTime: number; name: string; payload: Uint8Array };
 
@@ -84,87 +81,6 @@ const MAX_U64 = Number.MAX_SAFE_INTEGER;
 /** Go's `[]byte` payloads: an empty one travels as nil, as the Go CLI sends it. */
 function payloadValue(p: Uint8Array): MsgpackEncodable {
   return p.length === 0 ? null : p;
-}
-
-function stringMap(value: unknown, field: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(asMap(value, field))) out[k] = asString(v, `${field}.${k}`);
-  return out;
-}
-
-function stringList(value: unknown, field: string): string[] {
-  return asArray(value, field).map((v, i) => asString(v, `${field}[${i}]`));
-}
-
-// ---------------------------------------------------------------- members
-
-/** A member record as go-msgpack writes Serf's `agent.Member`. */
-export function memberValue(m: RpcMember): MsgpackEncodable {
-  let addr: Uint8Array;
-  try {
-    addr = ipToBytes(m.addr);
-  } catch {
-    addr = new Uint8Array();
-  }
-  return goStruct({
-    Name: m.name,
-    Addr: addr,
-    Port: m.port,
-    Tags: { ...m.tags },
-    Status: m.status,
-    ProtocolMin: m.protocolMin,
-    ProtocolMax: m.protocolMax,
-    ProtocolCur: m.protocolCur,
-    DelegateMin: m.delegateMin,
-    DelegateMax: m.delegateMax,
-    DelegateCur: m.delegateCur,
-  });
-}
-
-/** Reads a member record. @throws {DecodeError} on wrong field types */
-export function decodeMember(value: unknown): RpcMember {
-  const m = asStruct(value, "member");
-  const raw = asBytes(m.Addr, "Addr");
-  let addr = "";
-  if (raw.length === 4 || raw.length === 16) addr = bytesToIp(raw);
-  return {
-    name: asString(m.Name, "Name"),
-    addr,
-    port: asUint(m.Port, "Port", 0xffff),
-    tags: stringMap(m.Tags, "Tags"),
-    status: asString(m.Status, "Status"),
-    protocolMin: asUint(m.ProtocolMin, "ProtocolMin", 0xff),
-    protocolMax: asUint(m.ProtocolMax, "ProtocolMax", 0xff),
-    protocolCur: asUint(m.ProtocolCur, "ProtocolCur", 0xff),
-    delegateMin: asUint(m.DelegateMin, "DelegateMin", 0xff),
-    delegateMax: asUint(m.DelegateMax, "DelegateMax", 0xff),
-    delegateCur: asUint(m.DelegateCur, "DelegateCur", 0xff),
-  };
-}
-
-/** `{Members}`: the body answering `members` and `members-filtered`. */
-export function membersResponseValue(members: RpcMember[]): MsgpackEncodable {
-  return goStruct({ Members: members.map(memberValue) });
-}
-
-export function decodeMembersResponse(value: unknown): RpcMember[] {
-  return asArray(asStruct(value, "members response").Members, "Members").map(decodeMember);
-}
-
-/** `{Tags, Status, Name}`: regular expressions, each anchored at both ends by the agent. */
-export interface MembersFilter {
-  tags: Record<string, string>;
-  status: string;
-  name: string;
-}
-
-export function membersFilterValue(f: MembersFilter): MsgpackEncodable {
-  return goStruct({ Tags: f.tags, Status: f.status, Name: f.name });
-}
-
-export function decodeMembersFilter(value: unknown): MembersFilter {
-  const m = asStruct(value, "members filter");
-  return { tags: stringMap(m.Tags, "Tags"), status: asString(m.Status, "Status"), name: asString(m.Name, "Name") };
 }
 
 // ---------------------------------------------------------------- simple requests
@@ -198,7 +114,11 @@ export function eventRequestValue(r: EventRequest): MsgpackEncodable {
 
 export function decodeEventRequest(value: unknown): EventRequest {
   const m = asStruct(value, "event request");
-  return { name: asString(m.Name, "Name"), payload: asBytes(m.Payload, "Payload"), coalesce: asBool(m.Coalesce, "Coalesce") };
+  return {
+    name: asString(m.Name, "Name"),
+    payload: asBytes(m.Payload, "Payload"),
+    coalesce: asBool(m.Coalesce, "Coalesce"),
+  };
 }
 
 export function forceLeaveValue(node: string, prune: boolean): MsgpackEncodable {
@@ -286,7 +206,11 @@ export function queryRecordValue(r: RpcQueryRecord): MsgpackEncodable {
 
 export function decodeQueryRecord(value: unknown): RpcQueryRecord {
   const m = asStruct(value, "query record");
-  return { type: asString(m.Type, "Type"), from: asString(m.From, "From"), payload: asBytes(m.Payload, "Payload") };
+  return {
+    type: asString(m.Type, "Type"),
+    from: asString(m.From, "From"),
+    payload: asBytes(m.Payload, "Payload"),
+  };
 }
 
 // ---------------------------------------------------------------- keys, stats, coordinates
@@ -358,7 +282,13 @@ export function decodeLogRecord(value: unknown): string {
 export function streamRecordValue(r: RpcStreamRecord): MsgpackEncodable {
   switch (r.event) {
     case "user":
-      return goStruct({ Event: "user", LTime: r.lTime, Name: r.name, Payload: r.payload, Coalesce: r.coalesce });
+      return goStruct({
+        Event: "user",
+        LTime: r.lTime,
+        Name: r.name,
+        Payload: r.payload,
+        Coalesce: r.coalesce,
+      });
     case "query":
       return goStruct({ Event: "query", ID: r.id, LTime: r.lTime, Name: r.name, Payload: r.payload });
     default:
@@ -366,7 +296,13 @@ export function streamRecordValue(r: RpcStreamRecord): MsgpackEncodable {
   }
 }
 
-const MEMBER_EVENTS = new Set(["member-join", "member-leave", "member-failed", "member-update", "member-reap"]);
+const MEMBER_EVENTS = new Set([
+  "member-join",
+  "member-leave",
+  "member-failed",
+  "member-update",
+  "member-reap",
+]);
 
 /** Reads an event-stream record. @throws {DecodeError} for an unknown `Event` */
 export function decodeStreamRecord(value: unknown): RpcStreamRecord {

@@ -74,9 +74,13 @@ export async function dialStream(to: Address, timeoutMs: number): Promise<Stream
 function refusedOrOther(to: Address, err: unknown): DialError {
   const code = (err as { code?: string }).code;
   const refused = code === "ECONNREFUSED" || (err as { name?: string }).name === "ConnectionRefused";
-  return new DialError(`Cannot dial ${formatAddress(to)}: ${errorMessage(err)}`, refused ? "refused" : "other", {
-    cause: err,
-  });
+  return new DialError(
+    `Cannot dial ${formatAddress(to)}: ${errorMessage(err)}`,
+    refused ? "refused" : "other",
+    {
+      cause: err,
+    },
+  );
 }
 
 function timedOut(to: Address, timeoutMs: number): DialError {
@@ -136,7 +140,12 @@ async function denoDial(to: Address, timeoutMs: number): Promise<Stream> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const conn = await Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal: abort.signal });
+    const conn = await Deno.connect({
+      hostname: to.host,
+      port: to.port,
+      transport: "tcp",
+      signal: abort.signal,
+    });
     return new DenoConnStream(conn, () => {});
   } catch (err) {
     if (abort.signal.aborted) throw timedOut(to, timeoutMs);
@@ -159,7 +168,9 @@ class DenoConnStream implements Stream {
     this.#conn = conn;
     this.#onClose = onClose;
     const r = conn.remoteAddr as Deno.NetAddr;
-    const host = r.hostname.startsWith("::ffff:") && r.hostname.includes(".") ? r.hostname.slice(7) : r.hostname;
+    const host = r.hostname.startsWith("::ffff:") && r.hostname.includes(".")
+      ? r.hostname.slice(7)
+      : r.hostname;
     this.remote = { host, port: r.port };
   }
 
@@ -227,7 +238,9 @@ interface BunHandlers {
 }
 
 interface BunNet {
-  listen(o: { hostname: string; port: number; socket: BunHandlers }): { port: number; stop(all?: boolean): void };
+  listen(
+    o: { hostname: string; port: number; socket: BunHandlers },
+  ): { port: number; stop(all?: boolean): void };
   connect(o: { hostname: string; port: number; socket: BunHandlers }): Promise<BunSocket>;
 }
 

@@ -70,11 +70,19 @@ export interface AgentProcess {
   stop(signal: Deno.Signal): Promise<void>;
 }
 
+function freeRpcPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
 /** Runs `serfts agent` (via `deno run cli.ts`) with the given flags. */
 export function startAgentProcess(args: string[]): AgentProcess {
   const cli = new URL("../../cli.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", cli, "agent", ...args],
+    // Every agent gets its own RPC port so several can run at once.
+    args: ["run", "-A", "--unstable-net", cli, "agent", `-rpc-addr=127.0.0.1:${freeRpcPort()}`, ...args],
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,0 +1,179 @@
+/**
+ * One RPC client connection on the server side: its read loop, its serialized
+ * writer, and the per-client state Serf keeps (handshake version, auth, event
+ * streams, the log monitor, queries delivered to it that it may still answer).
+ *
+ * Requests are handled one at a time, in order, as Serf does; streaming
+ * commands answer at once and keep writing records from background tasks, so a
+ * single writer chain keeps every header+body pair contiguous on the wire.
+ *
+ * @module
+ */
+import { StreamReader } from "../codec/stream_reader.ts";
+import type { MsgpackEncodable } from "../codec/msgpack.ts";
+import type { QueryEvent } from "../serf/types.ts";
+import type { Stream } from "../transport/transport.ts";
+import { formatAddress } from "../util/addr.ts";
+import type { Clock, Timer } from "../util/clock.ts";
+import { errorMessage } from "../util/errors.ts";
+import type { Logger } from "../util/log.ts";
+import type { RpcAgent } from "./agent_api.ts";
+import { encodeRpcFrame, responseHeaderValue } from "./protocol.ts";
+
+/** Shared by every connection of one server. */
+export interface ServerContext {
+  agent: RpcAgent;
+  /** "" when the agent accepts clients without `auth`. */
+  authKey: string;
+  logger: Logger;
+  clock: Clock;
+  /** Largest single request object (header or body) accepted, in bytes. */
+  maxRequestBytes: number;
+}
+
+/** A running event stream or log monitor of this connection. */
+export interface Subscription {
+  /** Stops delivery; records already queued are discarded. */
+  stop(): void;
+}
+
+/** Thrown by a handler when the client broke the protocol: the connection is closed, nothing else. */
+export class ProtocolViolation extends Error {
+  override name = "ProtocolViolation";
+}
+
+/** Server-side state of one client. */
+export class RpcConnection {
+  readonly name: string;
+  readonly ctx: ServerContext;
+  /** Protocol version from the handshake; 0 until then. */
+  version = 0;
+  didAuth = false;
+  readonly eventStreams = new Map<number, Subscription>();
+  monitor: { seq: number; sub: Subscription } | undefined;
+  readonly #pendingQueries = new Map<number, QueryEvent>();
+  readonly #queryTimers = new Set<Timer>();
+  #nextQueryId = 0;
+  readonly #stream: Stream;
+  readonly #reader: StreamReader;
+  #writeChain: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly #tasks = new Set<Promise<unknown>>();
+  readonly #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
+
+  constructor(stream: Stream, ctx: ServerContext) {
+    this.#stream = stream;
+    this.ctx = ctx;
+    this.name = formatAddress(stream.remote);
+    this.#reader = new StreamReader(stream, { maxObjectBytes: ctx.maxRequestBytes });
+    this.#closedPromise = new Promise((resolve) => this.#resolveClosed = resolve);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Resolves once the connection is closed (by either side). */
+  get whenClosed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  /**
+   * Reads the next msgpack object: a request header, or the body its command expects.
+   * Resolves `null` at a clean end of stream between requests.
+   * @throws {DecodeError} on malformed or oversized input
+   */
+  async readObject(): Promise<unknown> {
+    if ((await this.#reader.peekByte()) === null) return null;
+    return await this.#reader.readMsgpack({ maxLength: this.ctx.maxRequestBytes });
+  }
+
+  /**
+   * Reads the body of the current request; a missing body is a protocol violation.
+   * @throws {ProtocolViolation}
+   */
+  async readBody(what: string): Promise<unknown> {
+    try {
+      const body = await this.readObject();
+      if (body === null) throw new ProtocolViolation(`decode failed: ${what}: connection ended`);
+      return body;
+    } catch (err) {
+      if (err instanceof ProtocolViolation) throw err;
+      throw new ProtocolViolation(`decode failed: ${what}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Writes a response header and optional body as one contiguous unit, after every
+   * earlier send. Rejects (and closes the connection) when the write fails.
+   */
+  send(seq: number, error: string, body?: MsgpackEncodable): Promise<void> {
+    const frame = body === undefined
+      ? encodeRpcFrame(responseHeaderValue({ seq, error }))
+      : encodeRpcFrame(responseHeaderValue({ seq, error }), body);
+    const write = this.#writeChain.then(async () => {
+      if (this.#closed) throw new Error(`Cannot write to ${this.name}: connection closed`);
+      try {
+        await this.#stream.write(frame);
+      } catch (err) {
+        this.close();
+        throw err;
+      }
+    });
+    this.#writeChain = write.catch(() => {});
+    return write;
+  }
+
+  /**
+   * Remembers a query delivered to this client over a stream so that a later
+   * `respond` can answer it; returns the id the client must use. Ids count up per
+   * connection. The entry is forgotten at the query's deadline.
+   */
+  registerQuery(q: QueryEvent): number {
+    const id = ++this.#nextQueryId;
+    const remaining = q.deadline - this.ctx.clock.now();
+    if (remaining < 0 || this.#closed) return id;
+    this.#pendingQueries.set(id, q);
+    const timer = this.ctx.clock.setTimer(remaining, () => {
+      this.#queryTimers.delete(timer);
+      this.#pendingQueries.delete(id);
+    });
+    this.#queryTimers.add(timer);
+    return id;
+  }
+
+  /** The pending query with this id, if its deadline has not passed. */
+  pendingQuery(id: number): QueryEvent | undefined {
+    return this.#pendingQueries.get(id);
+  }
+
+  /** Runs a background task (record streaming) that `drain` will wait for. */
+  track(task: Promise<unknown>): void {
+    const guarded = task.catch((err) => {
+      if (!this.#closed) this.ctx.logger.error(`Failed to stream to ${this.name}: ${errorMessage(err)}`);
+    });
+    this.#tasks.add(guarded);
+    guarded.finally(() => this.#tasks.delete(guarded));
+  }
+
+  /** Closes the socket and stops every stream and timer of this client. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stream.close();
+    this.monitor?.sub.stop();
+    this.monitor = undefined;
+    for (const sub of this.eventStreams.values()) sub.stop();
+    this.eventStreams.clear();
+    for (const t of this.#queryTimers) t.cancel();
+    this.#queryTimers.clear();
+    this.#pendingQueries.clear();
+    this.#resolveClosed();
+  }
+
+  /** Resolves when every background task of this connection has finished. */
+  async drain(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+}

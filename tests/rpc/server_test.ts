@@ -1,0 +1,280 @@
+/**
+ * RpcServer against a fake agent, driven by our RpcClient and by raw sockets:
+ * every command, streams, auth, and hostile input that must end only the
+ * offending client.
+ */
+import assert from "node:assert/strict";
+import { decodeGeneric } from "../../lib/codec/msgpack.ts";
+import { StreamReader } from "../../lib/codec/stream_reader.ts";
+import { RpcClient, RpcError } from "../../lib/rpc/client.ts";
+import { encodeRpcFrame, requestHeaderValue } from "../../lib/rpc/protocol.ts";
+import { handshakeValue } from "../../lib/rpc/bodies.ts";
+import { RpcServer } from "../../lib/rpc/server.ts";
+import { dialStream } from "../../lib/transport/tcp_listener.ts";
+import type { Stream } from "../../lib/transport/transport.ts";
+import { formatAddress } from "../../lib/util/addr.ts";
+import { FakeAgent } from "./_fake_agent.ts";
+import { waitUntil } from "./_serf_agent.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+async function withServer(
+  fn: (addr: string, agent: FakeAgent, server: RpcServer) => Promise<void>,
+  authKey = "",
+): Promise<void> {
+  const agent = new FakeAgent();
+  const server = await RpcServer.listen({ host: "127.0.0.1", port: 0 }, { agent, authKey });
+  try {
+    await fn(formatAddress(server.address!), agent, server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** A raw connection for sending hand-made frames and reading replies. */
+async function raw(
+  addr: string,
+): Promise<{ stream: Stream; reader: StreamReader; next(): Promise<unknown> }> {
+  const [host, port] = addr.split(":");
+  const stream = await dialStream({ host: host!, port: Number(port) }, 2_000);
+  const reader = new StreamReader(stream);
+  return {
+    stream,
+    reader,
+    next: async () => decodeGeneric(await reader.readMsgpackBytes({ timeoutMs: 2_000 })),
+  };
+}
+
+function req(command: string, seq: number, body?: Parameters<typeof encodeRpcFrame>[0]): Uint8Array {
+  return body === undefined
+    ? encodeRpcFrame(requestHeaderValue({ command, seq }))
+    : encodeRpcFrame(requestHeaderValue({ command, seq }), body);
+}
+
+Deno.test("RpcServer answers a command before the handshake with 'Handshake required' and drops the client", async () => {
+  await withServer(async (addr) => {
+    const c = await raw(addr);
+    await c.stream.write(req("members", 1));
+    assert.deepEqual(await c.next(), { Seq: 1, Error: "Handshake required" });
+    assert.equal(await c.reader.peekByte({ timeoutMs: 2_000 }), null);
+    c.stream.close();
+  });
+});
+
+Deno.test("RpcServer rejects bad versions, duplicate handshakes and unknown commands with Serf's texts", async () => {
+  await withServer(async (addr) => {
+    const c = await raw(addr);
+    await c.stream.write(req("handshake", 1, handshakeValue(2)));
+    assert.deepEqual(await c.next(), { Seq: 1, Error: "Unsupported IPC version" });
+    await c.stream.write(req("handshake", 2, handshakeValue(1)));
+    assert.deepEqual(await c.next(), { Seq: 2, Error: "" });
+    await c.stream.write(req("handshake", 3, handshakeValue(1)));
+    assert.deepEqual(await c.next(), { Seq: 3, Error: "Handshake already performed" });
+    await c.stream.write(req("bogus", 4));
+    assert.deepEqual(await c.next(), { Seq: 4, Error: "Unsupported command" });
+    assert.equal(await c.reader.peekByte({ timeoutMs: 2_000 }), null);
+    c.stream.close();
+  });
+});
+
+Deno.test("RpcServer requires auth when a key is set and keeps the client in step", async () => {
+  await withServer(async (addr) => {
+    const c = await raw(addr);
+    await c.stream.write(req("handshake", 1, handshakeValue(1)));
+    await c.next();
+    await c.stream.write(req("event", 2, new Map([["Name", "x"]])));
+    assert.deepEqual(await c.next(), { Seq: 2, Error: "Authentication required" });
+    await c.stream.write(req("auth", 3, new Map([["AuthKey", "wrong"]])));
+    assert.deepEqual(await c.next(), { Seq: 3, Error: "Invalid authentication token" });
+    await c.stream.write(req("auth", 4, new Map([["AuthKey", "sekret"]])));
+    assert.deepEqual(await c.next(), { Seq: 4, Error: "" });
+    c.stream.close();
+    await assert.rejects(RpcClient.connect(addr, { authKey: "nope" }), /Invalid authentication token/);
+    const client = await RpcClient.connect(addr, { authKey: "sekret" });
+    assert.equal((await client.members()).length, 3);
+    client.close();
+  }, "sekret");
+});
+
+Deno.test("RpcServer drops clients sending garbage, huge or truncated frames, and keeps serving others", async () => {
+  await withServer(async (addr, _agent, server) => {
+    const good = await RpcClient.connect(addr);
+    const hostile = [
+      crypto.getRandomValues(new Uint8Array(512)).map((b) => (b === 0xc1 ? 0 : b)).fill(0xc1, 7, 8),
+      new Uint8Array([0xdb, 0x7f, 0xff, 0xff, 0xff, ...new Uint8Array(2 * 1024 * 1024)]),
+      req("handshake", 1, handshakeValue(1)).subarray(0, 9),
+      new Uint8Array([0x05]), // a header that is not a map
+    ];
+    for (const bytes of hostile) {
+      const c = await raw(addr);
+      await c.stream.write(bytes).catch(() => {});
+      if (bytes.length === 9) c.stream.close(); // truncated: the server sees EOF mid-object
+      else assert.equal(await c.reader.peekByte({ timeoutMs: 5_000 }).catch(() => null), null);
+      c.stream.close();
+    }
+    assert.ok(await waitUntil(() => server.clientCount === 1, 2_000));
+    assert.equal((await good.members()).length, 3);
+    good.close();
+  });
+});
+
+Deno.test("RpcServer serves members, filters, events, joins, tags, keys, stats and coordinates", async () => {
+  await withServer(async (addr, agent) => {
+    const c = await RpcClient.connect(addr);
+    const all = await c.members();
+    assert.deepEqual(all.map((m) => [m.name, m.addr, m.status]), [
+      ["local", "127.0.0.1", "alive"],
+      ["b", "10.0.0.2", "alive"],
+      ["c", "::1", "failed"],
+    ]);
+    assert.deepEqual((await c.membersFiltered({ role: "d.*" })).map((m) => m.name), ["b"]);
+    assert.deepEqual((await c.membersFiltered({}, "failed")).map((m) => m.name), ["c"]);
+    assert.deepEqual((await c.membersFiltered({}, "", "lo")).map((m) => m.name), []);
+    await assert.rejects(
+      c.membersFiltered({}, "(", ""),
+      (e: Error) => e.message.startsWith("Failed to compile regex"),
+    );
+    await c.userEvent("deploy", text("v1"), true);
+    agent.failNext = "user event exceeds limit of 512 bytes";
+    await assert.rejects(
+      c.userEvent("big", text("x"), false),
+      (e) => e instanceof RpcError && /exceeds/.test(e.message),
+    );
+    assert.equal(await c.join(["127.0.0.1:1", "127.0.0.1:2"], true), 2);
+    await c.forceLeave("c", true);
+    await c.updateTags({ dc: "east" }, ["role"]);
+    assert.deepEqual(agent.local.tags, { dc: "east" });
+    assert.deepEqual(await c.listKeys(), {
+      messages: {},
+      keys: { "a2V5": 2 },
+      numNodes: 2,
+      numErr: 0,
+      numResp: 2,
+    });
+    const bad = await c.installKey("bad");
+    assert.equal(bad.error, "1/2 nodes reported failure");
+    assert.deepEqual(bad.messages, { b: "bad key" });
+    assert.deepEqual(await c.stats(), {
+      agent: { name: "local" },
+      serf: { members: "3" },
+      tags: { dc: "east" },
+    });
+    assert.equal(await c.getCoordinate("b"), undefined);
+    agent.coordinates.set("b", { vec: [0.001, 0], error: 0.5, adjustment: 0, height: 0.0001 });
+    assert.deepEqual(await c.getCoordinate("b"), {
+      vec: [0.001, 0],
+      error: 0.5,
+      adjustment: 0,
+      height: 0.0001,
+    });
+    assert.deepEqual(agent.calls, [
+      "event deploy v1 true",
+      "event big x false",
+      "join 127.0.0.1:1,127.0.0.1:2 true",
+      "force-leave c true",
+      'tags {"dc":"east"}',
+      "list-keys ",
+      "install-key bad",
+    ]);
+    c.close();
+  });
+});
+
+Deno.test("RpcServer streams events and lets the client answer queries it delivered", async () => {
+  await withServer(async (addr, agent) => {
+    const c = await RpcClient.connect(addr);
+    const seen: string[] = [];
+    const ids: number[] = [];
+    await assert.rejects(c.stream("bogus", () => {}), /Invalid event filter/);
+    const handle = await c.stream("user:deploy,query,member-join", (r) => {
+      seen.push(r.event);
+      if (r.event === "query") ids.push(r.id);
+    });
+    assert.ok(await waitUntil(() => agent.eventSubscribers === 1, 2_000));
+    agent.emit({ type: "user", lTime: 1, name: "other", payload: text(""), coalesce: false });
+    agent.emit({ type: "user", lTime: 2, name: "deploy", payload: text("v"), coalesce: false });
+    agent.emit({ type: "member-leave", members: [agent.local] });
+    agent.emit({ type: "member-join", members: [agent.local] });
+    agent.emit(agent.queryEvent("uptime"));
+    assert.ok(await waitUntil(() => seen.length === 3, 2_000));
+    assert.deepEqual(seen, ["user", "member-join", "query"]);
+    await c.respond(ids[0]!, text("42s"));
+    assert.equal(new TextDecoder().decode(agent.respondedWith[0]), "42s");
+    await assert.rejects(c.respond(ids[0]!, text("again")), /response already sent/);
+    await assert.rejects(c.respond(12345, text("x")), /No pending queries matching ID/);
+    await handle.stop();
+    await handle.ended;
+    assert.equal(agent.eventSubscribers, 0);
+    c.close();
+  });
+});
+
+Deno.test("RpcServer monitor replays the backlog, filters by level and stops", async () => {
+  await withServer(async (addr, agent) => {
+    const c = await RpcClient.connect(addr);
+    await assert.rejects(c.monitor("loud", () => {}), /Unknown log level: LOUD/);
+    const lines: string[] = [];
+    const handle = await c.monitor("info", (l) => lines.push(l));
+    await assert.rejects(c.monitor("debug", () => {}), /Monitor already exists/);
+    assert.ok(await waitUntil(() => agent.logSubscribers === 1, 2_000));
+    agent.log("2020/01/01 00:00:01 [DEBUG] memberlist: hidden");
+    agent.log("2020/01/01 00:00:01 [WARN] memberlist: shown");
+    agent.log("no level at all");
+    assert.ok(await waitUntil(() => lines.length === 3, 2_000));
+    assert.deepEqual(lines, [
+      "2020/01/01 00:00:00 [INFO] agent: started",
+      "2020/01/01 00:00:01 [WARN] memberlist: shown",
+      "no level at all",
+    ]);
+    await handle.stop();
+    assert.equal(agent.logSubscribers, 0);
+    c.close();
+  });
+});
+
+Deno.test("RpcServer streams query acks and responses, then done", async () => {
+  await withServer(async (addr, agent) => {
+    const c = await RpcClient.connect(addr);
+    const got: string[] = [];
+    const done = c.query({ name: "ping", requestAck: true, timeoutMs: 400 }, {
+      onStarted: () => got.push("started"),
+      onAck: (from) => got.push(`ack ${from}`),
+      onResponse: (r) => got.push(`resp ${r.from} ${new TextDecoder().decode(r.payload)}`),
+    });
+    assert.ok(await waitUntil(() => agent.queries.length === 1, 2_000));
+    const q = agent.queries[0]!;
+    assert.equal(q.params.timeoutMs, 400);
+    q.acks.push("b");
+    q.responses.push({ from: "b", payload: text("pong") });
+    await done;
+    assert.deepEqual(got, ["started", "ack b", "resp b pong"]);
+    agent.failNext = "Queries cannot contain the '_serf_' prefix";
+    await assert.rejects(c.query({ name: "_serf_x" }), /cannot contain/);
+    c.close();
+  });
+});
+
+Deno.test("RpcServer leave answers, then shuts the agent down", async () => {
+  await withServer(async (addr, agent) => {
+    const c = await RpcClient.connect(addr);
+    await c.leave();
+    assert.ok(await waitUntil(() => agent.shutdownCalled, 2_000));
+    c.close();
+  });
+});
+
+Deno.test("RpcServer writes strings as str8 and bytes as bin, as Serf's handle does", async () => {
+  await withServer(async (addr, agent) => {
+    agent.local = { ...agent.local, name: "n".repeat(40) };
+    const c = await raw(addr);
+    await c.stream.write(req("handshake", 1, handshakeValue(1)));
+    await c.next();
+    await c.stream.write(req("members", 2));
+    await c.reader.readMsgpackBytes({ timeoutMs: 2_000 });
+    const body = await c.reader.readMsgpackBytes({ timeoutMs: 2_000 });
+    const hex = Array.from(body, (b) => b.toString(16).padStart(2, "0")).join("");
+    assert.ok(hex.includes(`d928${"6e".repeat(40)}`), "40-byte name as str8");
+    assert.ok(hex.includes("c4047f000001"), "IPv4 address as bin8 of 4 bytes");
+    c.stream.close();
+  });
+});
