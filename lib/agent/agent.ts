@@ -292,8 +292,10 @@ export class Agent implements AgentRpcHost {
 
   /** Adds or changes `tags` and removes `deleteKeys` (the RPC `tags` command). */
   async setTags(tags: Record<string, string>, deleteKeys: string[] = []): Promise<void> {
-    const next = { ...this.serf.localMember().tags, ...tags };
+    // Serf deletes first and then sets, so a key both deleted and set ends up set.
+    const next = { ...this.serf.localMember().tags };
     for (const key of deleteKeys) delete next[key];
+    Object.assign(next, tags);
     await this.replaceTags(next);
   }
 

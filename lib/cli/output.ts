@@ -50,8 +50,12 @@ function runeLength(s: string): number {
  * @example
  * ```ts
  * import { columnize } from "./output.ts";
- * columnize(["a|127.0.0.1:7946|alive", "long-name|10.0.0.2:7946|failed"]);
- * // "a          127.0.0.1:7946  alive\nlong-name  10.0.0.2:7946   failed"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   columnize(["a|127.0.0.1:7946|alive", "long-name|10.0.0.2:7946|failed"]),
+ *   "a          127.0.0.1:7946  alive\nlong-name  10.0.0.2:7946   failed",
+ * );
  * ```
  */
 export function columnize(lines: readonly string[]): string {

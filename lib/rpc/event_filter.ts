@@ -31,7 +31,12 @@ const VALID_EVENTS = new Set([
  * @example
  * ```ts
  * import { parseEventFilter } from "./event_filter.ts";
- * parseEventFilter("user:deploy,member-join"); // [{ event: "user", name: "deploy" }, { event: "member-join", name: "" }]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseEventFilter("user:deploy,member-join"), [
+ *   { event: "user", name: "deploy" },
+ *   { event: "member-join", name: "" },
+ * ]);
  * ```
  */
 export function parseEventFilter(text: string): EventFilter[] {

@@ -425,7 +425,9 @@ export class Serf implements SerfCore {
    */
   query(name: string, payload: Uint8Array, params: QueryParam = {}): QueryResponse {
     if (this.#state === "shutdown") throw new ShutdownError();
-    if (this.config.protocolVersion < 4) throw new Error("Feature not supported: queries need protocol version 4 or later");
+    if (this.config.protocolVersion < 4) {
+      throw new Error("Feature not supported: queries need protocol version 4 or later");
+    }
     const timeoutMs = params.timeoutMs && params.timeoutMs > 0
       ? params.timeoutMs
       : this.defaultQueryTimeoutMs();

@@ -146,8 +146,12 @@ Deno.test({
       const mask = (s: string) => sortMatchingLines(s.replace(/[\d.]+ sec/g, "N sec"), /^\tAck from /);
       assertSame(...(await both(["reachability", rpc, "-verbose"])), mask);
       await b!.stop();
-      // Right after the kill r2 is still "alive" but cannot ack: both report the missing ack.
-      assertSame(...(await both(["reachability", rpc])));
+      const failed = async () => (await runOurs(["members", rpc, "-status=failed"])).stdout.startsWith("r2 ");
+      assert.ok(await waitUntil(failed, 20_000));
+      // A failed member is not expected to ack: both count one live member of two.
+      const [tr, or] = await both(["reachability", rpc]);
+      assertSame(tr, or);
+      assert.match(or.stdout, /^Total members: 2, live members: 1\n/);
     });
   },
 });

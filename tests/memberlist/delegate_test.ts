@@ -29,37 +29,49 @@ function recordingDelegate(name: string, meta: { value: string }) {
   return { delegate, got, queued };
 }
 
-Deno.test("Memberlist delegate: user messages, broadcasts, push/pull state and metadata updates", opts, async () => {
-  const c = new TestCluster(41);
-  const metaA = { value: "role=a" };
-  const a = recordingDelegate("a", metaA);
-  const b = recordingDelegate("b", { value: "role=b" });
-  const na = c.add({ name: "a", delegate: a.delegate });
-  const nb = c.add({ name: "b", delegate: b.delegate });
-  await c.joinAll();
-  assert.ok(await c.clock.advanceUntil(() => na.m.numMembers() === 2 && nb.m.numMembers() === 2, 10_000, 50));
-  // The join exchanged delegate state both ways, flagged as a join.
-  assert.deepEqual(a.got.states, [{ state: "b-state-true", join: true }]);
-  assert.deepEqual(b.got.states, [{ state: "a-state-true", join: true }]);
-  assert.equal(str(nb.m.members().find((n) => n.name === "a")!.meta), "role=a");
+Deno.test(
+  "Memberlist delegate: user messages, broadcasts, push/pull state and metadata updates",
+  opts,
+  async () => {
+    const c = new TestCluster(41);
+    const metaA = { value: "role=a" };
+    const a = recordingDelegate("a", metaA);
+    const b = recordingDelegate("b", { value: "role=b" });
+    const na = c.add({ name: "a", delegate: a.delegate });
+    const nb = c.add({ name: "b", delegate: b.delegate });
+    await c.joinAll();
+    assert.ok(
+      await c.clock.advanceUntil(() => na.m.numMembers() === 2 && nb.m.numMembers() === 2, 10_000, 50),
+    );
+    // The join exchanged delegate state both ways, flagged as a join.
+    assert.deepEqual(a.got.states, [{ state: "b-state-true", join: true }]);
+    assert.deepEqual(b.got.states, [{ state: "a-state-true", join: true }]);
+    assert.equal(str(nb.m.members().find((n) => n.name === "a")!.meta), "role=a");
 
-  const bNode = na.m.members().find((n) => n.name === "b")!;
-  na.m.sendBestEffort(bNode, text("over udp"));
-  const reliable = na.m.sendReliable(bNode, text("over tcp"));
-  await c.clock.advance(100);
-  await reliable;
-  a.queued.push(text("piggyback"));
-  assert.ok(await c.clock.advanceUntil(() => b.got.msgs.includes("piggyback"), 5_000, 50));
-  assert.ok(b.got.msgs.includes("over udp") && b.got.msgs.includes("over tcp"), b.got.msgs.join(","));
+    const bNode = na.m.members().find((n) => n.name === "b")!;
+    na.m.sendBestEffort(bNode, text("over udp"));
+    const reliable = na.m.sendReliable(bNode, text("over tcp"));
+    await c.clock.advance(100);
+    await reliable;
+    a.queued.push(text("piggyback"));
+    assert.ok(await c.clock.advanceUntil(() => b.got.msgs.includes("piggyback"), 5_000, 50));
+    assert.ok(b.got.msgs.includes("over udp") && b.got.msgs.includes("over tcp"), b.got.msgs.join(","));
 
-  metaA.value = "role=a2";
-  const upd = na.m.updateNode(5_000);
-  assert.ok(await c.clock.advanceUntil(() => nb.events.some((e) => e.type === "update" && e.node === "a"), 5_000, 50));
-  await c.clock.advance(5_000);
-  await upd;
-  assert.equal(str(nb.m.members().find((n) => n.name === "a")!.meta), "role=a2");
-  await c.shutdown();
-});
+    metaA.value = "role=a2";
+    const upd = na.m.updateNode(5_000);
+    assert.ok(
+      await c.clock.advanceUntil(
+        () => nb.events.some((e) => e.type === "update" && e.node === "a"),
+        5_000,
+        50,
+      ),
+    );
+    await c.clock.advance(5_000);
+    await upd;
+    assert.equal(str(nb.m.members().find((n) => n.name === "a")!.meta), "role=a2");
+    await c.shutdown();
+  },
+);
 
 Deno.test("Memberlist ping delegate: ack payloads and round-trip times reach the prober", opts, async () => {
   const c = new TestCluster(42, { latencyMs: 5 });
@@ -80,24 +92,31 @@ Deno.test("Memberlist ping delegate: ack payloads and round-trip times reach the
   await c.shutdown();
 });
 
-Deno.test("Memberlist merge and conflict delegates can veto a join and see name conflicts", opts, async () => {
-  const c = new TestCluster(43);
-  const conflicts: string[] = [];
-  const a = c.add({ name: "a", conflict: { notifyConflict: (e, o) => conflicts.push(`${e.name}:${o.port}`) } });
-  const b = c.add({ name: "b", merge: { notifyMerge: () => "not in my cluster" } });
-  const j = b.m.join([a.address]);
-  let err = "";
-  j.catch((e) => (err = String(e)));
-  await c.clock.advance(100);
-  assert.match(err, /not in my cluster/);
-  // A second node claiming the name "a" from another address is a conflict for the first.
-  const impostor = c.add({ name: "a" });
-  const k = impostor.m.join([a.address]);
-  await c.clock.advance(1_000);
-  await k.catch(() => {});
-  assert.ok(conflicts.length > 0, "conflict delegate not called");
-  await c.shutdown();
-});
+Deno.test(
+  "Memberlist merge and conflict delegates can veto a join and see name conflicts",
+  opts,
+  async () => {
+    const c = new TestCluster(43);
+    const conflicts: string[] = [];
+    const a = c.add({
+      name: "a",
+      conflict: { notifyConflict: (e, o) => conflicts.push(`${e.name}:${o.port}`) },
+    });
+    const b = c.add({ name: "b", merge: { notifyMerge: () => "not in my cluster" } });
+    const j = b.m.join([a.address]);
+    let err = "";
+    j.catch((e) => (err = String(e)));
+    await c.clock.advance(100);
+    assert.match(err, /not in my cluster/);
+    // A second node claiming the name "a" from another address is a conflict for the first.
+    const impostor = c.add({ name: "a" });
+    const k = impostor.m.join([a.address]);
+    await c.clock.advance(1_000);
+    await k.catch(() => {});
+    assert.ok(conflicts.length > 0, "conflict delegate not called");
+    await c.shutdown();
+  },
+);
 
 Deno.test("Memberlist labels: same label joins, another label is refused", opts, async () => {
   const c = new TestCluster(44);
@@ -116,16 +135,26 @@ Deno.test("Memberlist labels: same label joins, another label is refused", opts,
   await c.shutdown();
 });
 
-Deno.test("Memberlist encryption rollout: gossipVerifyIncoming=false accepts plaintext peers", opts, async () => {
-  const key = new Uint8Array(24).fill(5);
-  const c = new TestCluster(45);
-  const enc = c.add({ keyring: new Keyring([key], key), gossipVerifyIncoming: false, gossipVerifyOutgoing: false });
-  const plain = c.add();
-  const j = plain.m.join([enc.address]);
-  await c.clock.advance(100);
-  assert.equal(await j, 1);
-  assert.ok(await c.clock.advanceUntil(() => enc.m.numMembers() === 2 && plain.m.numMembers() === 2, 10_000, 100));
-  await c.clock.advance(10_000);
-  assert.equal(enc.events.filter((e) => e.type === "leave").length, 0);
-  await c.shutdown();
-});
+Deno.test(
+  "Memberlist encryption rollout: gossipVerifyIncoming=false accepts plaintext peers",
+  opts,
+  async () => {
+    const key = new Uint8Array(24).fill(5);
+    const c = new TestCluster(45);
+    const enc = c.add({
+      keyring: new Keyring([key], key),
+      gossipVerifyIncoming: false,
+      gossipVerifyOutgoing: false,
+    });
+    const plain = c.add();
+    const j = plain.m.join([enc.address]);
+    await c.clock.advance(100);
+    assert.equal(await j, 1);
+    assert.ok(
+      await c.clock.advanceUntil(() => enc.m.numMembers() === 2 && plain.m.numMembers() === 2, 10_000, 100),
+    );
+    await c.clock.advance(10_000);
+    assert.equal(enc.events.filter((e) => e.type === "leave").length, 0);
+    await c.shutdown();
+  },
+);
