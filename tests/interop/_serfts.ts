@@ -68,6 +68,10 @@ export interface AgentProcess {
   output(): string;
   /** Sends a signal and waits for exit. */
   stop(signal: Deno.Signal): Promise<void>;
+  /** The agent's RPC address. */
+  rpcAddr: string;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number>;
 }
 
 function freeRpcPort(): number {
@@ -78,11 +82,18 @@ function freeRpcPort(): number {
 }
 
 /** Runs `serfts agent` (via `deno run cli.ts`) with the given flags. */
-export function startAgentProcess(args: string[]): AgentProcess {
+export function startAgentProcess(
+  args: string[],
+  binary?: string,
+  env?: Record<string, string>,
+): AgentProcess {
   const cli = new URL("../../cli.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    // Every agent gets its own RPC port so several can run at once.
-    args: ["run", "-A", "--unstable-net", cli, "agent", `-rpc-addr=127.0.0.1:${freeRpcPort()}`, ...args],
+  // Every agent gets its own RPC port so several can run at once.
+  const rpcAddr = `127.0.0.1:${freeRpcPort()}`;
+  const agentArgs = ["agent", `-rpc-addr=${rpcAddr}`, ...args];
+  const child = new Deno.Command(binary ?? Deno.execPath(), {
+    args: binary ? agentArgs : ["run", "-A", "--unstable-net", cli, ...agentArgs],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -99,6 +110,8 @@ export function startAgentProcess(args: string[]): AgentProcess {
   });
   return {
     child,
+    rpcAddr,
+    exited: status.then((s) => s.code),
     output: () => out,
     async stop(signal: Deno.Signal) {
       if (!exited) {
