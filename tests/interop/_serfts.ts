@@ -94,6 +94,7 @@ export function startAgentProcess(
   const child = new Deno.Command(binary ?? Deno.execPath(), {
     args: binary ? agentArgs : ["run", "-A", "--unstable-net", cli, ...agentArgs],
     env,
+    clearEnv: env !== undefined,
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,0 +1,62 @@
+/**
+ * `deno task build` produces one self-contained `dist/serfts`; three agents
+ * started from it, with neither Deno nor Bun on PATH, form a cluster that the
+ * binary's own CLI reports.
+ */
+import assert from "node:assert/strict";
+import { waitFor } from "../interop/_serf.ts";
+import { startAgentProcess } from "../interop/_serfts.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const binary = `${root}dist/serfts`;
+const bareEnv = { PATH: "/usr/bin:/bin", HOME: Deno.env.get("HOME") ?? "/tmp" };
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+Deno.test({
+  name: "Build: dist/serfts runs a 3-node cluster with no Deno or Bun on PATH",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const build = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${root}scripts/build.ts`],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(300_000),
+    }).output();
+    const buildLog = new TextDecoder().decode(build.stdout) + new TextDecoder().decode(build.stderr);
+    assert.equal(build.code, 0, buildLog);
+    assert.match(buildLog, /Built .*dist\/serfts with (deno compile|bun build --compile)/);
+
+    const binds = [freePort(), freePort(), freePort()].map((p) => `127.0.0.1:${p}`);
+    const agents = binds.map((bind, i) =>
+      startAgentProcess(
+        [`-node=bin-${i}`, `-bind=${bind}`, ...(i > 0 ? [`-retry-join=${binds[0]}`, "-retry-interval=1s"] : [])],
+        binary,
+        bareEnv,
+      )
+    );
+    try {
+      const members = async () => {
+        const r = await new Deno.Command(binary, {
+          args: ["members", `-rpc-addr=${agents[0]!.rpcAddr}`, "-status=alive"],
+          env: bareEnv,
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        return new TextDecoder().decode(r.stdout);
+      };
+      const ok = await waitFor(async () => (await members()).trim().split("\n").length === 3, 30_000);
+      assert.ok(ok, `cluster did not form: ${await members()}\n${agents.map((a) => a.output()).join("\n")}`);
+    } finally {
+      for (const a of agents) await a.stop("SIGKILL");
+    }
+  },
+});
