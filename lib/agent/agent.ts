@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { pickAdvertiseIp } from "./advertise.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
@@ -131,6 +132,14 @@ export class Agent implements AgentRpcHost {
       } catch (err) {
         throw new Error(`Invalid advertise address: ${errorMessage(err)}`);
       }
+    } else if (bind.host === "0.0.0.0" || bind.host === "::") {
+      const { ip, fallback } = pickAdvertiseIp(options.platform.networkInterfaces());
+      if (fallback) {
+        notices.push(
+          "No private IP address found to advertise; using 127.0.0.1 (set -advertise to reach other hosts)",
+        );
+      }
+      advertise = { host: ip, port: bind.port };
     }
     const keyBytes = encryptKeyBytes(c);
     const agent = new Agent(options, bind, advertise);

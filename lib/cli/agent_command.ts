@@ -325,7 +325,7 @@ async function runStarted(
   const bind = joinHostPort({ host: agent.bind.host, port: agent.serf.memberlist.advertise().port });
   s.info(`                  Node name: '${config.nodeName}'`);
   s.info(`                  Bind addr: '${agent.bind.port === 0 ? bind : joinHostPort(agent.bind)}'`);
-  if (agent.advertise) s.info(`Advertise addr: '${joinHostPort(agent.advertise)}'`);
+  if (config.advertiseAddr && agent.advertise) s.info(`Advertise addr: '${joinHostPort(agent.advertise)}'`);
   s.info(`                   RPC addr: '${config.rpcAddr}'`);
   s.info(`                  Encrypted: ${agent.serf.encryptionEnabled}`);
   s.info(`                   Snapshot: ${config.snapshotPath !== ""}`);
