@@ -75,6 +75,9 @@ async function measure(
       await new Promise((r) => setTimeout(r, 20));
     }
     const convergeMs = performance.now() - started - 1_500;
+    if (Date.now() >= deadline) {
+      console.error(`${label}: did not converge; first agent said:\n${agents[0]!.output()}`);
+    }
     const before = agents.map((a) => procStat(a.child.pid));
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const after = agents.map((a) => procStat(a.child.pid));
@@ -127,7 +130,14 @@ const serf = await measure("serf", (i, bind, join) => [
 ]);
 const ts = await measure(
   "serfts",
-  (i, bind, join) => serftsCmd(["agent", `-node=t${i}`, `-bind=${bind}`, ...(join ? [`-join=${join}`] : [])]),
+  (i, bind, join) =>
+    serftsCmd([
+      "agent",
+      `-node=t${i}`,
+      `-bind=${bind}`,
+      `-rpc-addr=127.0.0.1:${freePort()}`,
+      ...(join ? [`-join=${join}`] : []),
+    ]),
 );
 console.log(
   `ratio serfts/serf: converge ${(ts.convergeMs / serf.convergeMs).toFixed(2)}x, RSS ${
