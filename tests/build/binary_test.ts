@@ -37,7 +37,11 @@ Deno.test({
     const binds = [freePort(), freePort(), freePort()].map((p) => `127.0.0.1:${p}`);
     const agents = binds.map((bind, i) =>
       startAgentProcess(
-        [`-node=bin-${i}`, `-bind=${bind}`, ...(i > 0 ? [`-retry-join=${binds[0]}`, "-retry-interval=1s"] : [])],
+        [
+          `-node=bin-${i}`,
+          `-bind=${bind}`,
+          ...(i > 0 ? [`-retry-join=${binds[0]}`, "-retry-interval=1s"] : []),
+        ],
         binary,
         bareEnv,
       )
