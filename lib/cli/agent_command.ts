@@ -14,6 +14,8 @@ import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
 import { parseGoDuration } from "../agent/duration.ts";
 import { retryJoin, SignalQueue, waitForExit } from "../agent/lifecycle.ts";
 import { LogWriter } from "../agent/log_writer.ts";
+import { startAgentMdns } from "../agent/mdns.ts";
+import { openNodeMulticast } from "../platform/multicast_node.ts";
 import {
   addrParts,
   encryptKeyBytes,
@@ -303,8 +305,13 @@ async function runStarted(
   flushLogs: () => void,
 ): Promise<number> {
   if (config.discover) {
-    s.output("Error starting mDNS listener: mDNS discovery (-discover) is not supported by serfts yet");
-    return 1;
+    try {
+      const mdns = await startAgentMdns(agent, config, { platform: s.platform, open: openNodeMulticast });
+      s.stop.signal.addEventListener("abort", () => void mdns.close());
+    } catch (err) {
+      s.output(`Error starting mDNS listener: ${errorMessage(err)}`);
+      return 1;
+    }
   }
   if (s.options.rpcServer) {
     try {
@@ -331,6 +338,7 @@ async function runStarted(
   s.info(`                   Snapshot: ${config.snapshotPath !== ""}`);
   s.info(`                    Profile: ${config.profile}`);
   s.info(`Message Compression Enabled: ${config.enableCompression}`);
+  if (config.discover) s.info(`               mDNS cluster: ${config.discover}`);
 
   if (config.startJoin.length > 0) {
     s.output(`Joining cluster...(replay: ${config.replayOnJoin})`);

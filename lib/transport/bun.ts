@@ -2,12 +2,8 @@
  * The {@linkcode Transport} for Bun: `Bun.udpSocket` for packets and `Bun.listen` /
  * `Bun.connect` for streams, on the same address. This is one of the two files allowed
  * to touch `Bun.*`. Bun's types are declared locally (only what is used) so the file
- * also type-checks under `deno check` without `@types/bun`.
- *
- * Bun's sockets are callback-driven: `write` returns how many bytes the kernel took and
- * never buffers the rest, so {@linkcode BunStream} keeps the remainder and finishes it on
- * `drain`; incoming `data` chunks are queued for `read()`, and the socket is paused while
- * the queue is large so a slow reader cannot make memory grow without bound.
+ * also type-checks under `deno check` without `@types/bun`; each TCP connection is a
+ * `BunStream` (see `bun_stream.ts`).
  *
  * @module
  */
@@ -15,12 +11,19 @@ import { type Address, formatAddress, isIpLiteral } from "../util/addr.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
+import {
+  type BunListener,
+  type BunSocket,
+  type BunSocketHandlers,
+  BunStream,
+  type BunTcpApi,
+  socketHandlers,
+} from "./bun_stream.ts";
+import { checkAddress } from "./transport.ts";
 import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
 
 /** Attempts to find a port free for both TCP and UDP when port 0 was asked for. */
 const BIND_ATTEMPTS = 10;
-/** Queued unread bytes above which the socket is paused until the reader catches up. */
-const READ_HIGH_WATER = 1024 * 1024;
 /** Minimum time between two log lines about the same kind of failure. */
 const LOG_INTERVAL_MS = 10_000;
 
@@ -30,33 +33,8 @@ interface BunUdpSocket {
   close(): void;
 }
 
-interface BunSocket {
-  data: BunStream | undefined;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  write(data: Uint8Array): number;
-  end(): void;
-  terminate(): void;
-  pause(): void;
-  resume(): void;
-}
-
-interface BunSocketHandlers {
-  open(socket: BunSocket): void;
-  data(socket: BunSocket, data: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  end(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
-}
-
-interface BunListener {
-  readonly port: number;
-  stop(closeActiveConnections?: boolean): void;
-}
-
 /** The slice of the `Bun` global this file uses. */
-interface BunApi {
+interface BunApi extends BunTcpApi {
   udpSocket(options: {
     hostname: string;
     port: number;
@@ -66,8 +44,6 @@ interface BunApi {
       error(socket: BunUdpSocket, error: Error | undefined): void;
     };
   }): Promise<BunUdpSocket>;
-  listen(options: { hostname: string; port: number; socket: BunSocketHandlers }): BunListener;
-  connect(options: { hostname: string; port: number; socket: BunSocketHandlers }): Promise<BunSocket>;
   dns: { lookup(hostname: string): Promise<{ address: string }[]> };
 }
 
@@ -298,150 +274,5 @@ export class BunTransport implements Transport {
       if (this.#closed) return;
       this.#limited.log("ERR", "send", `Failed to send packet to ${ip}:${port}: ${errorMessage(err)}`);
     }
-  }
-}
-
-/** Handlers shared by every socket of one kind; per-socket state lives in `socket.data`. */
-function socketHandlers(onOpen: (socket: BunSocket) => void): BunSocketHandlers {
-  return {
-    open: onOpen,
-    data: (s, data) => s.data?.push(data),
-    drain: (s) => s.data?.flush(),
-    end: (s) => s.data?.ended(undefined, false),
-    close: (s, err) => s.data?.ended(err, true),
-    error: (s, err) => s.data?.ended(err, false),
-  };
-}
-
-interface PendingWrite {
-  data: Uint8Array;
-  offset: number;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-/**
- * A Bun socket seen through the {@linkcode Stream} contract. Reads take queued chunks;
- * writes resolve once the kernel accepted every byte, continuing on `drain`.
- */
-class BunStream implements Stream {
-  #socket: BunSocket;
-  #onClose: () => void;
-  #chunks: Uint8Array[] = [];
-  #queued = 0;
-  #paused = false;
-  #eof = false;
-  #error: Error | undefined;
-  #closed = false;
-  #reader: { resolve(c: Uint8Array | null): void; reject(e: Error): void } | undefined;
-  #writes: PendingWrite[] = [];
-  readonly remote: Address;
-
-  constructor(socket: BunSocket, onClose: () => void) {
-    this.#socket = socket;
-    this.#onClose = onClose;
-    this.remote = { host: socket.remoteAddress, port: socket.remotePort };
-  }
-
-  read(): Promise<Uint8Array | null> {
-    const chunk = this.#chunks.shift();
-    if (chunk) {
-      this.#queued -= chunk.length;
-      if (this.#paused && this.#queued < READ_HIGH_WATER / 2) {
-        this.#paused = false;
-        this.#socket.resume();
-      }
-      return Promise.resolve(chunk);
-    }
-    if (this.#closed || this.#eof) return Promise.resolve(null);
-    if (this.#error) return Promise.reject(this.#error);
-    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
-  }
-
-  write(data: Uint8Array): Promise<void> {
-    if (this.#closed || this.#eof || this.#error) {
-      return Promise.reject(new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`));
-    }
-    return new Promise((resolve, reject) => {
-      this.#writes.push({ data, offset: 0, resolve, reject });
-      if (this.#writes.length === 1) this.flush();
-    });
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#finish(null);
-    // end() sends FIN after Bun's own buffer drains, so bytes already written still arrive.
-    this.#socket.end();
-    this.#onClose();
-  }
-
-  /**
-   * Bun handed us bytes in a fresh `Buffer` per callback, so no copy is needed; it is
-   * re-viewed as a plain `Uint8Array` because `Buffer#slice` makes views, not copies.
-   */
-  push(buffer: Uint8Array): void {
-    if (this.#closed) return;
-    const data = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    if (this.#reader) {
-      const reader = this.#reader;
-      this.#reader = undefined;
-      reader.resolve(data);
-      return;
-    }
-    this.#chunks.push(data);
-    this.#queued += data.length;
-    if (!this.#paused && this.#queued > READ_HIGH_WATER) {
-      this.#paused = true;
-      this.#socket.pause();
-    }
-  }
-
-  /** Writes as much of the queue as the kernel takes; called again by Bun's `drain`. */
-  flush(): void {
-    while (this.#writes.length > 0) {
-      const head = this.#writes[0]!;
-      const wrote = this.#socket.write(head.data.subarray(head.offset));
-      if (wrote < 0) {
-        this.#finish(new Error(`Cannot write to ${formatAddress(this.remote)}: connection closed`));
-        return;
-      }
-      head.offset += wrote;
-      if (head.offset < head.data.length) return;
-      this.#writes.shift();
-      head.resolve();
-    }
-  }
-
-  /**
-   * The peer sent FIN (`end`), the connection broke (`err`), or the socket is gone
-   * (`gone`, after which the transport forgets the stream even if the owner never closes it).
-   */
-  ended(err: Error | undefined, gone: boolean): void {
-    if (err) this.#error ??= err;
-    else this.#eof = true;
-    this.#finish(err ?? null);
-    if (gone) this.#onClose();
-  }
-
-  #finish(err: Error | null): void {
-    const reader = this.#reader;
-    this.#reader = undefined;
-    if (reader) {
-      if (err && !this.#closed) reader.reject(err);
-      else reader.resolve(null);
-    }
-    const writes = this.#writes.splice(0);
-    const writeError = err ?? new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`);
-    for (const w of writes) w.reject(writeError);
-  }
-}
-
-function checkAddress(to: Address): void {
-  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
-    throw new TypeError(
-      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
-    );
   }
 }

@@ -9,12 +9,12 @@ import { type Address, formatAddress } from "../util/addr.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
+import { closeQuietly, DenoStream, fromNetAddr } from "./deno_stream.ts";
+import { checkAddress } from "./transport.ts";
 import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
 
 /** Largest UDP payload we can receive; bigger than any IPv4 datagram so nothing is truncated. */
 const MAX_DATAGRAM = 65535;
-/** Per-stream read buffer; a chunk never exceeds it, and it is reused across reads. */
-const READ_BUFFER = 64 * 1024;
 /** Attempts to find a port free for both TCP and UDP when port 0 was asked for. */
 const BIND_ATTEMPTS = 10;
 /** Pause after an unexpected receive/accept error so a persistent failure cannot spin the CPU. */
@@ -251,90 +251,5 @@ export class DenoTransport implements Transport {
         stream.close();
       }
     }
-  }
-}
-
-/**
- * A `Deno.Conn` seen through the {@linkcode Stream} contract: reads copy out of a reused
- * buffer, writes loop until every byte is accepted, and closing turns pending reads into
- * EOF instead of the `Interrupted` error Deno raises.
- */
-class DenoStream implements Stream {
-  #conn: Deno.Conn;
-  #onClose: () => void;
-  #closed = false;
-  #buf = new Uint8Array(READ_BUFFER);
-  #inflight = new Set<Promise<unknown>>();
-  readonly remote: Address;
-
-  constructor(conn: Deno.Conn, onClose: () => void) {
-    this.#conn = conn;
-    this.#onClose = onClose;
-    this.remote = fromNetAddr(conn.remoteAddr);
-  }
-
-  async read(): Promise<Uint8Array | null> {
-    if (this.#closed) return null;
-    let n: number | null;
-    try {
-      n = await this.#op(this.#conn.read(this.#buf));
-    } catch (err) {
-      if (this.#closed) return null;
-      throw err;
-    }
-    if (n === null) return null;
-    return this.#buf.slice(0, n);
-  }
-
-  async write(data: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      if (this.#closed) throw new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`);
-      offset += await this.#op(this.#conn.write(data.subarray(offset)));
-    }
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    closeQuietly(this.#conn);
-    this.#onClose();
-  }
-
-  /** Resolves once no read or write op is outstanding; the transport awaits it on close. */
-  settled(): Promise<unknown> {
-    return Promise.allSettled([...this.#inflight]);
-  }
-
-  #op<T>(p: Promise<T>): Promise<T> {
-    this.#inflight.add(p);
-    const done = () => this.#inflight.delete(p);
-    p.then(done, done);
-    return p;
-  }
-}
-
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch {
-    // Already closed (BadResource): closing is idempotent for our callers.
-  }
-}
-
-/** Deno reports IPv4 peers of a dual-stack socket as `::ffff:a.b.c.d`; memberlist wants plain IPv4. */
-function fromNetAddr(addr: Deno.Addr): Address {
-  const net = addr as Deno.NetAddr;
-  const host = net.hostname.startsWith("::ffff:") && net.hostname.includes(".")
-    ? net.hostname.slice(7)
-    : net.hostname;
-  return { host, port: net.port };
-}
-
-function checkAddress(to: Address): void {
-  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
-    throw new TypeError(
-      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
-    );
   }
 }

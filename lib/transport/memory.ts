@@ -14,6 +14,7 @@ import type { Clock } from "../util/clock.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { type Logger, silentLogger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
+import { checkAddress } from "./transport.ts";
 import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
 
 /** First port handed out for `port: 0`, per host; above the well-known range like an OS would. */
@@ -495,14 +496,6 @@ class MemoryStream implements Stream {
 
 function linkKey(fromKey: string, toKey: string): string {
   return `${fromKey}>${toKey}`;
-}
-
-function checkAddress(to: Address): void {
-  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
-    throw new TypeError(
-      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
-    );
-  }
 }
 
 function checkRate(rate: number): number {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Address } from "../util/addr.ts";
+import { type Address, formatAddress } from "../util/addr.ts";
 
 export type { Address };
 
@@ -66,4 +66,17 @@ export interface Transport {
 export interface ListenOptions {
   host: string;
   port: number;
+}
+
+/**
+ * Rejects an address no transport can send to or dial, as {@linkcode Transport.sendPacket}
+ * and {@linkcode Transport.dial} promise.
+ * @throws {TypeError} when the host is empty or the port is outside 1-65535
+ */
+export function checkAddress(to: Address): void {
+  if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535 || to.host === "") {
+    throw new TypeError(
+      `Cannot use address: need a host and a port in 1-65535: current value is ${formatAddress(to)}`,
+    );
+  }
 }

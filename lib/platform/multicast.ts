@@ -1,0 +1,48 @@
+/**
+ * The UDP multicast seam mDNS discovery needs. The gossip transports do not
+ * cover it (no group membership, no shared port 5353), and keeping it behind
+ * this interface lets the mDNS core run against a fake in tests while the
+ * composition root picks the runtime's implementation.
+ *
+ * @module
+ */
+
+/** Where a datagram came from. */
+export interface DatagramSource {
+  address: string;
+  port: number;
+}
+
+/** Options for {@linkcode MulticastOpener}. */
+export interface MulticastSocketOptions {
+  /** IPv4 only for now; mDNS over IPv6 (ff02::fb) is optional in Serf too. */
+  family: "udp4";
+  /** Local port; 0 picks an ephemeral one. */
+  port: number;
+  /** Multicast group to join after binding (`224.0.0.251`); none for a plain sender. */
+  group?: string;
+  /**
+   * IPv4 address of the interface to join the group on and send multicast
+   * from; the kernel's routing choice when absent.
+   */
+  interfaceAddress?: string;
+  /** Share the port with other listeners (SO_REUSEADDR), as every mDNS stack does on 5353. @default false */
+  reuseAddr?: boolean;
+  /** Called for every datagram; must not throw or block. */
+  onMessage(data: Uint8Array, from: DatagramSource): void;
+  /** Socket errors after binding; the socket stays open. */
+  onError?(err: unknown): void;
+}
+
+/** A bound datagram socket that may be a member of a multicast group. */
+export interface MulticastSocket {
+  /** The bound local port. */
+  readonly port: number;
+  /** Sends one datagram; resolves once handed to the kernel. */
+  send(data: Uint8Array, to: DatagramSource): Promise<void>;
+  /** Leaves the group and closes; closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+/** Binds a socket as the options say. Rejects when binding or joining fails. */
+export type MulticastOpener = (options: MulticastSocketOptions) => Promise<MulticastSocket>;

@@ -1,0 +1,75 @@
+/**
+ * {@linkcode MulticastOpener} over `node:dgram`, which Deno 2.9 and Bun 1.4
+ * both implement with working `reuseAddr`, `addMembership(group, iface)`,
+ * `setMulticastInterface`, `setMulticastTTL` and `setMulticastLoopback`
+ * (checked between two network namespaces). Deno's own
+ * `Deno.listenDatagram` would need the unstable `net` flag and has no
+ * outgoing-interface option, so one adapter serves both runtimes.
+ *
+ * @module
+ */
+import dgram from "node:dgram";
+import type { MulticastOpener, MulticastSocket, MulticastSocketOptions } from "./multicast.ts";
+
+/** Opens a `node:dgram` socket, binds it, and joins the group when asked. */
+export const openNodeMulticast: MulticastOpener = function openNodeMulticast(
+  options: MulticastSocketOptions,
+): Promise<MulticastSocket> {
+  const sock = dgram.createSocket({ type: options.family, reuseAddr: options.reuseAddr ?? false });
+  return new Promise((resolve, reject) => {
+    let bound = false;
+    sock.on("error", (err) => {
+      if (!bound) {
+        bound = true;
+        try {
+          sock.close();
+        } catch { /* already closed */ }
+        reject(err);
+      } else options.onError?.(err);
+    });
+    sock.on("message", (msg, rinfo) => {
+      options.onMessage(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), {
+        address: rinfo.address,
+        port: rinfo.port,
+      });
+    });
+    sock.bind(options.port, () => {
+      try {
+        if (options.group) sock.addMembership(options.group, options.interfaceAddress);
+        if (options.interfaceAddress) sock.setMulticastInterface(options.interfaceAddress);
+        // mDNS packets are link-local: RFC 6762 §11 wants TTL 255 so receivers can check it.
+        sock.setMulticastTTL(255);
+        sock.setMulticastLoopback(true);
+      } catch (err) {
+        bound = true;
+        sock.close();
+        reject(err);
+        return;
+      }
+      bound = true;
+      resolve(wrap(sock));
+    });
+  });
+};
+
+function wrap(sock: dgram.Socket): MulticastSocket {
+  let closed: Promise<void> | undefined;
+  return {
+    port: sock.address().port,
+    send(data, to) {
+      return new Promise((resolve, reject) =>
+        sock.send(data, to.port, to.address, (err) => (err ? reject(err) : resolve()))
+      );
+    },
+    close() {
+      closed ??= new Promise((resolve) => {
+        try {
+          sock.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      });
+      return closed;
+    },
+  };
+}
