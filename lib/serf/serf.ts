@@ -24,7 +24,6 @@ import {
   SERF_PROTOCOL_VERSION_MAX,
   SERF_PROTOCOL_VERSION_MIN,
   type SerfConfig,
-  USER_EVENT_SIZE_LIMIT,
   validateSerfConfig,
 } from "./config.ts";
 import {
@@ -41,20 +40,15 @@ import { handleInternalQuery, isInternalQuery } from "./internal_query.ts";
 import { type KeyOperation, type KeyResponse, runKeyOperation } from "./key_manager.ts";
 import { LamportClock } from "./lamport.ts";
 import { handleJoinIntent, handleLeaveIntent, MemberTable, reap } from "./members.ts";
-import { encodeSerfMessage, QUERY_FLAG_ACK } from "./messages.ts";
-import {
-  defaultQueryTimeoutMs,
-  encodeFilters,
-  handleQuery,
-  type QueryParam,
-  QueryResponse,
-  QuerySeen,
-} from "./query.ts";
+import { encodeSerfMessage } from "./messages.ts";
+import { defaultQueryTimeoutMs, type QueryParam, type QueryResponse, QuerySeen } from "./query.ts";
 import type { SerfCore, SerfStats } from "./serf_core.ts";
 import { resolveNameConflict } from "./conflict.ts";
 import { nodeSnapshotFs, Snapshotter } from "./snapshot.ts";
 import type { Member, SerfEvent, SerfState } from "./types.ts";
-import { EventBuffer, handleUserEvent } from "./user_event.ts";
+import { EventBuffer } from "./user_event.ts";
+import { checkQueueDepth, reconnectOnce, rejoinPrevious, stripNodeName } from "./maintenance.ts";
+import { sendUserEvent, startQuery } from "./send.ts";
 
 /** Options for {@linkcode Serf.create}: any Serf setting plus the gossip layer's, which needs a transport. */
 export type SerfOptions = Partial<Omit<SerfConfig, "memberlist">> & {
@@ -200,7 +194,7 @@ export class Serf implements SerfCore {
       alive: merge ? { notifyAlive: merge.notifyAlive } : undefined,
     });
     s.#startLoops();
-    if (previous.length > 0) s.#track(s.#rejoin(previous));
+    if (previous.length > 0) s.#track(rejoinPrevious(s, previous));
     return s;
   }
 
@@ -270,62 +264,15 @@ export class Serf implements SerfCore {
       }
     };
     this.#loops.push(every(c.reapIntervalMs, () => reap(this)));
-    this.#loops.push(every(c.reconnectIntervalMs, () => this.#reconnect()));
+    this.#loops.push(every(c.reconnectIntervalMs, () => reconnectOnce(this)));
     for (
       const [name, q] of [["Intent", this.intentQueue], ["Event", this.eventQueue], [
         "Query",
         this.queryQueue,
       ]] as const
     ) {
-      this.#loops.push(every(c.queueCheckIntervalMs, () => this.#checkQueue(name, q)));
+      this.#loops.push(every(c.queueCheckIntervalMs, () => checkQueueDepth(this, name, q)));
     }
-  }
-
-  #checkQueue(name: string, q: TransmitLimitedQueue): void {
-    const n = q.numQueued();
-    if (n >= this.config.queueDepthWarning) this.log.warn(`${name} queue depth: ${n}`);
-    let max = this.config.maxQueueDepth;
-    if (this.config.minQueueDepth > 0) {
-      max = Math.max(this.config.minQueueDepth, 2 * this.members.byName.size);
-    }
-    if (n > max) {
-      this.log.warn(`${name} queue depth (${n}) exceeds limit (${max}), dropping messages!`);
-      q.prune(max);
-    }
-  }
-
-  async #reconnect(): Promise<void> {
-    const failed = this.members.failed;
-    if (failed.length === 0) return;
-    const alive = Math.max(1, this.members.byName.size - failed.length - this.members.left.length);
-    // Fewer reconnect attempts when most of the cluster is healthy, as Serf throttles.
-    if (this.rng.next() > failed.length / alive) {
-      this.log.debug("forgoing reconnect for random throttling");
-      return;
-    }
-    const m = failed[Math.floor(this.rng.next() * failed.length)]!.member;
-    const addr = `${m.addr.includes(":") ? `[${m.addr}]` : m.addr}:${m.port}`;
-    this.log.info(`attempting reconnect to ${m.name} ${addr}`);
-    try {
-      await this.#memberlist.join([addr]);
-    } catch {
-      // Still down; try again next interval.
-    }
-  }
-
-  async #rejoin(previous: { name: string; addr: string }[]): Promise<void> {
-    for (const prev of previous) {
-      if (prev.name === this.config.nodeName) continue;
-      this.log.info(`Attempting re-join to previously known node: ${prev.name}: ${prev.addr}`);
-      try {
-        await this.#memberlist.join([prev.addr]);
-        this.log.info(`Re-joined to previously known node: ${prev.name}: ${prev.addr}`);
-        return;
-      } catch {
-        // try the next one
-      }
-    }
-    this.log.warn("Failed to re-join any previously known node");
   }
 
   // ---- Public API ------------------------------------------------------------
@@ -393,25 +340,7 @@ export class Serf implements SerfCore {
    * @throws {RangeError} when the event exceeds the configured size limit
    */
   userEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
-    const size = new TextEncoder().encode(name).length + payload.length;
-    if (size > this.config.userEventSizeLimit) {
-      throw new RangeError(
-        `user event exceeds configured limit of ${this.config.userEventSizeLimit} bytes before encoding`,
-      );
-    }
-    if (size > USER_EVENT_SIZE_LIMIT) {
-      throw new RangeError(`user event exceeds sane limit of ${USER_EVENT_SIZE_LIMIT} bytes before encoding`);
-    }
-    const msg = { type: "userEvent" as const, lTime: this.eventClock.time(), name, payload, cc: coalesce };
-    const raw = encodeSerfMessage(msg);
-    if (raw.length > this.config.userEventSizeLimit) {
-      throw new RangeError(
-        `encoded user event exceeds configured limit of ${this.config.userEventSizeLimit} bytes after encoding`,
-      );
-    }
-    this.eventClock.increment();
-    handleUserEvent(this, this.eventBuffer, msg);
-    this.eventQueue.queueBroadcast(uniqueBroadcast(raw));
+    sendUserEvent(this, name, payload, coalesce);
   }
 
   /** Serf's default query timeout for the current cluster size. */
@@ -425,47 +354,7 @@ export class Serf implements SerfCore {
    */
   query(name: string, payload: Uint8Array, params: QueryParam = {}): QueryResponse {
     if (this.#state === "shutdown") throw new ShutdownError();
-    if (this.config.protocolVersion < 4) {
-      throw new Error("Feature not supported: queries need protocol version 4 or later");
-    }
-    const timeoutMs = params.timeoutMs && params.timeoutMs > 0
-      ? params.timeoutMs
-      : this.defaultQueryTimeoutMs();
-    const local = this.#memberlist.advertise();
-    const q = {
-      type: "query" as const,
-      lTime: this.queryClock.time(),
-      id: Math.floor(this.rng.next() * 0x7fffffff) >>> 0,
-      addr: local.addr,
-      port: local.port,
-      sourceNode: this.config.nodeName,
-      filters: encodeFilters(params),
-      flags: params.requestAck ? QUERY_FLAG_ACK : 0,
-      relayFactor: params.relayFactor ?? 0,
-      timeoutMs,
-      name,
-      payload,
-    };
-    const raw = encodeSerfMessage(q);
-    if (raw.length > this.config.querySizeLimit) {
-      throw new RangeError(`query exceeds limit of ${this.config.querySizeLimit} bytes`);
-    }
-    const resp = new QueryResponse({
-      id: q.id,
-      lTime: q.lTime,
-      deadline: this.clock.now() + timeoutMs,
-      ack: !!params.requestAck,
-      expected: this.#memberlist.numMembers(),
-      now: () => this.clock.now(),
-    });
-    this.pendingQueries.set(q.lTime, resp);
-    this.schedule(timeoutMs, () => {
-      this.pendingQueries.delete(q.lTime);
-      resp.close();
-    });
-    handleQuery(this, q, this.querySeen);
-    this.queryQueue.queueBroadcast(uniqueBroadcast(raw));
-    return resp;
+    return startQuery(this, name, payload, params);
   }
 
   /** Cluster-wide key operations (install, use, remove, list). */
@@ -586,10 +475,4 @@ export class Serf implements SerfCore {
     if (this.coordClient) out.coordinate_resets = String(this.coordClient.stats().resets);
     return out;
   }
-}
-
-/** Serf accepts `name/addr` in rejoin lists; memberlist wants just the address. */
-function stripNodeName(addr: string): string {
-  const i = addr.indexOf("/");
-  return i >= 0 ? addr.slice(i + 1) : addr;
 }
