@@ -11,7 +11,7 @@ import type { Address } from "../util/addr.ts";
 import { type Clock, RealClock, type Timer } from "../util/clock.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
-import { type Random, randomStagger, systemRandom } from "../util/random.ts";
+import { type Random, systemRandom } from "../util/random.ts";
 import type { Transport } from "../transport/transport.ts";
 import { AckHandlers } from "./ack_handlers.ts";
 import { Awareness } from "./awareness.ts";
@@ -25,23 +25,16 @@ import {
   validateConfig,
 } from "./config.ts";
 import type { Engine, EngineStats, ResolvedConfig } from "./engine.ts";
-import { pushPullScale } from "./math.ts";
-import { MessageType, NodeState } from "./messages.ts";
+import { MessageType } from "./messages.ts";
 import { isDeadOrLeft, type Node, nodeAddress, type NodeRecord, snapshotNode } from "./node.ts";
 import { NodeTable } from "./node_table.ts";
-import {
-  COMPOUND_HEADER_OVERHEAD,
-  COMPOUND_OVERHEAD,
-  encryptionEnabled,
-  encryptionVersion,
-  encryptOverhead,
-} from "./packet.ts";
-import { getBroadcasts, ingestPacket, sendMsg, sendRawPacket } from "./packet.ts";
-import { handleIndirectPing, handlePing, nextProbeTarget, probeNode } from "./probe.ts";
+import { encryptionEnabled, ingestPacket, sendMsg, sendRawPacket } from "./packet.ts";
+import { handleIndirectPing, handlePing } from "./probe.ts";
+import { startLoops } from "./loops.ts";
 import { aliveNode, deadNode, suspectNode } from "./state_machine.ts";
-import { handleStream, pushPullNode, sendUserStream, streamPing } from "./stream.ts";
+import { handleStream, pushPullNode, sendUserStream } from "./stream.ts";
 import type { Suspicion } from "./suspicion.ts";
-import { decodeBody, makeCompoundMessage } from "./wire.ts";
+import { decodeBody } from "./wire.ts";
 
 /** Options for {@linkcode Memberlist.create}: any config field, plus the required transport. */
 export type MemberlistOptions = Partial<MemberlistConfig> & { transport: Transport };
@@ -259,87 +252,7 @@ export class Memberlist implements Engine {
   }
 
   #startLoops(): void {
-    const c = this.config;
-    const signal = this.#stop.signal;
-    if (c.probeIntervalMs > 0) this.#loops.push(this.#probeLoop(signal));
-    if (c.gossipIntervalMs > 0) {
-      this.#loops.push(this.#periodic(c.gossipIntervalMs, () => this.#gossip(), signal));
-    }
-    if (c.pushPullIntervalMs > 0) this.#loops.push(this.#pushPullLoop(signal));
-  }
-
-  async #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    try {
-      await this.clock.sleep(ms, signal);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async #periodic(intervalMs: number, fn: () => void, signal: AbortSignal): Promise<void> {
-    // Stagger start so nodes created together do not tick in lockstep.
-    if (!await this.#sleep(randomStagger(this.rng, intervalMs), signal)) return;
-    while (!signal.aborted) {
-      this.safeCall("periodic task", fn);
-      if (!await this.#sleep(intervalMs, signal)) return;
-    }
-  }
-
-  async #probeLoop(signal: AbortSignal): Promise<void> {
-    if (!await this.#sleep(randomStagger(this.rng, this.config.probeIntervalMs), signal)) return;
-    while (!signal.aborted) {
-      const started = this.clock.now();
-      const target = nextProbeTarget(this);
-      if (target) {
-        try {
-          await probeNode(this, target, (node, ping, deadline) => streamPing(this, node, ping, deadline));
-        } catch (err) {
-          this.log.error(`Probe of ${target.name} failed: ${errorMessage(err)}`);
-        }
-      }
-      const wait = Math.max(0, started + this.config.probeIntervalMs - this.clock.now());
-      if (!await this.#sleep(wait, signal)) return;
-    }
-  }
-
-  async #pushPullLoop(signal: AbortSignal): Promise<void> {
-    const base = this.config.pushPullIntervalMs;
-    if (!await this.#sleep(randomStagger(this.rng, base), signal)) return;
-    while (!signal.aborted) {
-      const peers = this.nodes.randomNodes(
-        1,
-        (n) => n.name === this.config.name || n.state !== NodeState.alive,
-      );
-      const peer = peers[0];
-      if (peer) {
-        try {
-          await pushPullNode(this, nodeAddress(peer), false);
-        } catch (err) {
-          if (!this.#shutdown) this.log.error(`Push/Pull with ${peer.name} failed: ${errorMessage(err)}`);
-        }
-      }
-      if (!await this.#sleep(pushPullScale(base, this.nodes.countAlive()), signal)) return;
-    }
-  }
-
-  #gossip(): void {
-    const now = this.clock.now();
-    const c = this.config;
-    const targets = this.nodes.randomNodes(c.gossipNodes, (n) => {
-      if (n.name === c.name) return true;
-      if (n.state === NodeState.alive || n.state === NodeState.suspect) return false;
-      if (n.state === NodeState.dead) return now - n.stateChange > c.gossipToTheDeadTimeMs;
-      return true;
-    });
-    let avail = c.udpBufferSize - COMPOUND_HEADER_OVERHEAD;
-    if (encryptionEnabled(this)) avail -= encryptOverhead(encryptionVersion(c.protocolVersion));
-    for (const node of targets) {
-      const msgs = getBroadcasts(this, COMPOUND_OVERHEAD, avail);
-      if (msgs.length === 0) return;
-      const packet = msgs.length === 1 ? msgs[0]! : makeCompoundMessage(msgs);
-      sendRawPacket(this, nodeAddress(node), packet, node);
-    }
+    this.#loops.push(...startLoops(this, this.#stop.signal));
   }
 
   // ---- Public API --------------------------------------------------------
