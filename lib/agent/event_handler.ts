@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { EVENT_FILTER_TYPES } from "../serf/types.ts";
 import { AsyncQueue } from "../util/async.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
@@ -24,16 +25,7 @@ export interface EventScript {
   script: string;
 }
 
-const VALID_EVENTS = new Set([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-  "user",
-  "query",
-  "*",
-]);
+const VALID_EVENTS = EVENT_FILTER_TYPES;
 
 /**
  * Parses one spec into one script per listed event type (unvalidated, as Serf does).

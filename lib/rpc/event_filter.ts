@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { EVENT_FILTER_TYPES } from "../serf/types.ts";
 import type { SerfEvent } from "../serf/types.ts";
 
 /** One parsed filter entry. */
@@ -15,16 +16,7 @@ export interface EventFilter {
   name: string;
 }
 
-const VALID_EVENTS = new Set([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-  "user",
-  "query",
-  "*",
-]);
+const VALID_EVENTS = EVENT_FILTER_TYPES;
 
 /**
  * Parses a filter list such as `member-join,user:deploy`. An empty string means `*`.

@@ -79,3 +79,18 @@ export type SerfEvent = MemberEvent | UserEvent | QueryEvent;
 export type SerfState = "alive" | "leaving" | "left" | "shutdown";
 
 export type { Coordinate };
+
+/**
+ * Event type names an event filter may use (handlers and RPC `stream`): the
+ * member events, `user`, `query`, and `*` for everything.
+ */
+export const EVENT_FILTER_TYPES: ReadonlySet<string> = new Set([
+  "member-join",
+  "member-leave",
+  "member-failed",
+  "member-update",
+  "member-reap",
+  "user",
+  "query",
+  "*",
+]);
