@@ -25,7 +25,7 @@
 import { Decoder, ExtData, ExtensionCodec } from "@msgpack/msgpack";
 import { DecodeError } from "../util/errors.ts";
 import { DEFAULT_MAX_DEPTH, msgpackObjectLength } from "./msgpack_scan.ts";
-import { isPlainMap } from "./msgpack_schema.ts";
+import { asStruct as asStructChecked, isPlainMap } from "./msgpack_schema.ts";
 
 export { msgpackObjectLength };
 
@@ -362,6 +362,15 @@ export function decodeMsgpackPrefix(
       cause: err,
     });
   }
+}
+
+/**
+ * Decodes a Go struct body (a msgpack map at the start of `buf`, trailing bytes
+ * ignored as go-msgpack ignores them), naming `what` in the error if it is not one.
+ * @throws {DecodeError} on malformed input or a non-map value.
+ */
+export function decodeStructPrefix(buf: Uint8Array, what: string): Record<string, unknown> {
+  return asStructChecked(decodeMsgpackPrefix(buf).value, what);
 }
 
 /**

@@ -26,6 +26,9 @@ import {
   verifyCrc,
 } from "./wire.ts";
 
+/** Shared encoder: labels are encoded on every packet, so do not construct one each time. */
+const utf8 = new TextEncoder();
+
 /** Bytes a compound header costs; memberlist's assumed overheads. */
 export const COMPOUND_HEADER_OVERHEAD = 2;
 export const COMPOUND_OVERHEAD = 2;
@@ -43,7 +46,7 @@ export function encryptionEnabled(m: Engine): boolean {
 }
 
 function labelBytes(m: Engine): Uint8Array {
-  return new TextEncoder().encode(m.config.label);
+  return utf8.encode(m.config.label);
 }
 
 /**
@@ -127,7 +130,7 @@ export function ingestPacket(m: Engine, packet: Packet, handlers: PacketHandlers
     buf = rest;
     if (encryptionEnabled(m)) {
       try {
-        buf = decryptPayload(m.config.keyring!.getKeys(), buf, new TextEncoder().encode(label));
+        buf = decryptPayload(m.config.keyring!.getKeys(), buf, utf8.encode(label));
       } catch (err) {
         if (m.config.gossipVerifyIncoming) {
           m.dropBadInput(fromText, `Decrypt packet failed: ${errorMessage(err)}`);

@@ -31,6 +31,9 @@ import {
   encodeUserMsgHeader,
 } from "./wire.ts";
 
+/** Shared encoder: labels are encoded on every packet, so do not construct one each time. */
+const utf8 = new TextEncoder();
+
 /** Largest push/pull or user stream we accept, as memberlist limits it. */
 export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024;
 /** Concurrent inbound push/pulls allowed before refusing more. */
@@ -57,7 +60,7 @@ export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint
     const header = new Uint8Array(5);
     header[0] = MessageType.encrypt;
     new DataView(header.buffer).setUint32(1, encryptedLength(vsn, buf.length));
-    const aad = concat([header, new TextEncoder().encode(m.config.label)]);
+    const aad = concat([header, utf8.encode(m.config.label)]);
     buf = concat([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey()!, buf, aad)]);
   }
   if (m.config.label) buf = addLabelHeader(buf, m.config.label);
@@ -93,7 +96,7 @@ export async function readStreamMessage(
     const len = new DataView(lenBytes.buffer, lenBytes.byteOffset, 4).getUint32(0);
     if (len > MAX_PUSH_STATE_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
     const cipher = await reader.readExact(len);
-    const aad = concat([new Uint8Array([MessageType.encrypt]), lenBytes, new TextEncoder().encode(label)]);
+    const aad = concat([new Uint8Array([MessageType.encrypt]), lenBytes, utf8.encode(label)]);
     const plain = decryptPayload(m.config.keyring!.getKeys(), cipher, aad);
     if (plain.length < 1) throw new DecodeError("Decrypted stream message is empty");
     type = plain[0]!;

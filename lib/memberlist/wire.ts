@@ -23,7 +23,7 @@ import {
   asUint,
   asUint8Slice,
   decodeMsgpack,
-  decodeMsgpackPrefix,
+  decodeStructPrefix,
   encodeMsgpack,
   goStruct,
   type MsgpackEncodable,
@@ -173,11 +173,6 @@ export function encodeMessage(msg: BodyMessage): Uint8Array {
   return out;
 }
 
-/** Decodes a struct body; like Go, bytes after the first msgpack object are ignored. */
-function bodyFields(body: Uint8Array, what: string): Record<string, unknown> {
-  return asStruct(decodeMsgpackPrefix(body).value, what);
-}
-
 /** Adds the omitempty source fields of ping/indirectPing only when present. */
 function sourceFields(
   s: Record<string, unknown>,
@@ -205,7 +200,7 @@ export function decodeBody<T extends number>(
 export function decodeBody(type: number, body: Uint8Array): BodyMessage {
   switch (type) {
     case MessageType.ping: {
-      const s = bodyFields(body, "ping");
+      const s = decodeStructPrefix(body, "ping");
       return {
         type: "ping",
         seqNo: asUint(s.SeqNo, "SeqNo"),
@@ -214,7 +209,7 @@ export function decodeBody(type: number, body: Uint8Array): BodyMessage {
       };
     }
     case MessageType.indirectPing: {
-      const s = bodyFields(body, "indirect ping");
+      const s = decodeStructPrefix(body, "indirect ping");
       return {
         type: "indirectPing",
         seqNo: asUint(s.SeqNo, "SeqNo"),
@@ -226,17 +221,17 @@ export function decodeBody(type: number, body: Uint8Array): BodyMessage {
       };
     }
     case MessageType.ackResp: {
-      const s = bodyFields(body, "ack");
+      const s = decodeStructPrefix(body, "ack");
       return { type: "ackResp", seqNo: asUint(s.SeqNo, "SeqNo"), payload: asBytes(s.Payload, "Payload") };
     }
     case MessageType.nackResp:
-      return { type: "nackResp", seqNo: asUint(bodyFields(body, "nack").SeqNo, "SeqNo") };
+      return { type: "nackResp", seqNo: asUint(decodeStructPrefix(body, "nack").SeqNo, "SeqNo") };
     case MessageType.err:
-      return { type: "err", error: asString(bodyFields(body, "error response").Error, "Error") };
+      return { type: "err", error: asString(decodeStructPrefix(body, "error response").Error, "Error") };
     case MessageType.suspect:
     case MessageType.dead: {
       const kind = type === MessageType.suspect ? "suspect" : "dead";
-      const s = bodyFields(body, kind);
+      const s = decodeStructPrefix(body, kind);
       return {
         type: kind,
         incarnation: asUint(s.Incarnation, "Incarnation"),
@@ -245,7 +240,7 @@ export function decodeBody(type: number, body: Uint8Array): BodyMessage {
       };
     }
     case MessageType.alive: {
-      const s = bodyFields(body, "alive");
+      const s = decodeStructPrefix(body, "alive");
       return {
         type: "alive",
         incarnation: asUint(s.Incarnation, "Incarnation"),

@@ -9,7 +9,7 @@
 import { AsyncQueue } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/log.ts";
-import { Coalescer, MemberEventPolicy, UserEventPolicy } from "./coalesce.ts";
+import { type CoalescePolicy, Coalescer, MemberEventPolicy, UserEventPolicy } from "./coalesce.ts";
 import type { SerfEvent } from "./types.ts";
 
 /** Receives every event first (the snapshot). */
@@ -50,30 +50,30 @@ export class EventPipeline {
     this.#internal = o.internal;
     const deliver = (e: SerfEvent): void => void this.queue.push(e);
     const c = o.coalesce;
-    // The user-event coalescer sits closest to the consumer, as in Serf.
-    let next: (e: SerfEvent) => void = deliver;
-    if (c.userCoalescePeriodMs > 0 && c.userQuiescentPeriodMs > 0) {
-      const user = new Coalescer<SerfEvent>({
+    // Each coalescer feeds the next; the user-event one sits closest to the consumer, as in Serf.
+    const stage = (
+      periodMs: number,
+      quietMs: number,
+      policy: CoalescePolicy<SerfEvent>,
+      emit: typeof deliver,
+    ) => {
+      if (!(periodMs > 0 && quietMs > 0)) return emit;
+      const coalescer = new Coalescer<SerfEvent>({
         clock: o.clock,
-        coalescePeriodMs: c.userCoalescePeriodMs,
-        quiescentPeriodMs: c.userQuiescentPeriodMs,
-        policy: new UserEventPolicy<SerfEvent>(),
-        emit: next,
+        coalescePeriodMs: periodMs,
+        quiescentPeriodMs: quietMs,
+        policy,
+        emit,
       });
-      this.#coalescers.push(user);
-      next = (e) => user.push(e);
-    }
-    if (c.coalescePeriodMs > 0 && c.quiescentPeriodMs > 0) {
-      const member = new Coalescer<SerfEvent>({
-        clock: o.clock,
-        coalescePeriodMs: c.coalescePeriodMs,
-        quiescentPeriodMs: c.quiescentPeriodMs,
-        policy: new MemberEventPolicy<SerfEvent>(),
-        emit: next,
-      });
-      this.#coalescers.push(member);
-      next = (e) => member.push(e);
-    }
+      this.#coalescers.push(coalescer);
+      return (e: SerfEvent) => coalescer.push(e);
+    };
+    const next = stage(
+      c.coalescePeriodMs,
+      c.quiescentPeriodMs,
+      new MemberEventPolicy<SerfEvent>(),
+      stage(c.userCoalescePeriodMs, c.userQuiescentPeriodMs, new UserEventPolicy<SerfEvent>(), deliver),
+    );
     this.#entry = next;
   }
 

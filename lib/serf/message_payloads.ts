@@ -14,8 +14,8 @@ import {
   asInt,
   asMap,
   asString,
-  asStruct,
   decodeMsgpackPrefix,
+  decodeStructPrefix,
   encodeMsgpack,
   f64,
   goStruct,
@@ -54,11 +54,6 @@ export function sortedMap<V extends MsgpackEncodable>(
   record: Readonly<Record<string, V>>,
 ): Map<string, MsgpackEncodable> {
   return new Map(Object.keys(record).sort().map((k) => [k, record[k]!]));
-}
-
-/** Decodes the struct at the start of `body`; like Go, bytes after the first object are ignored. */
-export function bodyFields(body: Uint8Array, what: string): Record<string, unknown> {
-  return asStruct(decodeMsgpackPrefix(body).value, what);
 }
 
 /**
@@ -177,7 +172,7 @@ export function decodeFilter(buf: Uint8Array): QueryFilter {
     case FilterType.node:
       return { type: "node", nodes: asStrings(decodeMsgpackPrefix(body).value, "filterNode") };
     case FilterType.tag: {
-      const s = bodyFields(body, "tag filter");
+      const s = decodeStructPrefix(body, "tag filter");
       return { type: "tag", tag: asString(s.Tag, "Tag"), expr: asString(s.Expr, "Expr") };
     }
     default:
@@ -229,7 +224,7 @@ export function decodePingPayload(payload: Uint8Array): Coordinate {
   if (payload[0] !== PING_VERSION) {
     throw new DecodeError(`Cannot decode ping payload: unsupported ping version: ${payload[0]}`);
   }
-  const s = bodyFields(payload.subarray(1), "coordinate");
+  const s = decodeStructPrefix(payload.subarray(1), "coordinate");
   const vec = asArray(s.Vec, "Vec");
   checkCount(vec.length, MAX_COORDINATE_DIMENSIONS, "Vec");
   return {

@@ -23,6 +23,7 @@ import {
   asStruct,
   asUint,
   decodeMsgpackPrefix,
+  decodeStructPrefix,
   encodeMsgpack,
   goStruct,
   type MsgpackEncodable,
@@ -47,7 +48,6 @@ import {
   asLTime,
   asStringMap,
   asStrings,
-  bodyFields,
   checkCount,
   goBytes,
   sortedMap,
@@ -257,11 +257,11 @@ function decodeEvents(value: unknown): UserEvents[] {
 function decodeBody(type: number, b: Uint8Array): SerfMessage {
   switch (type) {
     case SerfMessageType.join: {
-      const s = bodyFields(b, "join");
+      const s = decodeStructPrefix(b, "join");
       return { type: "join", lTime: asLTime(s.LTime, "LTime"), node: asString(s.Node, "Node") };
     }
     case SerfMessageType.leave: {
-      const s = bodyFields(b, "leave");
+      const s = decodeStructPrefix(b, "leave");
       return {
         type: "leave",
         lTime: asLTime(s.LTime, "LTime"),
@@ -270,7 +270,7 @@ function decodeBody(type: number, b: Uint8Array): SerfMessage {
       };
     }
     case SerfMessageType.pushPull: {
-      const s = bodyFields(b, "push/pull");
+      const s = decodeStructPrefix(b, "push/pull");
       const statusLTimes: Record<string, LamportTime> = Object.create(null);
       for (const [name, t] of Object.entries(asMap(s.StatusLTimes, "StatusLTimes"))) {
         statusLTimes[name] = asLTime(t, `StatusLTimes[${name}]`);
@@ -286,7 +286,7 @@ function decodeBody(type: number, b: Uint8Array): SerfMessage {
       };
     }
     case SerfMessageType.userEvent: {
-      const s = bodyFields(b, "user event");
+      const s = decodeStructPrefix(b, "user event");
       return {
         type: "userEvent",
         lTime: asLTime(s.LTime, "LTime"),
@@ -296,7 +296,7 @@ function decodeBody(type: number, b: Uint8Array): SerfMessage {
       };
     }
     case SerfMessageType.query: {
-      const s = bodyFields(b, "query");
+      const s = decodeStructPrefix(b, "query");
       const filters = asArray(s.Filters, "Filters");
       checkCount(filters.length, MAX_QUERY_FILTERS, "Filters");
       return {
@@ -315,7 +315,7 @@ function decodeBody(type: number, b: Uint8Array): SerfMessage {
       };
     }
     case SerfMessageType.queryResponse: {
-      const s = bodyFields(b, "query response");
+      const s = decodeStructPrefix(b, "query response");
       return {
         type: "queryResponse",
         lTime: asLTime(s.LTime, "LTime"),
@@ -328,9 +328,9 @@ function decodeBody(type: number, b: Uint8Array): SerfMessage {
     case SerfMessageType.conflictResponse:
       return { type: "conflictResponse", member: decodeMember(decodeMsgpackPrefix(b).value) };
     case SerfMessageType.keyRequest:
-      return { type: "keyRequest", key: asBytes(bodyFields(b, "key request").Key, "Key") };
+      return { type: "keyRequest", key: asBytes(decodeStructPrefix(b, "key request").Key, "Key") };
     case SerfMessageType.keyResponse: {
-      const s = bodyFields(b, "key response");
+      const s = decodeStructPrefix(b, "key response");
       return {
         type: "keyResponse",
         result: asBool(s.Result, "Result"),

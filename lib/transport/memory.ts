@@ -16,6 +16,7 @@ import { type Logger, silentLogger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
 import { checkAddress } from "./transport.ts";
 import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+import { MemoryStream, type Pipe } from "./memory_stream.ts";
 
 /** First port handed out for `port: 0`, per host; above the well-known range like an OS would. */
 const FIRST_EPHEMERAL_PORT = 30000;
@@ -80,12 +81,6 @@ interface Wire {
   sendChunk(from: MemoryStream, data: Uint8Array | null): void;
   detach(node: Node): void;
   readonly logger: Logger;
-}
-
-/** State shared by both ends of one connection. */
-interface Pipe {
-  /** Traffic crossed a partition or a host vanished: nothing more flows, like a stalled TCP. */
-  broken: boolean;
 }
 
 /**
@@ -420,77 +415,6 @@ class Node implements MemoryTransport {
       this.wire.logger.error(`Stream handler of ${this.key} threw: ${errorMessage(err)}`);
       stream.close();
     }
-  }
-}
-
-/** One end of an in-memory duplex pipe. Writes copy their bytes; chunks arrive after the link latency. */
-class MemoryStream implements Stream {
-  peer!: MemoryStream;
-  /** Due time of the last chunk sent, so later chunks never overtake it. */
-  lastDue = 0;
-  #chunks: Uint8Array[] = [];
-  #eof = false;
-  #closed = false;
-  #error: Error | undefined;
-  #reader: { resolve(c: Uint8Array | null): void; reject(e: Error): void } | undefined;
-
-  constructor(
-    readonly owner: Node,
-    readonly remote: Address,
-    readonly pipe: Pipe,
-    private readonly wire: Wire,
-  ) {}
-
-  read(): Promise<Uint8Array | null> {
-    const chunk = this.#chunks.shift();
-    if (chunk) return Promise.resolve(chunk);
-    if (this.#closed || this.#eof) return Promise.resolve(null);
-    if (this.#error) return Promise.reject(this.#error);
-    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
-  }
-
-  write(data: Uint8Array): Promise<void> {
-    if (this.#closed || this.#error) {
-      return Promise.reject(
-        this.#error ?? new Error(`Cannot write to ${formatAddress(this.remote)}: stream is closed`),
-      );
-    }
-    if (data.length > 0) this.wire.sendChunk(this, data.slice());
-    return Promise.resolve();
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.owner.streams.delete(this);
-    this.#wake(null);
-    this.#chunks = [];
-    this.wire.sendChunk(this, null);
-  }
-
-  /** A chunk (or EOF as `null`) arrived from the peer. */
-  receive(data: Uint8Array | null): void {
-    if (this.#closed || this.#eof) return;
-    if (data === null) {
-      this.#eof = true;
-      this.#wake(null);
-    } else if (this.#reader) this.#wake(data);
-    else this.#chunks.push(data);
-  }
-
-  /** The connection was reset (after a healed partition): reads and writes fail from now on. */
-  reset(): void {
-    if (this.#closed || this.#eof) return;
-    this.#error = new Error(`Cannot use stream to ${formatAddress(this.remote)}: connection reset`);
-    const reader = this.#reader;
-    this.#reader = undefined;
-    reader?.reject(this.#error);
-  }
-
-  #wake(value: Uint8Array | null): void {
-    const reader = this.#reader;
-    this.#reader = undefined;
-    reader?.resolve(value);
   }
 }
 

@@ -4,19 +4,12 @@
  * binary's own CLI reports.
  */
 import assert from "node:assert/strict";
-import { waitFor } from "../interop/_serf.ts";
+import { freePort, waitFor } from "../interop/_serf.ts";
 import { startAgentProcess } from "../interop/_serfts.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const binary = `${root}dist/serfts`;
 const bareEnv = { PATH: "/usr/bin:/bin", HOME: Deno.env.get("HOME") ?? "/tmp" };
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test({
   name: "Build: dist/serfts runs a 3-node cluster with no Deno or Bun on PATH",

@@ -8,6 +8,7 @@ import { Serf } from "../../lib/serf/serf.ts";
 import type { SerfEvent } from "../../lib/serf/types.ts";
 import { DenoTransport } from "../../lib/transport/deno.ts";
 import { Logger } from "../../lib/util/log.ts";
+import { freePort } from "./_serf.ts";
 
 export interface InProcessNode {
   serf: Serf;
@@ -74,13 +75,6 @@ export interface AgentProcess {
   exited: Promise<number>;
 }
 
-function freeRpcPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** Runs `serfts agent` (via `deno run cli.ts`) with the given flags. */
 export function startAgentProcess(
   args: string[],
@@ -89,7 +83,7 @@ export function startAgentProcess(
 ): AgentProcess {
   const cli = new URL("../../cli.ts", import.meta.url).pathname;
   // Every agent gets its own RPC port so several can run at once.
-  const rpcAddr = `127.0.0.1:${freeRpcPort()}`;
+  const rpcAddr = `127.0.0.1:${freePort()}`;
   const agentArgs = ["agent", `-rpc-addr=${rpcAddr}`, ...args];
   const child = new Deno.Command(binary ?? Deno.execPath(), {
     args: binary ? agentArgs : ["run", "-A", "--unstable-net", cli, ...agentArgs],

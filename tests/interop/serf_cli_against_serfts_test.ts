@@ -4,7 +4,7 @@
  * identical (after sorting unordered lines), and exit codes always match.
  */
 import assert from "node:assert/strict";
-import { findSerf, startSerf, waitFor } from "./_serf.ts";
+import { findSerf, freePort, startSerf, waitFor } from "./_serf.ts";
 import { startAgentProcess } from "./_serfts.ts";
 
 const serfBin = findSerf();
@@ -43,7 +43,7 @@ Deno.test({
     const serf = await startSerf(serfBin!, "cli-s1", ["-tag=role=web"]);
     const ts = startAgentProcess([
       "-node=cli-t1",
-      `-bind=127.0.0.1:${freePortPair()}`,
+      `-bind=127.0.0.1:${freePort()}`,
       "-tag=role=db",
       `-join=${serf.bind}`,
     ]);
@@ -157,10 +157,3 @@ Deno.test({
     }
   },
 });
-
-function freePortPair(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
