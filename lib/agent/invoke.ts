@@ -32,7 +32,7 @@ export interface InvokeOptions {
   logger: Logger;
   /** Bound for non-query handlers. */
   timeoutMs: number;
-  /** The clock query deadlines are expressed in. @default Date.now */
+  /** The monotonic clock query deadlines are expressed in. @default performance.now */
   now?: () => number;
   /** Timer used for the slow warning and the timeout. @default setTimeout */
   setTimer?: (ms: number, fn: () => void) => { cancel(): void };
@@ -52,7 +52,7 @@ export async function invokeEventScript(
   options: InvokeOptions,
 ): Promise<void> {
   const log = options.logger;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
   const setTimer = options.setTimer ?? defaultTimer;
   const output = new CircularBuffer(MAX_OUTPUT_BYTES);
   const env = { ...options.platform.environ(), ...handlerEnvironment(self, event) };

@@ -68,7 +68,7 @@ export const reachabilityCommand: CliCommand = {
       const acksFrom = new Set<string>();
       let numAcks = 0;
       let dups = false;
-      const start = Date.now();
+      const start = performance.now();
       let last = start;
       const done = client.query({ name: "_serf_ping", requestAck: true }, {
         onStarted: () => ui.output("Starting reachability test..."),
@@ -80,7 +80,7 @@ export const reachabilityCommand: CliCommand = {
             ui.output(`Duplicate response from '${from}'`);
           }
           acksFrom.add(from);
-          last = Date.now();
+          last = performance.now();
         },
       });
       try {
@@ -97,7 +97,7 @@ export const reachabilityCommand: CliCommand = {
         return 1;
       }
       if (verbose) {
-        const total = goFixed((Date.now() - start) / 1000, 2);
+        const total = goFixed((performance.now() - start) / 1000, 2);
         const toLast = goFixed((last - start) / 1000, 2);
         ui.output(`Query time: ${total} sec, time to last response: ${toLast} sec`);
       }

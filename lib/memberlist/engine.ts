@@ -63,10 +63,16 @@ export interface Engine {
   advertise(): { addr: Uint8Array; port: number };
   /** Queues a memberlist broadcast about `node`, superseding older ones about the same node. */
   queueBroadcast(node: string, msg: Uint8Array, notify?: () => void): void;
-  /** Sends `msg` to `to`, piggybacking queued broadcasts when room remains. */
-  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): void;
-  /** Sends `msg` as is (after compression, CRC, encryption and label). */
-  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): void;
+  /**
+   * Sends `msg` to `to`, piggybacking queued broadcasts when room remains.
+   * @returns the clock reading taken right before the datagram went to the transport
+   */
+  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): number;
+  /**
+   * Sends `msg` as is (after compression, CRC, encryption and label).
+   * @returns the clock reading taken right before the datagram went to the transport
+   */
+  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): number;
   /** Records and logs (rate-limited) a dropped packet or stream from `from`. */
   dropBadInput(from: string, reason: string): void;
   /** Calls a delegate hook, logging instead of propagating a throw. */

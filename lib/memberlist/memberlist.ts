@@ -154,11 +154,11 @@ export class Memberlist implements Engine {
       finished: () => notify?.(),
     });
   }
-  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): void {
-    sendMsg(this, to, msg, node);
+  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): number {
+    return sendMsg(this, to, msg, node);
   }
-  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): void {
-    sendRawPacket(this, to, msg, node);
+  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): number {
+    return sendRawPacket(this, to, msg, node);
   }
   dropBadInput(from: string, reason: string): void {
     this.stats.droppedBadInput++;

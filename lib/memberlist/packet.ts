@@ -73,19 +73,27 @@ export function getBroadcasts(m: Engine, overhead: number, limit: number): Uint8
   return out;
 }
 
-/** Sends `msg` with as many queued broadcasts as fit in the UDP buffer. */
-export function sendMsg(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): void {
+/**
+ * Sends `msg` with as many queued broadcasts as fit in the UDP buffer.
+ * @returns the send time, taken after all the wrapping (see {@linkcode sendRawPacket})
+ */
+export function sendMsg(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): number {
   let avail = m.config.udpBufferSize - msg.length - COMPOUND_HEADER_OVERHEAD;
   if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
     avail -= encryptOverhead(encryptionVersion(m.config.protocolVersion));
   }
   const extra = getBroadcasts(m, COMPOUND_OVERHEAD, avail);
   const packet = extra.length === 0 ? msg : makeCompoundMessage([msg, ...extra]);
-  sendRawPacket(m, to, packet, node);
+  return sendRawPacket(m, to, packet, node);
 }
 
-/** Compresses (when smaller), adds a CRC for peers that check it, encrypts, labels, sends. */
-export function sendRawPacket(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): void {
+/**
+ * Compresses (when smaller), adds a CRC for peers that check it, encrypts, labels, sends.
+ * @returns the clock reading right before the transport took the datagram: a probe's
+ * round trip starts here, so piggybacking, compression and encryption do not count as
+ * network time in the Vivaldi coordinates
+ */
+export function sendRawPacket(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): number {
   let out = msg;
   if (m.config.enableCompression) {
     try {
@@ -107,7 +115,9 @@ export function sendRawPacket(m: Engine, to: Address, msg: Uint8Array, node?: No
   }
   if (m.config.label) out = addLabelHeader(out, m.config.label);
   m.stats.packetsSent++;
+  const sentAt = m.clock.now();
   m.transport.sendPacket(out, to);
+  return sentAt;
 }
 
 /** Per-message-type handlers the packet path dispatches to. */

@@ -73,12 +73,13 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
     () => nacks++,
     () => resolveAck({ complete: false }),
   );
-  const sent = m.clock.now();
-  const deadline = sent + probeInterval;
+  const deadline = m.clock.now() + probeInterval;
   const to = nodeAddress(target);
 
+  // The round trip is timed from the moment the datagram goes to the socket.
+  let sent: number;
   if (target.state === NodeState.alive) {
-    m.sendMsg(to, encodeMessage(ping), target);
+    sent = m.sendMsg(to, encodeMessage(ping), target);
   } else {
     // Lifeguard "buddy system": tell a suspect directly that it is suspected,
     // so it can refute without waiting for gossip to reach it.
@@ -88,7 +89,7 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
       node: target.name,
       from: cfg.name,
     });
-    m.sendRawPacket(to, makeCompoundMessage([encodeMessage(ping), suspect]), target);
+    sent = m.sendRawPacket(to, makeCompoundMessage([encodeMessage(ping), suspect]), target);
   }
 
   let awarenessDelta = -1;

@@ -250,10 +250,12 @@ export class BunTransport implements Transport {
   }
 
   #receive(buf: Uint8Array, from: Address): void {
+    // Stamped first, before any decoding: probe round trips feed Vivaldi coordinates.
+    const receivedAt = this.#clock.now();
     const handler = this.#packetHandler;
     if (this.#closed || !handler) return;
     try {
-      handler({ buf, from, receivedAt: this.#clock.now() });
+      handler({ buf, from, receivedAt });
     } catch (err) {
       this.#limited.log("ERR", "handler", `Packet handler threw: ${errorMessage(err)}`);
     }

@@ -202,8 +202,11 @@ export class DenoTransport implements Transport {
     while (!this.#closed) {
       let data: Uint8Array;
       let from: Deno.Addr;
+      let receivedAt: number;
       try {
         [data, from] = await this.#udp.receive(buf);
+        // Stamped first, before copying or decoding: probe round trips feed Vivaldi coordinates.
+        receivedAt = this.#clock.now();
       } catch (err) {
         if (this.#closed) return;
         this.#limited.log("ERR", "udp", `Error reading UDP packet: ${errorMessage(err)}`);
@@ -213,7 +216,7 @@ export class DenoTransport implements Transport {
       const handler = this.#packetHandler;
       if (!handler) continue;
       try {
-        handler({ buf: data.slice(), from: fromNetAddr(from), receivedAt: this.#clock.now() });
+        handler({ buf: data.slice(), from: fromNetAddr(from), receivedAt });
       } catch (err) {
         this.#limited.log("ERR", "handler", `Packet handler threw: ${errorMessage(err)}`);
       }

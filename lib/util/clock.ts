@@ -1,7 +1,15 @@
 /**
  * Time for protocol code. Every timer in serfts goes through a {@linkcode Clock}
- * so that the same SWIM code can run on the wall clock in the agent and on
+ * so that the same SWIM code can run on the real clock in the agent and on
  * virtual time in tests and the simulator, deterministically.
+ *
+ * Protocol durations (probe round trips, suspicion and Lifeguard timers, reap,
+ * tombstone and reconnect timing, query deadlines, coalescing) are measured on
+ * a monotonic clock with sub-millisecond resolution, as Go's memberlist does
+ * with its monotonic `time.Now()`: the wall clock can be stepped by NTP or an
+ * operator, and a step must never declare a node dead, reap it early or feed a
+ * bogus round trip into the Vivaldi coordinates. Wall time is kept for what
+ * Serf prints as a date (log lines).
  *
  * @module
  */
@@ -18,18 +26,65 @@ export interface Timer {
  * reported by the clock and does not stop other timers.
  */
 export interface Clock {
-  /** Milliseconds since an arbitrary epoch (Unix epoch for the real clock). */
+  /**
+   * Monotonic milliseconds since an arbitrary origin, with sub-millisecond
+   * resolution. Never goes backwards and ignores wall-clock steps: use it for
+   * every duration and deadline, never as a date.
+   */
   now(): number;
+  /** Wall time in Unix milliseconds, for dates shown to people. May step in either direction. */
+  wallNow(): number;
   /** Runs `fn` once after `ms` milliseconds. */
   setTimer(ms: number, fn: () => void): Timer;
   /** Resolves after `ms` milliseconds, or rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** Wall-clock implementation backed by the runtime's `setTimeout`. */
+/** Where a {@linkcode RealClock} reads time; injectable to test how it reacts to wall-clock steps. */
+export interface TimeSources {
+  /** Monotonic milliseconds with sub-millisecond resolution. @default performance.now */
+  monotonic: () => number;
+  /** Unix milliseconds. @default Date.now */
+  wall: () => number;
+}
+
+/** The runtime's own sources: `performance.now()` is monotonic and microsecond-precise on Deno and Bun. */
+export function systemTimeSources(): TimeSources {
+  return { monotonic: () => performance.now(), wall: () => Date.now() };
+}
+
+/**
+ * The process's clock: monotonic `performance.now()` for durations, timers from
+ * the runtime's `setTimeout` (itself monotonic), `Date.now()` only for dates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RealClock } from "./clock.ts";
+ *
+ * const clock = new RealClock();
+ * const a = clock.now();
+ * const b = clock.now();
+ * assert.ok(b >= a);
+ * ```
+ */
 export class RealClock implements Clock {
+  readonly #monotonic: () => number;
+  readonly #wall: () => number;
+
+  /** @param sources overrides of {@linkcode systemTimeSources}. */
+  constructor(sources: Partial<TimeSources> = {}) {
+    const system = systemTimeSources();
+    this.#monotonic = sources.monotonic ?? system.monotonic;
+    this.#wall = sources.wall ?? system.wall;
+  }
+
   now(): number {
-    return Date.now();
+    return this.#monotonic();
+  }
+
+  wallNow(): number {
+    return this.#wall();
   }
 
   setTimer(ms: number, fn: () => void): Timer {
@@ -87,6 +142,7 @@ interface VirtualEntry {
  */
 export class VirtualClock implements Clock {
   #now: number;
+  #wallOffset = 0;
   #seq = 0;
   #heap: VirtualEntry[] = [];
   /** Count of callbacks that threw; tests can assert it stays zero. */
@@ -99,6 +155,19 @@ export class VirtualClock implements Clock {
 
   now(): number {
     return this.#now;
+  }
+
+  /** Virtual wall time: the monotonic time plus every {@linkcode VirtualClock.stepWall} so far. */
+  wallNow(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  /**
+   * Steps the wall clock by `ms` (negative steps it back), as NTP or an operator
+   * would; monotonic time and timers are untouched.
+   */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
   }
 
   /** Number of timers that are scheduled and not cancelled. */

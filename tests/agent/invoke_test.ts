@@ -123,7 +123,7 @@ function queryEvent(payload: string, responses: Uint8Array[], deadlineIn = 5_000
     payload: enc.encode(payload),
     id: 1,
     sourceNode: "asker",
-    deadline: Date.now() + deadlineIn,
+    deadline: performance.now() + deadlineIn,
     respond(p) {
       if (p.length > limit) throw new RangeError(`response exceeds limit of ${limit} bytes`);
       responses.push(p);

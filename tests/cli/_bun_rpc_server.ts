@@ -37,7 +37,7 @@ const agent: RpcAgent = {
     responses.push({ from: "bun-node", payload: new TextEncoder().encode("hi") });
     acks.close();
     responses.close();
-    return { deadline: Date.now() + (params.timeoutMs || 1000), acks, responses };
+    return { deadline: performance.now() + (params.timeoutMs || 1000), acks, responses };
   },
   setTags: unsupported,
   installKey: unsupported,

@@ -101,7 +101,7 @@ export class FakeAgent implements RpcAgent {
       params,
       acks: new AsyncQueue(),
       responses: new AsyncQueue(),
-      deadline: Date.now() + (params.timeoutMs || 300),
+      deadline: performance.now() + (params.timeoutMs || 300),
     };
     this.queries.push(q);
     for (const a of this.autoAcks) if (params.requestAck) q.acks.push(a);
@@ -183,7 +183,7 @@ export class FakeAgent implements RpcAgent {
       payload: new TextEncoder().encode("ask"),
       id: 99,
       sourceNode: "b",
-      deadline: Date.now() + timeoutMs,
+      deadline: performance.now() + timeoutMs,
       respond: (payload) => {
         if (responded) throw new Error("response already sent");
         responded = true;

@@ -37,7 +37,8 @@ async function readN(stream: Stream, n: number): Promise<Uint8Array> {
 
 /** Timers fire on the next microtask, so a dial deadline always beats the connect. */
 const instantClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
   setTimer(_ms: number, fn: () => void): Timer {
     let live = true;
     queueMicrotask(() => {
