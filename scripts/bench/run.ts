@@ -1,146 +1,130 @@
 /**
- * Side-by-side benchmark against the real `serf` binary on loopback:
- * - convergence: time from starting N agents (each joining the first) until
- *   the first agent has logged a member-join for all N;
- * - memory: resident set size of each idle agent after convergence;
- * - CPU: user+system time each agent used over an idle window.
- * Prints absolute numbers and serfts/serf ratios. Ratios are what to compare:
- * the machines are shared and noisy.
+ * `deno task bench`: serfts against the real HashiCorp Serf on loopback, real
+ * processes, the kinds interleaved round by round; medians and serfts/serf
+ * ratios written to docs/benchmarks.md with SVG charts, and the headline table
+ * printed for README.md. See docs/benchmarks.md for how each number is taken.
  *
- * Run: `deno task bench [-- N]` (needs `serf` installed; uses dist/serfts when
- * built, else `deno run cli.ts`).
+ * Run: `deno task bench [--quick] [--serfts=binary|deno] [--rounds=N]
+ * [--sizes=8,16,32] [--steady=S] [--idle=S] [--rtt-settle=S] [--out=PATH] [--json=PATH]`.
+ * `--quick` (one round, 3-agent clusters, short windows, report to a temporary
+ * file) takes about a minute; the default about 20 minutes on 2 cores.
+ *
+ * @module
  */
+import { BenchAgent } from "./agent_process.ts";
+import { measureCluster } from "./cluster.ts";
+import { measureIdle } from "./idle.ts";
+import { repoRoot, type Runner, serfRunner, serftsRunner } from "./kinds.ts";
+import { describeMachine, versionOf } from "./machine.ts";
+import { type BenchConfig, parseOptions } from "./options.ts";
+import { writeReport } from "./report.ts";
+import type { BenchResults } from "./results.ts";
+import { benchRpc } from "./rpc.ts";
+import { measureRtt } from "./rtt.ts";
+import { ensureSerf } from "./serf_install.ts";
+import { fmt } from "./stats.ts";
+import { measureStartup } from "./startup.ts";
+import { deleteTrafficTable } from "./traffic.ts";
 
-const N = Number(Deno.args[0] ?? 5);
-const IDLE_MS = 5_000;
-const root = new URL("../..", import.meta.url).pathname;
-
-interface Agent {
-  child: Deno.ChildProcess;
-  output: () => string;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function spawn(cmd: string, args: string[]): Agent {
-  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", cwd: root }).spawn();
-  let out = "";
-  const dec = new TextDecoder();
-  const pump = async (r: ReadableStream<Uint8Array>) => {
-    for await (const c of r) out += dec.decode(c);
-  };
-  pump(child.stdout);
-  pump(child.stderr);
-  return { child, output: () => out };
-}
-
-function procStat(pid: number): { rssKb: number; cpuTicks: number } {
-  let rssKb = 0, cpuTicks = 0;
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
-    cpuTicks = Number(stat[11]) + Number(stat[12]);
-  } catch {
-    // process gone
-  }
-  return { rssKb, cpuTicks };
-}
-
-/** The pid doing the work: for `deno run`, the child itself. */
-async function measure(
-  label: string,
-  command: (i: number, bind: string, join?: string) => [string, string[]],
-) {
-  const agents: Agent[] = [];
+async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promise<BenchResults> {
   const started = performance.now();
-  let seed = "";
-  try {
-    for (let i = 0; i < N; i++) {
-      const bind = `127.0.0.1:${freePort()}`;
-      if (i === 0) seed = bind;
-      const [cmd, args] = command(i, bind, i === 0 ? undefined : seed);
-      agents.push(spawn(cmd, args));
-      if (i === 0) await new Promise((r) => setTimeout(r, 1_500)); // let the seed bind first
-    }
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const joins = new Set([...agents[0]!.output().matchAll(/EventMemberJoin: (\S+)/g)].map((m) => m[1]));
-      if (joins.size >= N) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const convergeMs = performance.now() - started - 1_500;
-    if (Date.now() >= deadline) {
-      console.error(`${label}: did not converge; first agent said:\n${agents[0]!.output()}`);
-    }
-    const before = agents.map((a) => procStat(a.child.pid));
-    await new Promise((r) => setTimeout(r, IDLE_MS));
-    const after = agents.map((a) => procStat(a.child.pid));
-    const rssMb = after.reduce((s, x) => s + x.rssKb, 0) / after.length / 1024;
-    const cpuPct = after.reduce((s, x, i) => s + (x.cpuTicks - before[i]!.cpuTicks), 0) / after.length /
-      100 / (IDLE_MS / 1000) * 100;
-    console.log(
-      `${label.padEnd(7)} converge ${convergeMs.toFixed(0)} ms, RSS ${rssMb.toFixed(1)} MB/agent, idle CPU ${
-        cpuPct.toFixed(2)
-      }%/agent`,
-    );
-    return { convergeMs, rssMb, cpuPct };
-  } finally {
-    for (const a of agents) {
-      try {
-        a.child.kill("SIGKILL");
-      } catch {
-        // gone
+  const results: BenchResults = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    machine: describeMachine(),
+    config,
+    versions: {
+      serf: await versionOf(serf.program, [...serf.prefix, "version"]),
+      serfts: await versionOf(serfts.program, [...serfts.prefix, "version"]),
+      serftsRunner: serfts.label,
+    },
+    clusters: [],
+    idle: [],
+    startup: { serf: [], serfts: [] },
+    rtt: [],
+    durationS: 0,
+  };
+  const say = (line: string) =>
+    console.log(`[${((performance.now() - started) / 1000).toFixed(0)}s] ${line}`);
+
+  say(`idle: ${config.idleAgents} lone agent(s) of each kind for ${config.idleMs / 1000} s`);
+  results.idle = await measureIdle([serf, serfts], config.idleAgents, config.idleMs);
+  say(`start-to-ready: ${config.startups} start(s) of each kind`);
+  results.startup = await measureStartup([serf, serfts], config.startups);
+
+  const plan = { steadyMs: config.steadyMs, events: config.events, queries: config.events };
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const size of config.sizes) {
+      const order: [BenchResults["clusters"][number]["kind"], Runner[]][] = round % 2
+        ? [["serf", [serf]], ["serfts", [serfts]]]
+        : [["serfts", [serfts]], ["serf", [serf]]];
+      order.push(["mixed", [serf, serfts]]);
+      for (const [kind, runners] of order) {
+        const m = await measureCluster(runners, size, plan);
+        results.clusters.push({ kind, size, round, m });
+        say(
+          `round ${round} ${kind} x${size}: converge ${fmt(m.convergeMs)} ms, event ${fmt(m.eventMs)} ms, ` +
+            `query ${fmt(m.queryMs)} ms, failure ${fmt(m.failureMs)} ms, ${
+              fmt(m.bytesPerAgentPerSec)
+            } B/s, ` +
+            `CPU ${fmt(m.cpuPercentPerAgent, 2)}%, RSS ${fmt(m.rssMbPerAgent, 1)} MB per agent`,
+        );
       }
-      await a.child.status;
     }
   }
+
+  for (let round = 1; round <= config.rttRounds; round++) {
+    say(`rtt round ${round}: two pairs for ${config.rttSettleMs / 1000} s`);
+    results.rtt.push(await measureRtt([serf, serfts], config.rttSettleMs, config.quick ? 1 : 3));
+  }
+
+  say("rpc: scripts/bench/rpc.ts");
+  try {
+    results.rpc = await benchRpc({
+      rounds: config.rpcRounds,
+      events: config.rpcEvents,
+      memberCount: config.rpcMembers,
+      serfBin: serf.program,
+      serftsBin: config.serfts === "binary" ? serfts.program : null,
+      includeDeno: config.serfts === "deno",
+      log: (line) => say(line.trim()),
+    });
+  } catch (err) {
+    results.rpcError = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    say(`rpc bench failed: ${results.rpcError}`);
+  }
+  results.durationS = (performance.now() - started) / 1000;
+  return results;
 }
 
-const serfBin = "/usr/bin/serf";
-try {
-  Deno.statSync(serfBin);
-} catch {
-  console.error("bench: the serf binary is not installed (apt-get install serf)");
-  Deno.exit(1);
-}
-let serftsCmd: (args: string[]) => [string, string[]];
-try {
-  Deno.statSync(`${root}dist/serfts`);
-  serftsCmd = (args) => [`${root}dist/serfts`, args];
-} catch {
-  serftsCmd = (args) => [Deno.execPath(), ["run", "-A", "--unstable-net", `${root}cli.ts`, ...args]];
-}
+if (import.meta.main) {
+  let config: BenchConfig;
+  try {
+    config = parseOptions(Deno.args, repoRoot());
+  } catch (err) {
+    console.error((err as Error).message);
+    Deno.exit(2);
+  }
+  let serfPath: string;
+  try {
+    serfPath = await ensureSerf();
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    Deno.exit(1);
+  }
+  const interrupted = async () => {
+    console.error("bench: interrupted; stopping agents");
+    await BenchAgent.stopAll();
+    await deleteTrafficTable();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", interrupted);
+  Deno.addSignalListener("SIGTERM", interrupted);
 
-console.log(`Cluster of ${N} agents on loopback, profile lan`);
-const serf = await measure("serf", (i, bind, join) => [
-  serfBin,
-  [
-    "agent",
-    `-node=s${i}`,
-    `-bind=${bind}`,
-    `-rpc-addr=127.0.0.1:${freePort()}`,
-    ...(join ? [`-join=${join}`] : []),
-  ],
-]);
-const ts = await measure(
-  "serfts",
-  (i, bind, join) =>
-    serftsCmd([
-      "agent",
-      `-node=t${i}`,
-      `-bind=${bind}`,
-      `-rpc-addr=127.0.0.1:${freePort()}`,
-      ...(join ? [`-join=${join}`] : []),
-    ]),
-);
-console.log(
-  `ratio serfts/serf: converge ${(ts.convergeMs / serf.convergeMs).toFixed(2)}x, RSS ${
-    (ts.rssMb / serf.rssMb).toFixed(2)
-  }x, idle CPU ${(ts.cpuPct / Math.max(serf.cpuPct, 0.01)).toFixed(2)}x`,
-);
+  const results = await runAll(config, serfRunner(serfPath), await serftsRunner(config.serfts));
+  if (config.json) await Deno.writeTextFile(config.json, JSON.stringify(results, null, 2) + "\n");
+  const headline = await writeReport(results);
+  console.log(`\nWrote ${config.out} (${Math.round(results.durationS)} s). Headline (for README.md):\n`);
+  console.log(headline);
+  Deno.removeSignalListener("SIGINT", interrupted);
+  Deno.removeSignalListener("SIGTERM", interrupted);
+}

@@ -1,0 +1,152 @@
+/**
+ * One agent process (serf or serfts) on loopback, as the suite drives it: its
+ * log lines are timestamped as they arrive so that the first
+ * `serf: EventMemberJoin: x` / `EventMemberFailed: x` line of each peer gives
+ * the moment this agent learnt about it (Serf logs these before coalescing
+ * member events for handlers); an RPC client is opened on demand.
+ */
+import { RpcClient } from "../../lib/rpc/client.ts";
+import { commandLine, type Kind, type Runner } from "./kinds.ts";
+import { sleep } from "./stats.ts";
+
+/** A free port on 127.0.0.1 (bind, read, release; best effort). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Options for {@linkcode BenchAgent.start}. */
+export interface AgentOptions {
+  /** `-event-handler` value, e.g. `user,query=/tmp/h.sh`. @default {undefined} (none) */
+  eventHandler?: string;
+  /** Environment for the agent (and so its handlers). @default {{}} */
+  env?: Record<string, string>;
+}
+
+/** A running agent process; always `stop()` it. */
+export class BenchAgent {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly bindPort: number;
+  readonly rpcAddr: string;
+  /** `performance.now()` just before the process was spawned. */
+  readonly spawnedAt: number;
+  /** Peer name -> `performance.now()` when this agent logged its EventMemberJoin. */
+  readonly joinSeen = new Map<string, number>();
+  /** Peer name -> `performance.now()` when this agent logged its EventMemberFailed. */
+  readonly failedSeen = new Map<string, number>();
+  readonly #child: Deno.ChildProcess;
+  readonly #done: Promise<unknown>;
+  #log = "";
+  #client?: Promise<RpcClient>;
+  #exited = false;
+  /** Every agent not yet stopped, so an interrupted run can kill them (see {@linkcode BenchAgent.stopAll}). */
+  static readonly #live = new Set<BenchAgent>();
+
+  private constructor(runner: Runner, name: string, options: AgentOptions) {
+    this.name = name;
+    this.kind = runner.kind;
+    this.bindPort = freePort();
+    this.rpcAddr = `127.0.0.1:${freePort()}`;
+    const args = ["agent", `-node=${name}`, `-bind=127.0.0.1:${this.bindPort}`, `-rpc-addr=${this.rpcAddr}`];
+    if (options.eventHandler) args.push(`-event-handler=${options.eventHandler}`);
+    const [program, argv] = commandLine(runner, args);
+    this.spawnedAt = performance.now();
+    this.#child = new Deno.Command(program, {
+      args: argv,
+      env: options.env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const status = this.#child.status.then(() => this.#exited = true);
+    this.#done = Promise.all([status, this.#pump(this.#child.stdout), this.#pump(this.#child.stderr)]);
+    BenchAgent.#live.add(this);
+  }
+
+  /** Stops every agent still running (for an interrupted run). */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...BenchAgent.#live].map((a) => a.stop()));
+  }
+
+  /** Spawns `<runner> agent -node=name -bind=... -rpc-addr=...` (no join). */
+  static start(runner: Runner, name: string, options: AgentOptions = {}): BenchAgent {
+    return new BenchAgent(runner, name, options);
+  }
+
+  /** The process id (the agent itself: the compiled binary, serf, or the `deno run` process). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Everything the agent printed so far. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /**
+   * Polls the RPC address every 5 ms until a `members` call is answered.
+   * @returns milliseconds from spawn to that answer, or NaN after `maxMs`
+   */
+  async waitReady(maxMs: number): Promise<number> {
+    const end = performance.now() + maxMs;
+    while (performance.now() < end && !this.#exited) {
+      try {
+        const client = await RpcClient.connect(this.rpcAddr, { timeoutMs: 2_000 });
+        try {
+          await client.members();
+          return performance.now() - this.spawnedAt;
+        } finally {
+          client.close();
+        }
+      } catch {
+        await sleep(5);
+      }
+    }
+    return NaN;
+  }
+
+  /** A shared RPC client for this agent (connected on first use, closed by `stop`). */
+  client(): Promise<RpcClient> {
+    this.#client ??= RpcClient.connect(this.rpcAddr, { timeoutMs: 10_000 });
+    return this.#client;
+  }
+
+  /** Sends SIGKILL (no leave) and waits for the process and its output to end. */
+  async stop(): Promise<void> {
+    if (this.#client) {
+      await this.#client.then((c) => c.close(), () => {});
+    }
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await this.#done;
+    BenchAgent.#live.delete(this);
+  }
+
+  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of stream) {
+      const at = performance.now();
+      const text = partial + decoder.decode(chunk, { stream: true });
+      const lines = text.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) this.#line(line, at);
+      if (this.#log.length < 4_000_000) this.#log += text.slice(0, text.length - partial.length);
+    }
+  }
+
+  #line(line: string, at: number): void {
+    const join = /serf: EventMemberJoin: (\S+)/.exec(line);
+    if (join && !this.joinSeen.has(join[1]!)) this.joinSeen.set(join[1]!, at);
+    const failed = /serf: EventMemberFailed: (\S+)/.exec(line);
+    if (failed && !this.failedSeen.has(failed[1]!)) this.failedSeen.set(failed[1]!, at);
+  }
+}
