@@ -95,7 +95,9 @@ export async function writeReport(r: BenchResults): Promise<string> {
     } at the start. The machine is shared with other work: read the ratios, not the absolute times.`,
     "",
     `- serf: \`${r.versions.serf}\``,
-    `- serfts: \`${r.versions.serfts}\` run as ${r.versions.serftsRunner} (the build choice: [footprint](footprint.md))`,
+    `- serfts: \`${r.versions.serfts}\` run as ${r.versions.serftsRunner}, built from commit ` +
+    `\`${r.versions.commit}\` (\`-dirty\`: the working tree had uncommitted changes); the build choice is explained ` +
+    `in [footprint](footprint.md)`,
     `- ${c.rounds} interleaved round(s) per cluster size (${c.sizes.join(", ")} agents), ` +
     `${c.events} event(s) and ${c.events} query(ies) per cluster, steady window ${c.steadyMs / 1000} s, ` +
     `idle window ${c.idleMs / 1000} s, rtt after ${c.rttSettleMs / 1000} s`,

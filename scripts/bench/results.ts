@@ -28,7 +28,7 @@ export interface BenchResults {
   date: string;
   machine: Machine;
   config: BenchConfig;
-  versions: { serf: string; serfts: string; serftsRunner: string };
+  versions: { serf: string; serfts: string; serftsRunner: string; commit: string };
   clusters: ClusterRun[];
   idle: IdleSample[];
   startup: Record<Kind, number[]>;

@@ -36,6 +36,7 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
       serf: await versionOf(serf.program, [...serf.prefix, "version"]),
       serfts: await versionOf(serfts.program, [...serfts.prefix, "version"]),
       serftsRunner: serfts.label,
+      commit: await versionOf("git", ["-C", repoRoot(), "describe", "--always", "--dirty"]),
     },
     clusters: [],
     idle: [],
