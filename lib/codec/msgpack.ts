@@ -49,6 +49,15 @@ export function f32(value: number): Float32 {
   return new Float32(value);
 }
 
+/**
+ * One value already encoded (by {@linkcode encodeMsgpack} or a
+ * {@linkcode MsgpackWriter} with the same options), written verbatim: lets a
+ * caller cache the bytes of a record it sends again and again.
+ */
+export class EncodedMsgpack {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 /** Values {@linkcode encodeMsgpack} can write. `undefined` is written as nil. */
 export type MsgpackEncodable =
   | null
@@ -60,6 +69,7 @@ export type MsgpackEncodable =
   | Uint8Array
   | Float64
   | Float32
+  | EncodedMsgpack
   | readonly MsgpackEncodable[]
   | ReadonlyMap<string | number, MsgpackEncodable>
   | { readonly [key: string]: MsgpackEncodable };
@@ -133,7 +143,8 @@ export class MsgpackWriter {
 
   /** Appends bytes verbatim (a type byte, or raw user state after msgpack objects). */
   writeRaw(bytes: Uint8Array): this {
-    this.#reserve(bytes.length).set(bytes);
+    const at = this.#claim(bytes.length); // may replace #buf
+    this.#buf.set(bytes, at);
     return this;
   }
 
@@ -142,27 +153,48 @@ export class MsgpackWriter {
     return this.#buf.slice(0, this.#len);
   }
 
-  #reserve(n: number): Uint8Array {
-    const need = this.#len + n;
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /**
+   * Drops everything after the first `length` bytes (all of it by default), keeping
+   * the buffer for reuse; {@linkcode MsgpackWriter.finish} copies, so earlier results stay valid.
+   * @throws {RangeError} when `length` is not between 0 and the bytes written
+   */
+  reset(length = 0): void {
+    if (!Number.isInteger(length) || length < 0 || length > this.#len) {
+      throw new RangeError(
+        `Cannot reset writer as 'length' must be an integer in [0, ${this.#len}]: current value is ${length}`,
+      );
+    }
+    this.#len = length;
+  }
+
+  /** Claims `n` bytes at the end, growing the buffer if needed; returns where they start. */
+  #claim(n: number): number {
+    const at = this.#len;
+    const need = at + n;
     if (need > this.#buf.length) {
       const grown = new Uint8Array(Math.max(need, this.#buf.length * 2));
-      grown.set(this.#buf.subarray(0, this.#len));
+      grown.set(this.#buf.subarray(0, at));
       this.#buf = grown;
       this.#view = new DataView(grown.buffer);
     }
-    const slot = this.#buf.subarray(this.#len, need);
     this.#len = need;
-    return slot;
+    return at;
   }
 
   #byte(b: number): void {
-    this.#reserve(1)[0] = b;
+    const at = this.#claim(1); // may replace #buf
+    this.#buf[at] = b;
   }
 
   /** Writes a type byte followed by a big-endian unsigned number of `width` bytes. */
   #head(type: number, n: number | bigint, width: 1 | 2 | 4 | 8): void {
-    const at = this.#len;
-    this.#reserve(1 + width)[0] = type;
+    const at = this.#claim(1 + width);
+    this.#buf[at] = type;
     if (width === 1) this.#view.setUint8(at + 1, Number(n));
     else if (width === 2) this.#view.setUint16(at + 1, Number(n));
     else if (width === 4) this.#view.setUint32(at + 1, Number(n));
@@ -182,9 +214,13 @@ export class MsgpackWriter {
       case "bigint":
         return this.#integer(value);
       case "string":
-        return this.#str(textEncoder.encode(value));
+        return this.#string(value);
     }
     if (value instanceof Uint8Array) return this.#bytes(value);
+    if (value instanceof EncodedMsgpack) {
+      this.writeRaw(value.bytes);
+      return;
+    }
     if (value instanceof Float64) {
       this.#head(0xcb, 0, 8);
       this.#view.setFloat64(this.#len - 8, value.value);
@@ -213,7 +249,7 @@ export class MsgpackWriter {
       const entries = Object.entries(value as Record<string, MsgpackEncodable>);
       this.#containerHead(0x80, 0xde, 0xdf, entries.length);
       for (const [k, v] of entries) {
-        this.#str(textEncoder.encode(k));
+        this.#string(k);
         this.#value(v, depth + 1);
       }
       return;
@@ -252,6 +288,23 @@ export class MsgpackWriter {
       throw new TypeError(`Cannot encode msgpack: integer out of int64 range: ${value}`);
     }
     return this.#head(0xd3, value, 8);
+  }
+
+  /**
+   * A string as {@linkcode MsgpackWriter.#str} writes it. Short ASCII strings (names,
+   * tags, Go field names: nearly all of them) are copied char by char, skipping
+   * the TextEncoder call and its allocation.
+   */
+  #string(value: string): void {
+    const n = value.length;
+    if (n >= 32) return this.#str(textEncoder.encode(value));
+    for (let i = 0; i < n; i++) {
+      if (value.charCodeAt(i) > 0x7f) return this.#str(textEncoder.encode(value));
+    }
+    const at = this.#claim(1 + n);
+    const buf = this.#buf;
+    buf[at] = 0xa0 | n; // fixraw and fixstr share this form
+    for (let i = 0; i < n; i++) buf[at + 1 + i] = value.charCodeAt(i);
   }
 
   /** A UTF-8 string: old-spec raw by default, str8/16/32 in new-spec mode. */
@@ -328,6 +381,14 @@ function makeDecoder(maxLength: number): Decoder {
 }
 
 const defaultDecoder = makeDecoder(DEFAULT_MAX_LENGTH);
+/** The last decoder made for another limit: callers reuse one limit (the RPC server its request cap). */
+let customDecoder: { maxLength: number; decoder: Decoder } | undefined;
+
+function decoderFor(maxLength: number | undefined): Decoder {
+  if (maxLength === undefined || maxLength === DEFAULT_MAX_LENGTH) return defaultDecoder;
+  if (customDecoder?.maxLength !== maxLength) customDecoder = { maxLength, decoder: makeDecoder(maxLength) };
+  return customDecoder.decoder;
+}
 
 /** One decoded object and how many bytes it took. */
 export interface DecodedPrefix {
@@ -354,7 +415,7 @@ export function decodeMsgpackPrefix(
   if (length < 0) {
     throw new DecodeError(`Cannot decode msgpack: input truncated after ${buf.length - offset} bytes`);
   }
-  const decoder = options.maxLength === undefined ? defaultDecoder : makeDecoder(options.maxLength);
+  const decoder = decoderFor(options.maxLength);
   try {
     return { value: decoder.decode(buf.subarray(offset, offset + length)), length };
   } catch (err) {

@@ -192,6 +192,19 @@ export class StreamReader {
     }
   }
 
+  /**
+   * Decodes the next msgpack object without waiting, when all of it is already
+   * buffered; returns `undefined` (consuming nothing) when it is not. Lets a
+   * caller work through requests that arrived together before it awaits more.
+   * @throws {DecodeError} on malformed msgpack.
+   */
+  tryReadMsgpack(options?: MsgpackDecodeOptions): unknown {
+    if (this.#start === this.#end) return undefined;
+    const length = msgpackObjectLength(this.#buf.subarray(this.#start, this.#end), 0, this.#maxDepth);
+    if (length < 0) return undefined;
+    return decodeMsgpack(this.#take(length), { maxDepth: this.#maxDepth, maxLength: options?.maxLength });
+  }
+
   /** Reads and decodes one msgpack object (raw values stay bytes; see `decodeMsgpack`). */
   async readMsgpack(options?: ReadOptions & MsgpackDecodeOptions): Promise<unknown> {
     const bytes = await this.readMsgpackBytes(options);

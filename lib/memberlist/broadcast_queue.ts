@@ -74,26 +74,30 @@ function precedes(a: Entry, b: Entry): boolean {
   return a.msg.length > b.msg.length || (a.msg.length === b.msg.length && a.id > b.id);
 }
 
-/** First index in a tier whose entry `e` does not precede. */
+/**
+ * Where `e` goes in a tier: the first index whose entry precedes `e`. Tiers are
+ * stored last-to-send first, so a new broadcast of a common size (the newest
+ * among its equals) is appended rather than shifting the whole tier.
+ */
 function insertionIndex(tier: Entry[], e: Entry): number {
   let lo = 0, hi = tier.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (precedes(tier[mid]!, e)) lo = mid + 1;
-    else hi = mid;
+    if (precedes(tier[mid]!, e)) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
 }
 
-/** First index in a tier whose message fits in `free` bytes, or `tier.length`. */
-function firstFitting(tier: Entry[], free: number): number {
+/** Index in a tier of the largest (newest among equals) message that fits in `free` bytes, or -1. */
+function bestFitting(tier: Entry[], free: number): number {
   let lo = 0, hi = tier.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (tier[mid]!.msg.length > free) lo = mid + 1;
-    else hi = mid;
+    if (tier[mid]!.msg.length > free) hi = mid;
+    else lo = mid + 1;
   }
-  return lo;
+  return lo - 1;
 }
 
 /**
@@ -129,7 +133,7 @@ function firstFitting(tier: Entry[], free: number): number {
 export class TransmitLimitedQueue {
   #numNodes: () => number;
   #retransmitMult: number;
-  /** `#tiers[t]` holds the entries sent `t` times, ordered by {@linkcode precedes}. */
+  /** `#tiers[t]` holds the entries sent `t` times, in reverse {@linkcode precedes} order (next to send last). */
   #tiers: Entry[][] = [];
   #byName = new Map<string, Entry>();
   #size = 0;
@@ -215,8 +219,8 @@ export class TransmitLimitedQueue {
       const free = limitBytes - used - overheadPerMsg;
       if (free <= 0) break;
       const tier = this.#tiers[t]!;
-      const i = firstFitting(tier, free);
-      if (i === tier.length) {
+      const i = bestFitting(tier, free);
+      if (i < 0) {
         t++;
         continue;
       }
@@ -251,9 +255,9 @@ export class TransmitLimitedQueue {
     const dropped: Entry[] = [];
     for (let t = this.#tiers.length - 1; t >= 0 && this.#size > maxRetain; t--) {
       const tier = this.#tiers[t]!;
-      while (tier.length > 0 && this.#size > maxRetain) {
-        const entry = tier.pop()!;
-        this.#size--;
+      const gone = tier.splice(0, Math.min(tier.length, this.#size - maxRetain));
+      this.#size -= gone.length;
+      for (const entry of gone) {
         if (entry.name !== undefined) this.#byName.delete(entry.name);
         dropped.push(entry);
       }
@@ -284,7 +288,7 @@ export class TransmitLimitedQueue {
 
   #remove(entry: Entry): void {
     const tier = this.#tiers[entry.transmits]!;
-    const i = insertionIndex(tier, entry);
+    const i = insertionIndex(tier, entry) - 1;
     if (tier[i] !== entry) throw new Error(`Broadcast queue is corrupt: entry ${entry.id} not in its tier`);
     tier.splice(i, 1);
     this.#size--;

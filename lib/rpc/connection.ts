@@ -7,10 +7,15 @@
  * commands answer at once and keep writing records from background tasks, so a
  * single writer chain keeps every header+body pair contiguous on the wire.
  *
+ * Responses to quick commands that arrived together (a pipelining client) are
+ * held and written with one write once the requests read so far are answered:
+ * see {@linkcode RpcConnection.hold}. A write per response would cost a system
+ * call (and, on Deno, an async op) each.
+ *
  * @module
  */
 import { StreamReader } from "../codec/stream_reader.ts";
-import type { MsgpackEncodable } from "../codec/msgpack.ts";
+import { type MsgpackEncodable, MsgpackWriter } from "../codec/msgpack.ts";
 import type { QueryEvent } from "../serf/types.ts";
 import type { Stream } from "../transport/transport.ts";
 import { formatAddress } from "../util/addr.ts";
@@ -18,7 +23,8 @@ import type { Clock, Timer } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { RpcAgent } from "./agent_api.ts";
-import { encodeRpcFrame, responseHeaderValue } from "./protocol.ts";
+import type { MemberRecordCache } from "./member_record.ts";
+import { writeResponseHeader } from "./protocol.ts";
 
 /** Shared by every connection of one server. */
 export interface ServerContext {
@@ -29,7 +35,13 @@ export interface ServerContext {
   clock: Clock;
   /** Largest single request object (header or body) accepted, in bytes. */
   maxRequestBytes: number;
+  /** Encoded member records shared by every client's `members` answers. */
+  memberRecords: MemberRecordCache;
 }
+
+/** Held responses beyond this many bytes are written at once, holding or not. */
+const MAX_HELD_BYTES = 256 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A running event stream or log monitor of this connection. */
 export interface Subscription {
@@ -57,6 +69,9 @@ export class RpcConnection {
   readonly #stream: Stream;
   readonly #reader: StreamReader;
   #writeChain: Promise<void> = Promise.resolve();
+  /** Responses encoded but not yet handed to the stream. */
+  readonly #out = new MsgpackWriter({ newSpec: true });
+  #holding = false;
   #closed = false;
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #closedPromise: Promise<void>;
@@ -85,8 +100,18 @@ export class RpcConnection {
    * @throws {DecodeError} on malformed or oversized input
    */
   async readObject(): Promise<unknown> {
+    const buffered = this.tryReadObject();
+    if (buffered !== undefined) return buffered;
     if ((await this.#reader.peekByte()) === null) return null;
     return await this.#reader.readMsgpack({ maxLength: this.ctx.maxRequestBytes });
+  }
+
+  /**
+   * The next msgpack object if it has fully arrived already, else `undefined`.
+   * @throws {DecodeError} on malformed input
+   */
+  tryReadObject(): unknown {
+    return this.#reader.tryReadMsgpack({ maxLength: this.ctx.maxRequestBytes });
   }
 
   /**
@@ -107,11 +132,45 @@ export class RpcConnection {
   /**
    * Writes a response header and optional body as one contiguous unit, after every
    * earlier send. Rejects (and closes the connection) when the write fails.
+   * While {@linkcode RpcConnection.hold | holding}, only queues the bytes and
+   * resolves at once; a failed write later closes the connection.
+   * @throws {TypeError} (synchronously) when `body` cannot be encoded; nothing is queued then
    */
   send(seq: number, error: string, body?: MsgpackEncodable): Promise<void> {
-    const frame = body === undefined
-      ? encodeRpcFrame(responseHeaderValue({ seq, error }))
-      : encodeRpcFrame(responseHeaderValue({ seq, error }), body);
+    const mark = this.#out.length;
+    try {
+      writeResponseHeader(this.#out, { seq, error });
+      if (body !== undefined) this.#out.write(body);
+    } catch (err) {
+      this.#out.reset(mark);
+      throw err;
+    }
+    if (this.#holding && this.#out.length < MAX_HELD_BYTES) return RESOLVED;
+    return this.#flush();
+  }
+
+  /**
+   * Holds later responses in memory until {@linkcode RpcConnection.release}: the
+   * read loop holds while it answers quick requests that are already buffered.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Stops holding and writes whatever was held, in one write. */
+  release(): void {
+    this.#holding = false;
+    if (this.#out.length > 0) this.#flush().catch(() => {}); // a failed write has closed the connection
+  }
+
+  /** Resolves once every write started so far has finished or failed. */
+  get written(): Promise<void> {
+    return this.#writeChain;
+  }
+
+  #flush(): Promise<void> {
+    const frame = this.#out.finish();
+    this.#out.reset();
     const write = this.#writeChain.then(async () => {
       if (this.#closed) throw new Error(`Cannot write to ${this.name}: connection closed`);
       try {

@@ -161,7 +161,7 @@ async function handleMembers(conn: RpcConnection, seq: number, filtered: boolean
       return;
     }
   }
-  await conn.send(seq, "", membersResponseValue(members));
+  await conn.send(seq, "", conn.ctx.memberRecords.responseValue(members));
 }
 
 /** Anchors an expression as Serf does (`^expr$`, no grouping) and compiles it. */

@@ -12,6 +12,8 @@ import {
   asString,
   asStruct,
   asUint,
+  EncodedMsgpack,
+  encodeMsgpack,
   goStruct,
   type MsgpackEncodable,
 } from "../codec/msgpack.ts";
@@ -91,6 +93,52 @@ export function decodeMember(value: unknown): RpcMember {
 /** `{Members}`: the body answering `members` and `members-filtered`. */
 export function membersResponseValue(members: RpcMember[]): MsgpackEncodable {
   return goStruct({ Members: members.map(memberValue) });
+}
+
+/**
+ * Encoded member records by node name, so answering `members` for a cluster
+ * that has not changed is mostly copying bytes (an agent with hundreds of
+ * members would otherwise encode thousands of strings per request). A record is
+ * reused only while every field of the member is unchanged. One per server.
+ */
+export class MemberRecordCache {
+  readonly #entries = new Map<string, { member: RpcMember; record: EncodedMsgpack }>();
+
+  /** The record of `m` as {@linkcode memberValue} encodes it in the RPC's new-spec msgpack. */
+  record(m: RpcMember): EncodedMsgpack {
+    const hit = this.#entries.get(m.name);
+    if (hit !== undefined && sameMember(hit.member, m)) return hit.record;
+    const record = new EncodedMsgpack(encodeMsgpack(memberValue(m), { newSpec: true }));
+    this.#entries.set(m.name, { member: { ...m, tags: { ...m.tags } }, record });
+    return record;
+  }
+
+  /** {@linkcode membersResponseValue} from cached records; forgets members no longer listed. */
+  responseValue(members: RpcMember[]): MsgpackEncodable {
+    const records = members.map((m) => this.record(m));
+    if (this.#entries.size > 2 * members.length + 64) {
+      const listed = new Set(members.map((m) => m.name));
+      for (const name of this.#entries.keys()) if (!listed.has(name)) this.#entries.delete(name);
+    }
+    return goStruct({ Members: records });
+  }
+}
+
+function sameMember(a: RpcMember, b: RpcMember): boolean {
+  return a.addr === b.addr && a.port === b.port && a.status === b.status &&
+    a.protocolMin === b.protocolMin && a.protocolMax === b.protocolMax && a.protocolCur === b.protocolCur &&
+    a.delegateMin === b.delegateMin && a.delegateMax === b.delegateMax && a.delegateCur === b.delegateCur &&
+    sameTags(a.tags, b.tags);
+}
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
 }
 
 export function decodeMembersResponse(value: unknown): RpcMember[] {

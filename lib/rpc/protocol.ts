@@ -147,6 +147,18 @@ export function encodeRpcFrame(...values: MsgpackEncodable[]): Uint8Array {
   return writer.finish();
 }
 
+/** `{Error, Seq}` up to the error value: a two-field map, keys in go-msgpack's order. */
+const HEADER_TO_ERROR = Uint8Array.of(0x82, ...encodeRpcFrame("Error"));
+const HEADER_SEQ_KEY = encodeRpcFrame("Seq");
+
+/**
+ * Appends a response header to `writer` (made with `{ newSpec: true }`): the same
+ * bytes as `encodeRpcFrame(responseHeaderValue(h))` without building the map.
+ */
+export function writeResponseHeader(writer: MsgpackWriter, h: ResponseHeader): void {
+  writer.writeRaw(HEADER_TO_ERROR).write(h.error).writeRaw(HEADER_SEQ_KEY).write(h.seq);
+}
+
 /** The request header as go-msgpack writes it. */
 export function requestHeaderValue(h: RequestHeader): MsgpackEncodable {
   return goStruct({ Command: h.command, Seq: h.seq });

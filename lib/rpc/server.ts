@@ -18,7 +18,8 @@ import { type Logger, silentLogger } from "../util/log.ts";
 import type { RpcAgent } from "./agent_api.ts";
 import { RpcConnection, type ServerContext } from "./connection.ts";
 import { dispatchRequest } from "./handlers.ts";
-import { decodeRequestHeader } from "./protocol.ts";
+import { MemberRecordCache } from "./member_record.ts";
+import { decodeRequestHeader, type RpcCommand } from "./protocol.ts";
 
 /** Settings for {@linkcode RpcServer}. */
 export interface RpcServerOptions {
@@ -50,6 +51,21 @@ export interface RpcServerOptions {
 const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 
 /**
+ * Commands answered without waiting on the network or a timer: their responses
+ * may be held and written together (see `RpcConnection.hold`). Slower commands
+ * release first, so records streamed meanwhile are not held behind them.
+ */
+const QUICK_COMMANDS: ReadonlySet<string> = new Set<RpcCommand>([
+  "handshake",
+  "auth",
+  "event",
+  "members",
+  "members-filtered",
+  "stats",
+  "get-coordinate",
+]);
+
+/**
  * Serves Serf's RPC protocol to any number of clients.
  *
  * @example
@@ -75,6 +91,7 @@ export class RpcServer {
       logger: logger.child("agent.ipc"),
       clock: options.clock ?? new RealClock(),
       maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      memberRecords: new MemberRecordCache(),
     };
   }
 
@@ -123,19 +140,27 @@ export class RpcServer {
       while (!conn.closed) {
         let header;
         try {
-          const raw = await conn.readObject();
+          let raw = conn.tryReadObject();
+          if (raw === undefined) {
+            conn.release(); // every request read so far is answered: write the answers
+            raw = await conn.readObject();
+          }
           if (raw === null) break;
           header = decodeRequestHeader(raw);
         } catch (err) {
           if (!conn.closed) this.#ctx.logger.error(`failed to decode request header: ${describe(err)}`);
           break;
         }
+        if (QUICK_COMMANDS.has(header.command)) conn.hold();
+        else conn.release();
         const outcome = await dispatchRequest(conn, header.command, header.seq);
         if (outcome === "close") break;
       }
     } catch (err) {
       if (!conn.closed) this.#ctx.logger.error(`Failed to evaluate request: ${describe(err)}`);
     } finally {
+      conn.release();
+      await conn.written; // the last answers (an error before disconnecting) go out first
       conn.close();
       await conn.drain();
     }

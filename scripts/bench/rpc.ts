@@ -255,7 +255,7 @@ function checkHeader(bytes: Uint8Array, wantSeq: number): void {
 }
 
 /** Pipelines `count` `event` requests and times until every response is read. */
-async function timeEvents(port: number, count: number): Promise<number> {
+export async function timeEvents(port: number, count: number): Promise<number> {
   const rpc = await BareRpc.connect(port);
   try {
     const payload = new TextEncoder().encode("payload-0123456789");
@@ -278,7 +278,12 @@ async function timeEvents(port: number, count: number): Promise<number> {
 }
 
 /** Sends `count` `members` requests, pipelined or one at a time; checks the last answer lists `want`. */
-async function timeMembers(port: number, count: number, pipelined: boolean, want: number): Promise<number> {
+export async function timeMembers(
+  port: number,
+  count: number,
+  pipelined: boolean,
+  want: number,
+): Promise<number> {
   const rpc = await BareRpc.connect(port);
   try {
     const reqs = Array.from({ length: count }, (_, i) => request("members", i + 1));
@@ -306,7 +311,7 @@ async function timeMembers(port: number, count: number, pipelined: boolean, want
 }
 
 /** Sends one request and returns its decoded header and body. */
-async function call(port: number, command: string, body?: Parameters<typeof encodeRpcFrame>[0]) {
+export async function call(port: number, command: string, body?: Parameters<typeof encodeRpcFrame>[0]) {
   const rpc = await BareRpc.connect(port);
   try {
     await rpc.writeAll(request(command, 1, body));
