@@ -15,7 +15,7 @@
 import { errorMessage } from "../util/errors.ts";
 import { type Clock, RealClock, type Timer } from "../util/clock.ts";
 import type { Logger } from "../util/log.ts";
-import { bytesToIp, formatAddress } from "../util/addr.ts";
+import { formatAddress } from "../util/addr.ts";
 import type { DatagramSource, MulticastOpener, MulticastSocket } from "../platform/multicast.ts";
 import type { Platform } from "../platform/platform.ts";
 import type { Agent } from "./agent.ts";
@@ -435,8 +435,8 @@ export function startAgentMdns(
   config: AgentConfig,
   deps: { platform: Platform; open: MulticastOpener },
 ): Promise<MdnsDiscovery> {
-  const adv = agent.serf.memberlist.advertise();
-  const host = bytesToIp(adv.addr);
+  const adv = agent.serf.memberlist.advertiseAddress;
+  const host = adv.host;
   let interfaceAddress: string | undefined;
   if (config.interface) {
     interfaceAddress = deps.platform.networkInterfaces()

@@ -329,7 +329,7 @@ async function runStarted(
   }
   s.output("Starting Serf agent RPC...");
   s.output("Serf agent running!");
-  const bind = joinHostPort({ host: agent.bind.host, port: agent.serf.memberlist.advertise().port });
+  const bind = joinHostPort({ host: agent.bind.host, port: agent.serf.memberlist.advertiseAddress.port });
   s.info(`                  Node name: '${config.nodeName}'`);
   s.info(`                  Bind addr: '${agent.bind.port === 0 ? bind : joinHostPort(agent.bind)}'`);
   if (config.advertiseAddr && agent.advertise) s.info(`Advertise addr: '${joinHostPort(agent.advertise)}'`);

@@ -1,20 +1,31 @@
 /**
- * The internal view of a running memberlist node that the protocol modules
- * (state machine, probing, packets, streams) share. `Memberlist` implements it;
- * nothing outside lib/memberlist should depend on it.
+ * The engine of a memberlist node: the state the protocol modules (state
+ * machine, probing, inbound and outbound packets, streams, loops) share, and
+ * the plumbing they call. The public {@linkcode Memberlist} class is a thin
+ * face over one engine; nothing outside lib/memberlist (tests aside) should
+ * depend on it.
  *
  * @module
  */
-import type { Clock } from "../util/clock.ts";
-import type { Logger, RateLimitedLog } from "../util/log.ts";
-import type { Random } from "../util/random.ts";
+import { type Clock, RealClock, type Timer } from "../util/clock.ts";
+import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { Logger, RateLimitedLog } from "../util/log.ts";
+import { type Random, systemRandom } from "../util/random.ts";
+import { ipToBytes } from "../util/addr.ts";
 import type { Address, Transport } from "../transport/transport.ts";
-import type { AckHandlers } from "./ack_handlers.ts";
-import type { Awareness } from "./awareness.ts";
-import type { TransmitLimitedQueue } from "./broadcast_queue.ts";
-import type { MemberlistConfig } from "./config.ts";
-import type { NodeRecord } from "./node.ts";
-import type { NodeTable } from "./node_table.ts";
+import { AckHandlers } from "./ack_handlers.ts";
+import { Awareness } from "./awareness.ts";
+import { TransmitLimitedQueue } from "./broadcast_queue.ts";
+import {
+  type MemberlistConfig,
+  META_MAX_SIZE,
+  PROTOCOL_VERSION_MAX,
+  PROTOCOL_VERSION_MIN,
+} from "./config.ts";
+import type { AliveMessage } from "./messages.ts";
+import { isDeadOrLeft, type NodeRecord } from "./node.ts";
+import { NodeTable } from "./node_table.ts";
+import { sendMsg, sendRawPacket } from "./outbound.ts";
 import type { Suspicion } from "./suspicion.ts";
 
 /** Counters surfaced by `info`/stats; never reset while running. */
@@ -33,7 +44,8 @@ export interface EngineStats {
 /** Config after defaults were applied and collaborators resolved. */
 export type ResolvedConfig = MemberlistConfig & { transport: Transport };
 
-export interface Engine {
+/** One node's protocol state and plumbing; see the module doc. */
+export class Engine {
   readonly config: ResolvedConfig;
   readonly clock: Clock;
   readonly rng: Random;
@@ -46,35 +58,213 @@ export interface Engine {
   readonly broadcasts: TransmitLimitedQueue;
   readonly acks: AckHandlers;
   /** Active suspicion timers by node name. */
-  readonly suspicions: Map<string, Suspicion>;
-  readonly stats: EngineStats;
+  readonly suspicions: Map<string, Suspicion> = new Map();
+  readonly stats: EngineStats = {
+    packetsReceived: 0,
+    packetsSent: 0,
+    droppedBadInput: 0,
+    tcpFallbackSuccesses: 0,
+    pushPulls: 0,
+    pushPullsInFlight: 0,
+  };
   /** Fires once our own leave (dead-from-self) broadcast has been sent enough times. */
   onLeaveBroadcastDone: (() => void) | undefined;
+  /** Aborts when the node shuts down; loops and waits listen to it. */
+  readonly stopSignal: AbortSignal;
+
+  #seqNo = 0;
+  #incarnation = 0;
+  #left = false;
+  #shutdown = false;
+  #stop = new AbortController();
+  #timers = new Set<Timer>();
+  #tasks = new Set<Promise<unknown>>();
+  #advertise: { addr: Uint8Array; port: number };
+
+  /** @throws {RangeError} when the advertised address is unusable */
+  constructor(config: ResolvedConfig) {
+    this.config = config;
+    this.transport = config.transport;
+    this.clock = config.clock ?? new RealClock();
+    this.rng = config.rng ?? systemRandom;
+    this.log = (config.logger ?? new Logger()).child("memberlist");
+    this.badInput = new RateLimitedLog(this.log, 10_000, () => this.clock.now());
+    this.nodes = new NodeTable(this.rng);
+    this.awareness = new Awareness(config.awarenessMaxMultiplier);
+    this.broadcasts = new TransmitLimitedQueue({
+      numNodes: () => this.nodes.countAlive(),
+      retransmitMult: config.retransmitMult,
+    });
+    this.acks = new AckHandlers(this.clock);
+    this.stopSignal = this.#stop.signal;
+    this.#advertise = resolveAdvertise(config);
+  }
 
   /** A timer on the engine clock that shutdown cancels. */
-  schedule(ms: number, fn: () => void): void;
-  nextSeqNo(): number;
-  nextIncarnation(): number;
+  schedule(ms: number, fn: () => void): void {
+    const timer = this.clock.setTimer(ms, () => {
+      this.#timers.delete(timer);
+      fn();
+    });
+    this.#timers.add(timer);
+  }
+
+  /** Keeps `task` (a loop or a stream being served) for shutdown to await. */
+  track(task: Promise<unknown>): void {
+    const settled = task.finally(() => this.#tasks.delete(settled));
+    this.#tasks.add(settled);
+  }
+
+  nextSeqNo(): number {
+    this.#seqNo = (this.#seqNo + 1) >>> 0;
+    return this.#seqNo;
+  }
+
+  nextIncarnation(): number {
+    this.#incarnation = (this.#incarnation + 1) >>> 0;
+    return this.#incarnation;
+  }
+
   /** Jumps our incarnation forward by `offset` and returns the new value. */
-  skipIncarnation(offset: number): number;
-  hasLeft(): boolean;
-  hasShutdown(): boolean;
+  skipIncarnation(offset: number): number {
+    this.#incarnation = (this.#incarnation + offset) >>> 0;
+    return this.#incarnation;
+  }
+
+  hasLeft(): boolean {
+    return this.#left;
+  }
+
+  /** Marks the node as leaving; false when it already was. */
+  markLeft(): boolean {
+    if (this.#left) return false;
+    this.#left = true;
+    return true;
+  }
+
+  hasShutdown(): boolean {
+    return this.#shutdown;
+  }
+
   /** Our advertised IP bytes and port. */
-  advertise(): { addr: Uint8Array; port: number };
+  advertise(): { addr: Uint8Array; port: number } {
+    return this.#advertise;
+  }
+
   /** Queues a memberlist broadcast about `node`, superseding older ones about the same node. */
-  queueBroadcast(node: string, msg: Uint8Array, notify?: () => void): void;
+  queueBroadcast(node: string, msg: Uint8Array, notify?: () => void): void {
+    this.broadcasts.queueBroadcast({
+      name: `memberlist:${node}`,
+      message: () => msg,
+      invalidates: () => false,
+      finished: () => notify?.(),
+    });
+  }
+
   /**
    * Sends `msg` to `to`, piggybacking queued broadcasts when room remains.
    * @returns the clock reading taken right before the datagram went to the transport
    */
-  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): number;
+  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): number {
+    return sendMsg(this, to, msg, node);
+  }
+
   /**
    * Sends `msg` as is (after compression, CRC, encryption and label).
    * @returns the clock reading taken right before the datagram went to the transport
    */
-  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): number;
+  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): number {
+    return sendRawPacket(this, to, msg, node);
+  }
+
   /** Records and logs (rate-limited) a dropped packet or stream from `from`. */
-  dropBadInput(from: string, reason: string): void;
+  dropBadInput(from: string, reason: string): void {
+    this.stats.droppedBadInput++;
+    this.badInput.log("WARN", from, `${reason} from=${from}`);
+  }
+
   /** Calls a delegate hook, logging instead of propagating a throw. */
-  safeCall<T>(what: string, fn: () => T): T | undefined;
+  safeCall<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.log.error(`${what} threw: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Our alive message at `incarnation`, with fresh metadata from the delegate.
+   * @throws {RangeError} when the delegate's metadata exceeds {@linkcode META_MAX_SIZE}
+   */
+  selfAlive(incarnation: number): AliveMessage {
+    const c = this.config;
+    const meta = c.delegate ? c.delegate.nodeMeta(META_MAX_SIZE) : new Uint8Array();
+    if (meta.length > META_MAX_SIZE) {
+      throw new RangeError(
+        `Cannot advertise node metadata: limit is ${META_MAX_SIZE} bytes: current size is ${meta.length}`,
+      );
+    }
+    const { addr, port } = this.#advertise;
+    return {
+      type: "alive",
+      incarnation,
+      node: c.name,
+      addr,
+      port,
+      meta,
+      vsn: [
+        PROTOCOL_VERSION_MIN,
+        PROTOCOL_VERSION_MAX,
+        c.protocolVersion,
+        c.delegateProtocolMin,
+        c.delegateProtocolMax,
+        c.delegateProtocolVersion,
+      ],
+    };
+  }
+
+  /** True when some other node is alive or suspect: only then is a broadcast worth waiting for. */
+  anyPeerAlive(): boolean {
+    return this.nodes.all().some((n) => n.name !== this.config.name && !isDeadOrLeft(n));
+  }
+
+  /** Waits for `p`, or rejects with a TimeoutError carrying `message` after `timeoutMs` (0: no limit). */
+  async waitOrTimeout(p: Promise<void>, timeoutMs: number, message: string): Promise<void> {
+    if (timeoutMs <= 0) return await p;
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimer(timeoutMs, () => reject(new TimeoutError(message)));
+    });
+    try {
+      await Promise.race([p, timeout]);
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  /** Stops every loop and timer, closes the transport and waits for what was tracked. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    if (this.#shutdown) return;
+    this.#shutdown = true;
+    this.#stop.abort(new ShutdownError());
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
+    for (const s of this.suspicions.values()) s.cancel();
+    this.suspicions.clear();
+    this.acks.clear();
+    await this.transport.close();
+    await Promise.allSettled([...this.#tasks]);
+  }
+}
+
+function resolveAdvertise(c: ResolvedConfig): { addr: Uint8Array; port: number } {
+  const bound = c.transport.localAddress;
+  const host = c.advertiseAddr || bound.host;
+  if (host === "0.0.0.0" || host === "::") {
+    throw new RangeError(
+      `Cannot advertise the unspecified address ${host}: set 'advertiseAddr' to this node's reachable IP`,
+    );
+  }
+  return { addr: ipToBytes(host), port: c.advertisePort || bound.port };
 }

@@ -20,7 +20,7 @@ import {
   encryptOverhead,
   getBroadcasts,
   sendRawPacket,
-} from "./packet.ts";
+} from "./outbound.ts";
 import { nextProbeTarget, probeNode } from "./probe.ts";
 import { pushPullNode, streamPing } from "./stream.ts";
 import { makeCompoundMessage } from "./wire.ts";

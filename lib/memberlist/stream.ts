@@ -14,7 +14,7 @@ import { BufferFrameReader, type FrameReader, StreamFrameReader } from "./frame_
 import type { Engine } from "./engine.ts";
 import { MessageType, type PingMessage } from "./messages.ts";
 import { nodeAddress, type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
-import { encryptionEnabled, encryptionVersion } from "./packet.ts";
+import { encryptionEnabled, encryptionVersion } from "./outbound.ts";
 import { decryptPayload, encryptedLength, encryptPayload } from "./security.ts";
 import { mergeState, type RemoteNodeState, verifyProtocol } from "./state_machine.ts";
 import {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ipToBytes } from "../util/addr.ts";
 import { USER_EVENT_SIZE_LIMIT } from "./config.ts";
 import { uniqueBroadcast } from "./delegates.ts";
 import { encodeSerfMessage, QUERY_FLAG_ACK } from "./messages.ts";
@@ -56,12 +57,12 @@ export function startQuery(
     throw new Error("Feature not supported: queries need protocol version 4 or later");
   }
   const timeoutMs = params.timeoutMs && params.timeoutMs > 0 ? params.timeoutMs : defaultQueryTimeoutMs(s);
-  const local = s.memberlist.advertise();
+  const local = s.memberlist.advertiseAddress;
   const q = {
     type: "query" as const,
     lTime: s.queryClock.time(),
     id: Math.floor(s.rng.next() * 0x7fffffff) >>> 0,
-    addr: local.addr,
+    addr: ipToBytes(local.host),
     port: local.port,
     sourceNode: s.config.nodeName,
     filters: encodeFilters(params),

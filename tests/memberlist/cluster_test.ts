@@ -3,6 +3,7 @@ import { NodeState } from "../../lib/memberlist/messages.ts";
 import { suspicionTimeout } from "../../lib/memberlist/math.ts";
 import { defaultLanConfig } from "../../lib/memberlist/config.ts";
 import { Keyring } from "../../lib/memberlist/keyring.ts";
+import { engineOf } from "../../lib/memberlist/memberlist.ts";
 import { suspectNode } from "../../lib/memberlist/state_machine.ts";
 import { TestCluster } from "./_cluster.ts";
 
@@ -63,8 +64,9 @@ Deno.test("Memberlist: a suspected live node refutes with a higher incarnation",
   const before = target.m.allNodes().find((n) => n.name === target.name)!.incarnation;
   // One peer accuses the target; the accusation spreads by gossip and reaches the target.
   const accuser = c.nodes[0]!;
-  const rec = accuser.m.nodes.get(target.name)!;
-  suspectNode(accuser.m, {
+  const engine = engineOf(accuser.m);
+  const rec = engine.nodes.get(target.name)!;
+  suspectNode(engine, {
     type: "suspect",
     incarnation: rec.incarnation,
     node: target.name,
