@@ -65,7 +65,7 @@ export type {
   SerfState,
   UserEvent,
 } from "./lib/serf/types.ts";
-export { type NodeResponse, type QueryParam, QueryResponse } from "./lib/serf/query.ts";
+export { type NodeResponse, type QueryParam, QueryResponse } from "./lib/serf/query_response.ts";
 export type { KeyOperation, KeyResponse } from "./lib/serf/key_manager.ts";
 export { loadKeyringFile, saveKeyringFile } from "./lib/serf/keyring_file.ts";
 export { CoordinateClient } from "./lib/coordinate/client.ts";

@@ -18,7 +18,7 @@ import type { Platform } from "../platform/platform.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { Keyring } from "../memberlist/keyring.ts";
 import { loadKeyringFile } from "../serf/keyring_file.ts";
-import type { QueryParam, QueryResponse } from "../serf/query.ts";
+import type { QueryParam, QueryResponse } from "../serf/query_response.ts";
 import type { Serf } from "../serf/serf.ts";
 import type { Coordinate, Member } from "../serf/types.ts";
 import type { AgentConfig } from "./config.ts";

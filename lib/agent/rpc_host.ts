@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../util/log.ts";
 import type { KeyResponse } from "../serf/key_manager.ts";
-import type { QueryParam, QueryResponse } from "../serf/query.ts";
+import type { QueryParam, QueryResponse } from "../serf/query_response.ts";
 import type { Coordinate, Member, SerfEvent } from "../serf/types.ts";
 
 /** Outcome of a cluster key operation: per-node results and, when some node failed, a summary error. */

@@ -12,7 +12,7 @@ import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
 import { type Random, systemRandom } from "../util/random.ts";
 import { ipToBytes } from "../util/addr.ts";
-import type { Address, Transport } from "../transport/transport.ts";
+import type { Transport } from "../transport/transport.ts";
 import { AckHandlers } from "./ack_handlers.ts";
 import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast_queue.ts";
@@ -23,9 +23,8 @@ import {
   PROTOCOL_VERSION_MIN,
 } from "./config.ts";
 import type { AliveMessage } from "./messages.ts";
-import { isDeadOrLeft, type NodeRecord } from "./node.ts";
+import { isDeadOrLeft } from "./node.ts";
 import { NodeTable } from "./node_table.ts";
-import { sendMsg, sendRawPacket } from "./outbound.ts";
 import type { Suspicion } from "./suspicion.ts";
 
 /** Counters surfaced by `info`/stats; never reset while running. */
@@ -159,22 +158,6 @@ export class Engine {
       invalidates: () => false,
       finished: () => notify?.(),
     });
-  }
-
-  /**
-   * Sends `msg` to `to`, piggybacking queued broadcasts when room remains.
-   * @returns the clock reading taken right before the datagram went to the transport
-   */
-  sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): number {
-    return sendMsg(this, to, msg, node);
-  }
-
-  /**
-   * Sends `msg` as is (after compression, CRC, encryption and label).
-   * @returns the clock reading taken right before the datagram went to the transport
-   */
-  sendRawPacket(to: Address, msg: Uint8Array, node?: NodeRecord): number {
-    return sendRawPacket(this, to, msg, node);
   }
 
   /** Records and logs (rate-limited) a dropped packet or stream from `from`. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { errorMessage } from "../util/errors.ts";
+import { every } from "../util/periodic.ts";
 import { randomStagger } from "../util/random.ts";
 import type { Engine } from "./engine.ts";
 import { pushPullScale } from "./math.ts";
@@ -30,7 +31,13 @@ export function startLoops(m: Engine, signal: AbortSignal): Promise<void>[] {
   const c = m.config;
   const loops: Promise<void>[] = [];
   if (c.probeIntervalMs > 0) loops.push(probeLoop(m, signal));
-  if (c.gossipIntervalMs > 0) loops.push(periodic(m, c.gossipIntervalMs, () => gossip(m), signal));
+  if (c.gossipIntervalMs > 0) {
+    loops.push(every(m.clock, c.gossipIntervalMs, () => gossip(m), {
+      signal,
+      onError: (err) => m.log.error(`Gossip failed: ${errorMessage(err)}`),
+      firstDelayMs: randomStagger(m.rng, c.gossipIntervalMs),
+    }));
+  }
   if (c.pushPullIntervalMs > 0) loops.push(pushPullLoop(m, signal));
   return loops;
 }
@@ -42,14 +49,6 @@ async function sleep(m: Engine, ms: number, signal: AbortSignal): Promise<boolea
     return true;
   } catch {
     return false;
-  }
-}
-
-async function periodic(m: Engine, intervalMs: number, fn: () => void, signal: AbortSignal): Promise<void> {
-  if (!await sleep(m, randomStagger(m.rng, intervalMs), signal)) return;
-  while (!signal.aborted) {
-    m.safeCall("periodic task", fn);
-    if (!await sleep(m, intervalMs, signal)) return;
   }
 }
 

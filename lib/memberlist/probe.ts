@@ -19,6 +19,7 @@ import {
   type PingMessage,
 } from "./messages.ts";
 import { isDeadOrLeft, nodeAddress, type NodeRecord, snapshotNode } from "./node.ts";
+import { sendMsg, sendRawPacket } from "./outbound.ts";
 import { encodeMessage, makeCompoundMessage } from "./wire.ts";
 import { suspectNode } from "./state_machine.ts";
 
@@ -79,7 +80,7 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
   // The round trip is timed from the moment the datagram goes to the socket.
   let sent: number;
   if (target.state === NodeState.alive) {
-    sent = m.sendMsg(to, encodeMessage(ping), target);
+    sent = sendMsg(m, to, encodeMessage(ping), target);
   } else {
     // Lifeguard "buddy system": tell a suspect directly that it is suspected,
     // so it can refute without waiting for gossip to reach it.
@@ -89,7 +90,7 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
       node: target.name,
       from: cfg.name,
     });
-    sent = m.sendRawPacket(to, makeCompoundMessage([encodeMessage(ping), suspect]), target);
+    sent = sendRawPacket(m, to, makeCompoundMessage([encodeMessage(ping), suspect]), target);
   }
 
   let awarenessDelta = -1;
@@ -120,7 +121,7 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
         sourceNode: cfg.name,
       };
       if (ind.nack) expectedNacks++;
-      m.sendMsg(nodeAddress(peer), encodeMessage(ind), peer);
+      sendMsg(m, nodeAddress(peer), encodeMessage(ind), peer);
     }
 
     // The TCP fallback runs alongside the indirect probes (memberlist protocol >= 3).
@@ -194,7 +195,7 @@ export function handlePing(m: Engine, p: PingMessage, from: Address): void {
     : new Uint8Array();
   const ack: AckMessage = { type: "ackResp", seqNo: p.seqNo, payload };
   const to = replyAddress(p.sourceAddr, p.sourcePort, from);
-  m.sendMsg(to, encodeMessage(ack), p.sourceNode ? m.nodes.get(p.sourceNode) : undefined);
+  sendMsg(m, to, encodeMessage(ack), p.sourceNode ? m.nodes.get(p.sourceNode) : undefined);
 }
 
 /** Probes a target on another node's behalf, relaying the ack, or a nack on timeout. */
@@ -208,7 +209,8 @@ export function handleIndirectPing(m: Engine, ind: IndirectPingMessage, from: Ad
   let answered = false;
   m.acks.set(localSeq, cfg.probeTimeoutMs, () => {
     answered = true;
-    m.sendMsg(
+    sendMsg(
+      m,
       requester,
       encodeMessage({ type: "ackResp", seqNo: ind.seqNo, payload: new Uint8Array() }),
       requesterNode,
@@ -223,12 +225,12 @@ export function handleIndirectPing(m: Engine, ind: IndirectPingMessage, from: Ad
     sourceNode: cfg.name,
   };
   const target = { host: bytesToIp(ind.target), port };
-  m.sendMsg(target, encodeMessage(ping), m.nodes.get(ind.node));
+  sendMsg(m, target, encodeMessage(ping), m.nodes.get(ind.node));
   if (ind.nack) {
     m.schedule(cfg.probeTimeoutMs, () => {
       if (answered || m.hasShutdown()) return;
       const nack: NackMessage = { type: "nackResp", seqNo: ind.seqNo };
-      m.sendMsg(requester, encodeMessage(nack), requesterNode);
+      sendMsg(m, requester, encodeMessage(nack), requesterNode);
     });
   }
 }

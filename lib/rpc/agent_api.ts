@@ -12,7 +12,7 @@
  */
 import type { Coordinate } from "../coordinate/coordinate.ts";
 import type { KeyOperation, KeyResponse } from "../serf/key_manager.ts";
-import type { NodeResponse, QueryParam } from "../serf/query.ts";
+import type { NodeResponse, QueryParam } from "../serf/query_response.ts";
 import type { Member, SerfEvent } from "../serf/types.ts";
 
 export type { Coordinate, KeyOperation, KeyResponse, Member, NodeResponse, QueryParam, SerfEvent };

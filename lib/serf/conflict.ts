@@ -7,7 +7,7 @@
  */
 import { bytesToIp } from "../util/addr.ts";
 import { decodeConflictResponse } from "./messages.ts";
-import type { QueryResponse } from "./query.ts";
+import type { QueryResponse } from "./query_response.ts";
 import type { SerfCore } from "./serf_core.ts";
 
 /** Runs the `_serf_conflict` vote; calls `shutdown` on the node when it loses. */

@@ -34,6 +34,7 @@ import {
   handleNodeUpdate,
 } from "./members.ts";
 import { handleQuery, handleQueryResponse } from "./query.ts";
+import { uniqueBroadcast } from "./broadcast.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
 import type { Member } from "./types.ts";
@@ -171,11 +172,6 @@ function mergeRemoteState(s: SerfCore, buf: Uint8Array, isJoin: boolean): void {
       handleUserEvent(s, s.eventBuffer, { lTime: at.lTime, name: e.name, payload: e.payload, cc: false });
     }
   }
-}
-
-/** A broadcast that no later one supersedes (Serf's broadcasts are all unique). */
-export function uniqueBroadcast(msg: Uint8Array, notify?: () => void) {
-  return { message: () => msg, invalidates: () => false, finished: () => notify?.(), unique: true };
 }
 
 /** memberlist membership events into Serf's member state machine. */

@@ -7,7 +7,7 @@
  */
 import { parseKeyBase64 } from "../memberlist/keyring.ts";
 import { decodeKeyResponse, encodeKeyRequest } from "./messages.ts";
-import type { QueryParam, QueryResponse } from "./query.ts";
+import type { QueryParam, QueryResponse } from "./query_response.ts";
 
 /** Per-cluster outcome of a key operation. */
 export interface KeyResponse {

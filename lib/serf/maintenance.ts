@@ -4,8 +4,26 @@
  *
  * @module
  */
+import { errorMessage } from "../util/errors.ts";
+import { every } from "../util/periodic.ts";
 import type { TransmitLimitedQueue } from "../memberlist/broadcast_queue.ts";
 import type { SerfCore } from "./serf_core.ts";
+import { reap } from "./members.ts";
+
+/** Starts the reap, reconnect and queue-depth loops; they end when the core's stop signal fires. */
+export function startMaintenance(s: SerfCore): Promise<void>[] {
+  const c = s.config;
+  const options = { signal: s.stopSignal, onError: (err: unknown) => s.log.error(errorMessage(err)) };
+  const loops = [
+    every(s.clock, c.reapIntervalMs, () => reap(s), options),
+    every(s.clock, c.reconnectIntervalMs, () => reconnectOnce(s), options),
+  ];
+  const queues = [["Intent", s.intentQueue], ["Event", s.eventQueue], ["Query", s.queryQueue]] as const;
+  for (const [name, q] of queues) {
+    loops.push(every(s.clock, c.queueCheckIntervalMs, () => checkQueueDepth(s, name, q), options));
+  }
+  return loops;
+}
 
 /** Warns about deep broadcast queues and prunes them past the limit, as Serf does. */
 export function checkQueueDepth(s: SerfCore, name: string, q: TransmitLimitedQueue): void {

@@ -8,56 +8,10 @@
  */
 import { bytesToIp } from "../util/addr.ts";
 import type { Node } from "../memberlist/node.ts";
-import { decodeTags } from "./messages.ts";
+import { decodeTags, encodeSerfMessage } from "./messages.ts";
 import type { SerfCore } from "./serf_core.ts";
+import type { MemberState } from "./member_table.ts";
 import type { Member, MemberEventType } from "./types.ts";
-
-/** A member plus what Serf needs to order intents and reap. */
-export interface MemberState {
-  member: Member;
-  /** Lamport time of the last join/leave intent applied. */
-  statusLTime: number;
-  /** When it became failed or left, on the engine clock; 0 while alive. */
-  leaveTime: number;
-}
-
-/** An intent about a node we have not heard of yet, kept for `recentIntentTimeoutMs`. */
-interface NodeIntent {
-  type: "join" | "leave";
-  wallTime: number;
-  lTime: number;
-}
-
-/** Members, the failed/left lists used for reconnect and reaping, and buffered intents. */
-export class MemberTable {
-  readonly byName: Map<string, MemberState> = new Map();
-  failed: MemberState[] = [];
-  left: MemberState[] = [];
-  readonly intents: Map<string, NodeIntent> = new Map();
-
-  /** Records an intent for an unknown node if it is newer than what we hold. */
-  upsertIntent(node: string, type: "join" | "leave", lTime: number, now: number): boolean {
-    const cur = this.intents.get(node);
-    if (cur && lTime <= cur.lTime) return false;
-    this.intents.set(node, { type, wallTime: now, lTime });
-    return true;
-  }
-
-  recentIntent(node: string, type: "join" | "leave"): number | undefined {
-    const i = this.intents.get(node);
-    return i && i.type === type ? i.lTime : undefined;
-  }
-
-  reapIntents(now: number, timeoutMs: number): void {
-    for (const [node, intent] of this.intents) {
-      if (now - intent.wallTime > timeoutMs) this.intents.delete(node);
-    }
-  }
-
-  removeFrom(list: "failed" | "left", name: string): void {
-    this[list] = this[list].filter((m) => m.member.name !== name);
-  }
-}
 
 function memberFromNode(s: SerfCore, n: Node): Member {
   return {
@@ -175,7 +129,7 @@ export function handleLeaveIntent(
   // Someone says we are leaving but we are not: refute with a fresh join intent.
   if (msg.node === s.config.nodeName && s.state === "alive") {
     s.log.debug("Refuting an older leave intent");
-    s.broadcastJoin(s.memberClock.time());
+    broadcastJoin(s, s.memberClock.time());
     return false;
   }
   state.statusLTime = msg.lTime;
@@ -251,4 +205,12 @@ export function reap(s: SerfCore): void {
   t.failed = sweep(t.failed, s.config.reconnectTimeoutMs);
   t.left = sweep(t.left, s.config.tombstoneTimeoutMs);
   t.reapIntents(now, s.config.recentIntentTimeoutMs);
+}
+
+/** Applies and gossips our own join intent at `lTime` (after a join, or to refute a stale leave). */
+export function broadcastJoin(s: SerfCore, lTime: number): void {
+  const msg = { type: "join" as const, lTime, node: s.config.nodeName };
+  s.memberClock.witness(lTime);
+  handleJoinIntent(s, msg);
+  s.broadcastIntent(encodeSerfMessage(msg));
 }

@@ -8,15 +8,10 @@
  */
 import { ipToBytes } from "../util/addr.ts";
 import { USER_EVENT_SIZE_LIMIT } from "./config.ts";
-import { uniqueBroadcast } from "./delegates.ts";
+import { uniqueBroadcast } from "./broadcast.ts";
 import { encodeSerfMessage, QUERY_FLAG_ACK } from "./messages.ts";
-import {
-  defaultQueryTimeoutMs,
-  encodeFilters,
-  handleQuery,
-  type QueryParam,
-  QueryResponse,
-} from "./query.ts";
+import { defaultQueryTimeoutMs, encodeFilters, handleQuery } from "./query.ts";
+import { type QueryParam, QueryResponse } from "./query_response.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
 

@@ -1,22 +1,22 @@
 /**
  * A Serf node: gossip membership with Serf's semantics on top (graceful
  * leave vs failure, tags, user events, queries, key rotation, snapshots,
- * network coordinates), wire-compatible with HashiCorp Serf agents.
+ * network coordinates), wire-compatible with HashiCorp Serf agents. The class
+ * is a thin face: the protocol state lives in a {@linkcode SerfCore} that only
+ * lib/serf's modules see.
  *
  * @module
  */
-import { type Clock, RealClock, type Timer } from "../util/clock.ts";
+import { type Clock, RealClock } from "../util/clock.ts";
 import type { AsyncQueue } from "../util/async.ts";
-import { errorMessage, ShutdownError } from "../util/errors.ts";
+import { ShutdownError } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
 import { systemRandom } from "../util/random.ts";
 import type { Random } from "../util/random.ts";
 import type { Transport } from "../transport/transport.ts";
-import { TransmitLimitedQueue } from "../memberlist/broadcast_queue.ts";
 import { defaultLanConfig } from "../memberlist/config.ts";
 import type { Keyring } from "../memberlist/keyring.ts";
 import { Memberlist } from "../memberlist/memberlist.ts";
-import { CoordinateClient } from "../coordinate/client.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
 import {
   defaultSerfConfig,
@@ -33,21 +33,18 @@ import {
   serfEventDelegate,
   serfMergeDelegate,
   serfPingDelegate,
-  uniqueBroadcast,
 } from "./delegates.ts";
-import { EventPipeline } from "./event_pipeline.ts";
 import { handleInternalQuery, isInternalQuery } from "./internal_query.ts";
 import { type KeyOperation, type KeyResponse, runKeyOperation } from "./key_manager.ts";
-import { LamportClock } from "./lamport.ts";
-import { handleJoinIntent, handleLeaveIntent, MemberTable, reap } from "./members.ts";
+import { broadcastJoin, handleLeaveIntent } from "./members.ts";
 import { encodeSerfMessage } from "./messages.ts";
-import { defaultQueryTimeoutMs, type QueryParam, type QueryResponse, QuerySeen } from "./query.ts";
-import type { SerfCore, SerfStats } from "./serf_core.ts";
+import { defaultQueryTimeoutMs } from "./query.ts";
+import type { QueryParam, QueryResponse } from "./query_response.ts";
+import { SerfCore, type SerfStats } from "./serf_core.ts";
 import { resolveNameConflict } from "./conflict.ts";
 import { nodeSnapshotFs, Snapshotter } from "./snapshot.ts";
 import type { Member, SerfEvent, SerfState } from "./types.ts";
-import { EventBuffer } from "./user_event.ts";
-import { checkQueueDepth, reconnectOnce, rejoinPrevious, stripNodeName } from "./maintenance.ts";
+import { rejoinPrevious, startMaintenance, stripNodeName } from "./maintenance.ts";
 import { sendUserEvent, startQuery } from "./send.ts";
 
 /** Options for {@linkcode Serf.create}: any Serf setting plus the gossip layer's, which needs a transport. */
@@ -60,64 +57,74 @@ export type SerfOptions = Partial<Omit<SerfConfig, "memberlist">> & {
   };
 };
 
-/** One Serf cluster member. */
-export class Serf implements SerfCore {
-  readonly config: SerfConfig;
-  readonly clock: Clock;
-  readonly rng: Random;
-  readonly log: Logger;
-  readonly members: MemberTable = new MemberTable();
-  readonly stats: SerfStats = { flaps: 0, droppedMessages: 0, droppedEvents: 0 };
-  readonly memberClock: LamportClock = new LamportClock();
-  readonly eventClock: LamportClock = new LamportClock();
-  readonly queryClock: LamportClock = new LamportClock();
-  readonly intentQueue: TransmitLimitedQueue;
-  readonly eventQueue: TransmitLimitedQueue;
-  readonly queryQueue: TransmitLimitedQueue;
-  readonly pendingQueries: Map<number, QueryResponse> = new Map();
-  readonly eventBuffer: EventBuffer;
-  readonly querySeen: QuerySeen;
-  readonly coordClient: CoordinateClient | undefined;
-  readonly coordCache: Map<string, Coordinate> = new Map();
-  eventMinTime = 0;
-  queryMinTime = 0;
-  eventJoinIgnore = false;
-  #state: SerfState = "alive";
-  #memberlist!: Memberlist;
-  #pipeline: EventPipeline;
-  #snapshot: Snapshotter | undefined;
-  #timers = new Set<Timer>();
-  #stop = new AbortController();
-  #loops: Promise<void>[] = [];
-  #pending = new Set<Promise<unknown>>();
+/** The cores behind the faces, for lib/serf's own modules and tests. */
+const cores = new WeakMap<Serf, SerfCore>();
 
-  private constructor(config: SerfConfig, clock: Clock, rng: Random, logger: Logger) {
-    this.config = config;
-    this.clock = clock;
-    this.rng = rng;
-    this.log = logger.child("serf");
-    const numNodes = () => this.#memberlist?.numMembers() ?? 1;
-    const retransmitMult = config.memberlist.retransmitMult ?? 4;
-    this.intentQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
-    this.eventQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
-    this.queryQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
-    this.eventBuffer = new EventBuffer(config.eventBuffer);
-    this.querySeen = new QuerySeen(config.queryBuffer);
-    this.coordClient = config.disableCoordinates ? undefined : new CoordinateClient({}, rng);
-    this.#pipeline = new EventPipeline({
-      clock,
-      log: this.log,
-      capacity: config.eventQueueCapacity,
-      coalesce: config,
-      internal: (e) => {
-        if (e.type === "query" && isInternalQuery(e.name)) {
-          this.#track(handleInternalQuery(this, this.#internalHost, e));
-          return true;
-        }
-        return false;
-      },
-      onDrop: () => this.stats.droppedEvents++,
-    });
+/**
+ * The core behind `serf`. Not part of the public API (mod.ts does not export
+ * it): tests reach protocol state through it.
+ */
+export function serfCoreOf(serf: Serf): SerfCore {
+  return cores.get(serf)!;
+}
+
+/** Keyring access for the internal key queries. */
+function internalHost(core: SerfCore) {
+  return {
+    keyring: (): Keyring | undefined => core.config.memberlist.keyring,
+    writeKeyringFile: async (): Promise<void> => {
+      if (!core.config.keyringFile) return;
+      const { saveKeyringFile } = await import("./keyring_file.ts");
+      saveKeyringFile(core.config.keyringFile, core.config.memberlist.keyring!, { fs: core.config.fs });
+    },
+  };
+}
+
+/** Internal queries (`_serf_*`) are answered by the node itself and never reach the consumer. */
+function claimInternal(core: SerfCore, e: SerfEvent): boolean {
+  if (e.type !== "query" || !isInternalQuery(e.name)) return false;
+  core.track(handleInternalQuery(core, internalHost(core), e));
+  return true;
+}
+
+/**
+ * One Serf cluster member.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultLocalConfig, MemoryNetwork, SeededRandom, Serf, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const start = (nodeName: string, port: number) =>
+ *   Serf.create({
+ *     nodeName,
+ *     tags: { role: "web" },
+ *     memberlist: {
+ *       ...defaultLocalConfig(),
+ *       bindAddr: "127.0.0.1",
+ *       bindPort: port,
+ *       transport: network.listen({ host: "127.0.0.1", port }),
+ *       clock,
+ *     },
+ *   });
+ * const a = await start("a", 7946);
+ * const b = await start("b", 7947);
+ * const joined = b.join(["127.0.0.1:7946"]);
+ * await clock.advance(1_000);
+ * assert.equal(await joined, 1);
+ * assert.deepEqual(a.allMembers().map((m) => m.name).sort(), ["a", "b"]);
+ * await Promise.all([a.shutdown(), b.shutdown()]);
+ * ```
+ */
+export class Serf {
+  readonly #core: SerfCore;
+  #snapshot: Snapshotter | undefined;
+
+  private constructor(core: SerfCore) {
+    this.#core = core;
+    cores.set(this, core);
   }
 
   /**
@@ -145,37 +152,41 @@ export class Serf implements SerfCore {
     const clock = ml.clock ?? new RealClock();
     const rng = ml.rng ?? systemRandom;
     const logger = ml.logger ?? new Logger();
-    const s = new Serf(config, clock, rng, logger);
-    encodeLocalTags(s, config.tags); // refuse oversized tags before anything starts
+    const core = new SerfCore(config, { clock, rng, logger, internal: claimInternal });
+    const face = new Serf(core);
+    encodeLocalTags(core, config.tags); // refuse oversized tags before anything starts
 
     let previous: { name: string; addr: string }[] = [];
-    if (config.snapshotPath) {
-      s.#snapshot = Snapshotter.open({
+    const snapshot = config.snapshotPath
+      ? Snapshotter.open({
         path: config.snapshotPath,
         fs: config.fs ?? nodeSnapshotFs(),
         clock,
-        lamport: s.memberClock,
-        logger: s.log,
+        lamport: core.memberClock,
+        logger: core.log,
         rejoinAfterLeave: config.rejoinAfterLeave,
         random: rng,
-      });
-      previous = s.#snapshot.aliveNodes();
-      s.eventMinTime = s.#snapshot.lastEventClock + 1;
-      s.queryMinTime = s.#snapshot.lastQueryClock + 1;
-      s.#pipeline.snapshot = s.#snapshot;
+      })
+      : undefined;
+    if (snapshot) {
+      face.#snapshot = snapshot;
+      previous = snapshot.aliveNodes();
+      core.eventMinTime = snapshot.lastEventClock + 1;
+      core.queryMinTime = snapshot.lastQueryClock + 1;
+      core.pipeline.snapshot = snapshot;
     }
-    s.memberClock.increment();
-    s.eventClock.increment();
-    s.queryClock.increment();
-    if (s.#snapshot) {
-      s.memberClock.witness(s.#snapshot.lastClock);
-      s.eventClock.witness(s.#snapshot.lastEventClock);
-      s.queryClock.witness(s.#snapshot.lastQueryClock);
+    core.memberClock.increment();
+    core.eventClock.increment();
+    core.queryClock.increment();
+    if (snapshot) {
+      core.memberClock.witness(snapshot.lastClock);
+      core.eventClock.witness(snapshot.lastEventClock);
+      core.queryClock.witness(snapshot.lastQueryClock);
     }
-    if (s.coordClient) s.coordCache.set(config.nodeName, s.coordClient.getCoordinate());
+    if (core.coordClient) core.coordCache.set(config.nodeName, core.coordClient.getCoordinate());
 
-    const merge = config.merge ? serfMergeDelegate(s) : undefined;
-    s.#memberlist = Memberlist.create({
+    const merge = config.merge ? serfMergeDelegate(core) : undefined;
+    core.attachMemberlist(Memberlist.create({
       ...config.memberlist,
       name: config.nodeName,
       transport: ml.transport,
@@ -186,129 +197,70 @@ export class Serf implements SerfCore {
       delegateProtocolVersion: config.protocolVersion,
       delegateProtocolMin: SERF_PROTOCOL_VERSION_MIN,
       delegateProtocolMax: SERF_PROTOCOL_VERSION_MAX,
-      delegate: serfDelegate(s),
-      events: serfEventDelegate(s),
-      conflict: serfConflictDelegate(s, () => s.#track(resolveNameConflict(s, (n, p) => s.query(n, p, {})))),
-      ping: s.coordClient ? serfPingDelegate(s) : undefined,
+      delegate: serfDelegate(core),
+      events: serfEventDelegate(core),
+      conflict: serfConflictDelegate(
+        core,
+        () => core.track(resolveNameConflict(core, (n, p) => face.query(n, p, {}))),
+      ),
+      ping: core.coordClient ? serfPingDelegate(core) : undefined,
       merge,
       alive: merge ? { notifyAlive: merge.notifyAlive } : undefined,
-    });
-    s.#startLoops();
-    if (previous.length > 0) s.#track(rejoinPrevious(s, previous));
-    return s;
+    }));
+    for (const loop of startMaintenance(core)) core.track(loop);
+    if (previous.length > 0) core.track(rejoinPrevious(core, previous));
+    return face;
   }
 
-  // ---- SerfCore plumbing ---------------------------------------------------
-
+  /** The gossip layer underneath (memberlist). */
   get memberlist(): Memberlist {
-    return this.#memberlist;
+    return this.#core.memberlist;
   }
+
+  /** Where the node is in its life: alive, leaving, left or shutdown. */
   get state(): SerfState {
-    return this.#state;
-  }
-  emit(event: SerfEvent): void {
-    this.#pipeline.push(event);
-  }
-  schedule(ms: number, fn: () => void): void {
-    const t = this.clock.setTimer(ms, () => {
-      this.#timers.delete(t);
-      fn();
-    });
-    this.#timers.add(t);
-  }
-  broadcastJoin(lTime: number): void {
-    const msg = { type: "join" as const, lTime, node: this.config.nodeName };
-    this.memberClock.witness(lTime);
-    handleJoinIntent(this, msg);
-    this.broadcastIntent(encodeSerfMessage(msg));
-  }
-  broadcastIntent(raw: Uint8Array, notify?: () => void): void {
-    this.intentQueue.queueBroadcast(uniqueBroadcast(raw, notify));
-  }
-  forgetCoordinate(name: string): void {
-    this.coordClient?.forgetNode(name);
-    this.coordCache.delete(name);
+    return this.#core.state;
   }
 
-  #track<T>(p: Promise<T>): void {
-    const tracked = p.catch((err) => this.log.error(errorMessage(err))).finally(() =>
-      this.#pending.delete(tracked)
-    );
-    this.#pending.add(tracked);
+  /** A copy of the node's counters (flaps, dropped messages, dropped events). */
+  get stats(): Readonly<SerfStats> {
+    return { ...this.#core.stats };
   }
-
-  #internalHost = {
-    keyring: (): Keyring | undefined => this.config.memberlist.keyring,
-    writeKeyringFile: async (): Promise<void> => {
-      if (!this.config.keyringFile) return;
-      const { saveKeyringFile } = await import("./keyring_file.ts");
-      saveKeyringFile(this.config.keyringFile, this.config.memberlist.keyring!, { fs: this.config.fs });
-    },
-  };
-
-  #startLoops(): void {
-    const c = this.config;
-    const signal = this.#stop.signal;
-    const every = async (ms: number, fn: () => void | Promise<void>) => {
-      while (!signal.aborted) {
-        try {
-          await this.clock.sleep(ms, signal);
-        } catch {
-          return;
-        }
-        try {
-          await fn();
-        } catch (err) {
-          this.log.error(errorMessage(err));
-        }
-      }
-    };
-    this.#loops.push(every(c.reapIntervalMs, () => reap(this)));
-    this.#loops.push(every(c.reconnectIntervalMs, () => reconnectOnce(this)));
-    for (
-      const [name, q] of [["Intent", this.intentQueue], ["Event", this.eventQueue], [
-        "Query",
-        this.queryQueue,
-      ]] as const
-    ) {
-      this.#loops.push(every(c.queueCheckIntervalMs, () => checkQueueDepth(this, name, q)));
-    }
-  }
-
-  // ---- Public API ------------------------------------------------------------
 
   /** Events for this node: member changes, user events and queries, in order. */
   get events(): AsyncIterable<SerfEvent> {
-    return this.#pipeline.queue;
+    return this.#core.pipeline.queue;
   }
 
   /** The bounded queue behind {@linkcode Serf.events} (for `tryShift`, `size`, `dropped`). */
   get eventQueueHandle(): AsyncQueue<SerfEvent> {
-    return this.#pipeline.queue;
+    return this.#core.pipeline.queue;
   }
 
   /** Serf protocol version spoken. */
   get protocolVersion(): number {
-    return this.config.protocolVersion;
+    return this.#core.config.protocolVersion;
   }
 
+  /** True when a keyring with at least one key is configured. */
   get encryptionEnabled(): boolean {
-    return (this.config.memberlist.keyring?.getKeys().length ?? 0) > 0;
+    return (this.#core.config.memberlist.keyring?.getKeys().length ?? 0) > 0;
   }
 
   /** Every member we know, in any status. */
   allMembers(): Member[] {
-    return [...this.members.byName.values()].map((m) => ({ ...m.member, tags: { ...m.member.tags } }));
+    return [...this.#core.members.byName.values()].map((m) => ({ ...m.member, tags: { ...m.member.tags } }));
   }
 
+  /** Our own member record. */
   localMember(): Member {
-    const m = this.members.byName.get(this.config.nodeName)!.member;
+    const m = this.#core.members.byName.get(this.#core.config.nodeName)!.member;
     return { ...m, tags: { ...m.tags } };
   }
 
   /** memberlist's count of alive members (what Serf uses for query sizing). */
   numMembers(): number {
-    return this.#memberlist.numMembers();
+    return this.#core.memberlist.numMembers();
   }
 
   /**
@@ -317,22 +269,23 @@ export class Serf implements SerfCore {
    * @returns how many addresses were contacted
    */
   async join(addresses: string[], ignoreOld = false): Promise<number> {
-    if (this.#state !== "alive") throw new Error("Serf can't Join after Leave or Shutdown");
-    this.eventJoinIgnore = ignoreOld;
+    const core = this.#core;
+    if (core.state !== "alive") throw new Error("Serf can't Join after Leave or Shutdown");
+    core.eventJoinIgnore = ignoreOld;
     try {
-      const n = await this.#memberlist.join(addresses.map(stripNodeName));
-      if (n > 0) this.broadcastJoin(this.memberClock.time());
+      const n = await core.memberlist.join(addresses.map(stripNodeName));
+      if (n > 0) broadcastJoin(core, core.memberClock.time());
       return n;
     } finally {
-      this.eventJoinIgnore = false;
+      core.eventJoinIgnore = false;
     }
   }
 
   /** Replaces our tags and gossips them. */
   async setTags(tags: Record<string, string>): Promise<void> {
-    encodeLocalTags(this, tags);
-    this.config.tags = { ...tags };
-    await this.#memberlist.updateNode(this.config.broadcastTimeoutMs);
+    encodeLocalTags(this.#core, tags);
+    this.#core.config.tags = { ...tags };
+    await this.#core.memberlist.updateNode(this.#core.config.broadcastTimeoutMs);
   }
 
   /**
@@ -340,12 +293,12 @@ export class Serf implements SerfCore {
    * @throws {RangeError} when the event exceeds the configured size limit
    */
   userEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
-    sendUserEvent(this, name, payload, coalesce);
+    sendUserEvent(this.#core, name, payload, coalesce);
   }
 
   /** Serf's default query timeout for the current cluster size. */
   defaultQueryTimeoutMs(): number {
-    return defaultQueryTimeoutMs(this);
+    return defaultQueryTimeoutMs(this.#core);
   }
 
   /**
@@ -353,8 +306,8 @@ export class Serf implements SerfCore {
    * @throws {RangeError} when the query exceeds `querySizeLimit`
    */
   query(name: string, payload: Uint8Array, params: QueryParam = {}): QueryResponse {
-    if (this.#state === "shutdown") throw new ShutdownError();
-    return startQuery(this, name, payload, params);
+    if (this.#core.state === "shutdown") throw new ShutdownError();
+    return startQuery(this.#core, name, payload, params);
   }
 
   /** Cluster-wide key operations (install, use, remove, list). */
@@ -373,83 +326,53 @@ export class Serf implements SerfCore {
 
   /** Our current network coordinate, or undefined when coordinates are disabled. */
   getCoordinate(): Coordinate | undefined {
-    return this.coordClient?.getCoordinate();
+    return this.#core.coordClient?.getCoordinate();
   }
 
   /** The last coordinate we heard from `name`. */
   getCachedCoordinate(name: string): Coordinate | undefined {
-    return this.coordCache.get(name);
+    return this.#core.coordCache.get(name);
   }
 
   /**
    * Marks a failed node as left (force-leave); with `prune`, forgets it at once.
    */
   async forceLeave(node: string, prune = false): Promise<void> {
-    const msg = { type: "leave" as const, lTime: this.memberClock.time(), node, prune };
-    this.memberClock.increment();
-    handleLeaveIntent(this, msg);
-    if (!this.#hasAliveMembers()) return;
-    await this.#broadcastAndWait(encodeSerfMessage(msg), "timed out broadcasting node removal");
-  }
-
-  #hasAliveMembers(): boolean {
-    for (const m of this.members.byName.values()) {
-      if (m.member.name !== this.config.nodeName && m.member.status === "alive") return true;
-    }
-    return false;
-  }
-
-  async #broadcastAndWait(raw: Uint8Array, timeoutMessage: string): Promise<void> {
-    let done!: () => void;
-    const sent = new Promise<void>((r) => (done = r));
-    this.broadcastIntent(raw, () => done());
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimer(this.config.broadcastTimeoutMs, () => reject(new Error(timeoutMessage)));
-    });
-    try {
-      await Promise.race([sent, timeout]);
-    } finally {
-      timer?.cancel();
-    }
+    const core = this.#core;
+    const msg = { type: "leave" as const, lTime: core.memberClock.time(), node, prune };
+    core.memberClock.increment();
+    handleLeaveIntent(core, msg);
+    if (!core.hasAlivePeers()) return;
+    await core.broadcastIntentAndWait(encodeSerfMessage(msg), "timed out broadcasting node removal");
   }
 
   /** Leaves gracefully: a leave intent, then memberlist's leave, then a pause for it to spread. */
   async leave(): Promise<void> {
-    if (this.#state === "left") return;
-    if (this.#state === "leaving") throw new Error("Leave already in progress");
-    if (this.#state === "shutdown") throw new Error("Leave called after Shutdown");
-    this.#state = "leaving";
+    const core = this.#core;
+    if (core.state === "left") return;
+    if (core.state === "leaving") throw new Error("Leave already in progress");
+    if (core.state === "shutdown") throw new Error("Leave called after Shutdown");
+    core.state = "leaving";
     this.#snapshot?.leave();
     const msg = {
       type: "leave" as const,
-      lTime: this.memberClock.time(),
-      node: this.config.nodeName,
+      lTime: core.memberClock.time(),
+      node: core.config.nodeName,
       prune: false,
     };
-    this.memberClock.increment();
-    handleLeaveIntent(this, msg);
-    if (this.#hasAliveMembers()) {
-      await this.#broadcastAndWait(encodeSerfMessage(msg), "timeout while waiting for graceful leave");
+    core.memberClock.increment();
+    handleLeaveIntent(core, msg);
+    if (core.hasAlivePeers()) {
+      await core.broadcastIntentAndWait(encodeSerfMessage(msg), "timeout while waiting for graceful leave");
     }
-    await this.#memberlist.leave(this.config.broadcastTimeoutMs);
-    await this.clock.sleep(this.config.leavePropagateDelayMs);
-    if (this.#state === "leaving") this.#state = "left";
+    await core.memberlist.leave(core.config.broadcastTimeoutMs);
+    await core.clock.sleep(core.config.leavePropagateDelayMs);
+    if (core.state === "leaving") core.state = "left";
   }
 
   /** Stops everything. Call `leave` first for a graceful exit. Safe to call twice. */
   async shutdown(): Promise<void> {
-    if (this.#state === "shutdown") return;
-    if (this.#state !== "left") this.log.warn("Shutdown without a Leave");
-    this.#state = "shutdown";
-    this.#stop.abort(new ShutdownError());
-    for (const t of this.#timers) t.cancel();
-    this.#timers.clear();
-    for (const q of this.pendingQueries.values()) q.close();
-    this.pendingQueries.clear();
-    await this.#memberlist.shutdown();
-    await Promise.allSettled([...this.#loops, ...this.#pending]);
-    await this.#pipeline.close();
+    await this.#core.shutdown();
     this.#snapshot?.close();
   }
 
@@ -459,20 +382,21 @@ export class Serf implements SerfCore {
 
   /** Serf's `info` stats (string values, as the RPC returns them). */
   statsMap(): Record<string, string> {
+    const s = this.#core;
     const out: Record<string, string> = {
-      members: String(this.members.byName.size),
-      failed: String(this.members.failed.length),
-      left: String(this.members.left.length),
-      health_score: String(this.#memberlist.healthScore),
-      member_time: String(this.memberClock.time()),
-      event_time: String(this.eventClock.time()),
-      query_time: String(this.queryClock.time()),
-      intent_queue: String(this.intentQueue.numQueued()),
-      event_queue: String(this.eventQueue.numQueued()),
-      query_queue: String(this.queryQueue.numQueued()),
+      members: String(s.members.byName.size),
+      failed: String(s.members.failed.length),
+      left: String(s.members.left.length),
+      health_score: String(s.memberlist.healthScore),
+      member_time: String(s.memberClock.time()),
+      event_time: String(s.eventClock.time()),
+      query_time: String(s.queryClock.time()),
+      intent_queue: String(s.intentQueue.numQueued()),
+      event_queue: String(s.eventQueue.numQueued()),
+      query_queue: String(s.queryQueue.numQueued()),
       encrypted: String(this.encryptionEnabled),
     };
-    if (this.coordClient) out.coordinate_resets = String(this.coordClient.stats().resets);
+    if (s.coordClient) out.coordinate_resets = String(s.coordClient.stats().resets);
     return out;
   }
 }

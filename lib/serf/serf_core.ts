@@ -1,22 +1,27 @@
 /**
- * The internal view of a running Serf node shared by its modules (members,
- * delegates, queries, internal queries). `Serf` implements it; nothing outside
- * lib/serf should depend on it.
+ * The engine of a Serf node: the state its modules (members, delegates,
+ * queries, internal queries, maintenance) share and the plumbing they call to
+ * emit events, schedule work and broadcast. The public {@linkcode Serf} class
+ * is a thin face over one core; nothing outside lib/serf (tests aside) should
+ * depend on it.
  *
  * @module
  */
-import type { Clock } from "../util/clock.ts";
+import type { Clock, Timer } from "../util/clock.ts";
+import { errorMessage, ShutdownError } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
-import type { TransmitLimitedQueue } from "../memberlist/broadcast_queue.ts";
+import { TransmitLimitedQueue } from "../memberlist/broadcast_queue.ts";
 import type { Memberlist } from "../memberlist/memberlist.ts";
-import type { SerfConfig } from "./config.ts";
-import type { LamportClock } from "./lamport.ts";
-import type { MemberTable } from "./members.ts";
-import type { QueryResponse, QuerySeen } from "./query.ts";
-import type { EventBuffer } from "./user_event.ts";
-import type { CoordinateClient } from "../coordinate/client.ts";
+import { CoordinateClient } from "../coordinate/client.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
+import type { SerfConfig } from "./config.ts";
+import { uniqueBroadcast } from "./broadcast.ts";
+import { EventBuffer } from "./event_buffer.ts";
+import { EventPipeline } from "./event_pipeline.ts";
+import { LamportClock } from "./lamport.ts";
+import { MemberTable } from "./member_table.ts";
+import { type QueryResponse, QuerySeen } from "./query_response.ts";
 import type { SerfEvent, SerfState } from "./types.ts";
 
 /** Counters for `info` and tests. */
@@ -29,44 +34,157 @@ export interface SerfStats {
   droppedEvents: number;
 }
 
-export interface SerfCore {
+/** What the core needs besides its config: the node's time, randomness and log. */
+export interface SerfCoreDeps {
+  clock: Clock;
+  rng: Random;
+  logger: Logger;
+  /** Claims events before the pipeline's consumer (internal queries); true when claimed. */
+  internal: (core: SerfCore, event: SerfEvent) => boolean;
+}
+
+/** One Serf node's protocol state and plumbing; see the module doc. */
+export class SerfCore {
   readonly config: SerfConfig;
   readonly clock: Clock;
   readonly rng: Random;
   readonly log: Logger;
-  readonly members: MemberTable;
-  readonly stats: SerfStats;
-  readonly memberClock: LamportClock;
-  readonly eventClock: LamportClock;
-  readonly queryClock: LamportClock;
+  readonly members: MemberTable = new MemberTable();
+  readonly stats: SerfStats = { flaps: 0, droppedMessages: 0, droppedEvents: 0 };
+  readonly memberClock: LamportClock = new LamportClock();
+  readonly eventClock: LamportClock = new LamportClock();
+  readonly queryClock: LamportClock = new LamportClock();
   readonly intentQueue: TransmitLimitedQueue;
   readonly eventQueue: TransmitLimitedQueue;
   readonly queryQueue: TransmitLimitedQueue;
   /** Queries we started, by LTime, while they collect responses. */
-  readonly pendingQueries: Map<number, QueryResponse>;
-  readonly state: SerfState;
-  /** The gossip layer; undefined only during construction. */
-  readonly memberlist: Memberlist;
-  /** Oldest user event / query LTime we accept (raised after snapshot replay or join without replay). */
-  eventMinTime: number;
-  queryMinTime: number;
+  readonly pendingQueries: Map<number, QueryResponse> = new Map();
   readonly eventBuffer: EventBuffer;
   readonly querySeen: QuerySeen;
-  /** True while a join asked not to replay old user events. */
-  eventJoinIgnore: boolean;
   /** Vivaldi client; undefined when coordinates are disabled. */
   readonly coordClient: CoordinateClient | undefined;
   /** Latest coordinate heard from each node. */
-  readonly coordCache: Map<string, Coordinate>;
+  readonly coordCache: Map<string, Coordinate> = new Map();
+  /** Where events go: snapshot, internal queries, coalescing, the consumer's queue. */
+  readonly pipeline: EventPipeline;
+  /** Oldest user event / query LTime we accept (raised after snapshot replay or join without replay). */
+  eventMinTime = 0;
+  queryMinTime = 0;
+  /** True while a join asked not to replay old user events. */
+  eventJoinIgnore = false;
+  state: SerfState = "alive";
+  /** Aborts when the node shuts down. */
+  readonly stopSignal: AbortSignal;
+
+  #memberlist: Memberlist | undefined;
+  #timers = new Set<Timer>();
+  #stop = new AbortController();
+  #tasks = new Set<Promise<unknown>>();
+
+  constructor(config: SerfConfig, deps: SerfCoreDeps) {
+    this.config = config;
+    this.clock = deps.clock;
+    this.rng = deps.rng;
+    this.log = deps.logger.child("serf");
+    this.stopSignal = this.#stop.signal;
+    const numNodes = () => this.#memberlist?.numMembers() ?? 1;
+    const retransmitMult = config.memberlist.retransmitMult ?? 4;
+    this.intentQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
+    this.eventQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
+    this.queryQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
+    this.eventBuffer = new EventBuffer(config.eventBuffer);
+    this.querySeen = new QuerySeen(config.queryBuffer);
+    this.coordClient = config.disableCoordinates ? undefined : new CoordinateClient({}, deps.rng);
+    this.pipeline = new EventPipeline({
+      clock: deps.clock,
+      log: this.log,
+      capacity: config.eventQueueCapacity,
+      coalesce: config,
+      internal: (e) => deps.internal(this, e),
+      onDrop: () => this.stats.droppedEvents++,
+    });
+  }
+
+  /** The gossip layer. */
+  get memberlist(): Memberlist {
+    if (!this.#memberlist) throw new Error("Serf's gossip layer is not started yet");
+    return this.#memberlist;
+  }
+
+  /** Attaches the gossip layer, once, when the node starts. */
+  attachMemberlist(memberlist: Memberlist): void {
+    this.#memberlist = memberlist;
+  }
 
   /** Sends an event down the pipeline (snapshot, internal queries, coalescing, consumer). */
-  emit(event: SerfEvent): void;
+  emit(event: SerfEvent): void {
+    this.pipeline.push(event);
+  }
+
   /** A timer on the engine clock that shutdown cancels. */
-  schedule(ms: number, fn: () => void): void;
-  /** Broadcasts our join intent at `lTime`. */
-  broadcastJoin(lTime: number): void;
+  schedule(ms: number, fn: () => void): void {
+    const t = this.clock.setTimer(ms, () => {
+      this.#timers.delete(t);
+      fn();
+    });
+    this.#timers.add(t);
+  }
+
+  /** Keeps background work for shutdown to await; its failure is logged. */
+  track(task: Promise<unknown>): void {
+    const tracked = task.catch((err) => this.log.error(errorMessage(err))).finally(() =>
+      this.#tasks.delete(tracked)
+    );
+    this.#tasks.add(tracked);
+  }
+
   /** Queues an encoded intent broadcast; `notify` runs once it has been sent enough times. */
-  broadcastIntent(raw: Uint8Array, notify?: () => void): void;
+  broadcastIntent(raw: Uint8Array, notify?: () => void): void {
+    this.intentQueue.queueBroadcast(uniqueBroadcast(raw, notify));
+  }
+
+  /** Queues an intent and waits until it has gone out, or rejects after the broadcast timeout. */
+  async broadcastIntentAndWait(raw: Uint8Array, timeoutMessage: string): Promise<void> {
+    let done!: () => void;
+    const sent = new Promise<void>((r) => (done = r));
+    this.broadcastIntent(raw, () => done());
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimer(this.config.broadcastTimeoutMs, () => reject(new Error(timeoutMessage)));
+    });
+    try {
+      await Promise.race([sent, timeout]);
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  /** True when another member is alive, so a broadcast has somewhere to go. */
+  hasAlivePeers(): boolean {
+    for (const m of this.members.byName.values()) {
+      if (m.member.name !== this.config.nodeName && m.member.status === "alive") return true;
+    }
+    return false;
+  }
+
   /** Drops a node's cached coordinate (on reap). */
-  forgetCoordinate(name: string): void;
+  forgetCoordinate(name: string): void {
+    this.coordClient?.forgetNode(name);
+    this.coordCache.delete(name);
+  }
+
+  /** Stops timers, loops and queries, then the gossip layer and the pipeline. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    if (this.state === "shutdown") return;
+    if (this.state !== "left") this.log.warn("Shutdown without a Leave");
+    this.state = "shutdown";
+    this.#stop.abort(new ShutdownError());
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
+    for (const q of this.pendingQueries.values()) q.close();
+    this.pendingQueries.clear();
+    await this.#memberlist?.shutdown();
+    await Promise.allSettled([...this.#tasks]);
+    await this.pipeline.close();
+  }
 }

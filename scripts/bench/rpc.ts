@@ -553,9 +553,9 @@ async function runSwarm(size: number): Promise<void> {
       for await (const _ of serf.events) { /* drain */ }
     })().catch(() => {});
     nodes.push(serf);
-    if (i > 0) await serf.join([`127.0.0.1:${nodes[0]!.config.memberlist.bindPort}`]);
+    if (i > 0) await serf.join([`127.0.0.1:${nodes[0]!.memberlist.advertiseAddress.port}`]);
   }
-  const seed = `127.0.0.1:${nodes[0]!.config.memberlist.bindPort}`;
+  const seed = `127.0.0.1:${nodes[0]!.memberlist.advertiseAddress.port}`;
   while (nodes[0]!.allMembers().length < size) await sleep(100);
   console.log(`swarm ready ${seed}`);
   await new Promise(() => {}); // until killed

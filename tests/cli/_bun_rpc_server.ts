@@ -7,7 +7,7 @@ import process from "node:process";
 import type { RpcAgent } from "../../lib/rpc/agent_api.ts";
 import { RpcServer } from "../../lib/rpc/server.ts";
 import { AsyncQueue } from "../../lib/util/async.ts";
-import type { NodeResponse } from "../../lib/serf/query.ts";
+import type { NodeResponse } from "../../lib/serf/query_response.ts";
 
 const self = {
   name: "bun-node",

@@ -77,7 +77,9 @@ Deno.test({
       const tsOk = await waitFor(() =>
         ts.every((t) =>
           names.every((n) => {
-            const c = n === t.serf.config.nodeName ? t.serf.getCoordinate() : t.serf.getCachedCoordinate(n);
+            const c = n === t.serf.localMember().name
+              ? t.serf.getCoordinate()
+              : t.serf.getCachedCoordinate(n);
             return c !== undefined && Number.isFinite(distanceTo(t.serf.getCoordinate()!, c));
           })
         ), 30_000);

@@ -4,7 +4,7 @@
  */
 import type { RpcAgent, RpcKeyResult, RpcQueryResponse } from "../../lib/rpc/agent_api.ts";
 import type { KeyOperation } from "../../lib/serf/key_manager.ts";
-import type { NodeResponse, QueryParam } from "../../lib/serf/query.ts";
+import type { NodeResponse, QueryParam } from "../../lib/serf/query_response.ts";
 import type { Member, QueryEvent, SerfEvent } from "../../lib/serf/types.ts";
 import type { Coordinate } from "../../lib/coordinate/coordinate.ts";
 import { AsyncQueue } from "../../lib/util/async.ts";

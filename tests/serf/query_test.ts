@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { encodeFilters, QueryResponse, QuerySeen, shouldProcessQuery } from "../../lib/serf/query.ts";
+import { encodeFilters, shouldProcessQuery } from "../../lib/serf/query.ts";
+import { QueryResponse, QuerySeen } from "../../lib/serf/query_response.ts";
 import { encodeFilter } from "../../lib/serf/messages.ts";
+import { serfCoreOf } from "../../lib/serf/serf.ts";
 import { SerfCluster } from "./_serf_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -8,7 +10,7 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 Deno.test("Query filters: node lists and tag regexes, all must match", opts, async () => {
   const c = new SerfCluster(11);
   const a = await c.add("web-1", { tags: { role: "web", dc: "east" } });
-  const s = a.serf;
+  const s = serfCoreOf(a.serf);
   assert.ok(shouldProcessQuery(s, []));
   assert.ok(shouldProcessQuery(s, encodeFilters({ filterNodes: ["db-1", "web-1"] })));
   assert.ok(!shouldProcessQuery(s, encodeFilters({ filterNodes: ["db-1"] })));
@@ -67,11 +69,11 @@ Deno.test("Query: responses stop at the timeout and the query is forgotten", opt
   await c.joinAll();
   assert.ok(await c.converge(2));
   const r = c.nodes[0]!.serf.query("nobody-answers", new Uint8Array(), { timeoutMs: 1_000 });
-  assert.equal(c.nodes[0]!.serf.pendingQueries.size, 1);
+  assert.equal(serfCoreOf(c.nodes[0]!.serf).pendingQueries.size, 1);
   await c.clock.advance(1_001);
   assert.ok(r.finished());
   assert.ok(r.responses.closed);
-  assert.equal(c.nodes[0]!.serf.pendingQueries.size, 0);
+  assert.equal(serfCoreOf(c.nodes[0]!.serf).pendingQueries.size, 0);
   assert.throws(
     () => c.nodes[0]!.serf.query("big", new Uint8Array(2_000)),
     /query exceeds limit of 1024 bytes/,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeKeyBase64, Keyring } from "../../lib/memberlist/keyring.ts";
 import type { MemberEvent, UserEvent } from "../../lib/serf/types.ts";
+import { serfCoreOf } from "../../lib/serf/serf.ts";
 import { SerfCluster } from "./_serf_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -179,9 +180,10 @@ Deno.test("Serf: intents for unknown nodes are buffered and applied on join", op
   const c = new SerfCluster(7);
   const a = await c.add("a");
   const { handleLeaveIntent } = await import("../../lib/serf/members.ts");
-  assert.equal(handleLeaveIntent(a.serf, { lTime: 50, node: "ghost", prune: false }), true);
-  assert.equal(handleLeaveIntent(a.serf, { lTime: 40, node: "ghost", prune: false }), false);
-  assert.equal(a.serf.members.recentIntent("ghost", "leave"), 50);
-  assert.ok(a.serf.memberClock.time() > 50);
+  const core = serfCoreOf(a.serf);
+  assert.equal(handleLeaveIntent(core, { lTime: 50, node: "ghost", prune: false }), true);
+  assert.equal(handleLeaveIntent(core, { lTime: 40, node: "ghost", prune: false }), false);
+  assert.equal(core.members.recentIntent("ghost", "leave"), 50);
+  assert.ok(core.memberClock.time() > 50);
   await c.shutdown();
 });

@@ -1,0 +1,55 @@
+/**
+ * Serf's member table: every member with the Lamport time of its last intent
+ * and when it failed or left, the failed/left lists the reconnect and reap
+ * loops walk, and intents about nodes not heard of yet.
+ *
+ * @module
+ */
+import type { Member } from "./types.ts";
+
+/** A member plus what Serf needs to order intents and reap. */
+export interface MemberState {
+  member: Member;
+  /** Lamport time of the last join/leave intent applied. */
+  statusLTime: number;
+  /** When it became failed or left, on the engine clock; 0 while alive. */
+  leaveTime: number;
+}
+
+/** An intent about a node we have not heard of yet, kept for `recentIntentTimeoutMs`. */
+interface NodeIntent {
+  type: "join" | "leave";
+  wallTime: number;
+  lTime: number;
+}
+
+/** Members, the failed/left lists used for reconnect and reaping, and buffered intents. */
+export class MemberTable {
+  readonly byName: Map<string, MemberState> = new Map();
+  failed: MemberState[] = [];
+  left: MemberState[] = [];
+  readonly intents: Map<string, NodeIntent> = new Map();
+
+  /** Records an intent for an unknown node if it is newer than what we hold. */
+  upsertIntent(node: string, type: "join" | "leave", lTime: number, now: number): boolean {
+    const cur = this.intents.get(node);
+    if (cur && lTime <= cur.lTime) return false;
+    this.intents.set(node, { type, wallTime: now, lTime });
+    return true;
+  }
+
+  recentIntent(node: string, type: "join" | "leave"): number | undefined {
+    const i = this.intents.get(node);
+    return i && i.type === type ? i.lTime : undefined;
+  }
+
+  reapIntents(now: number, timeoutMs: number): void {
+    for (const [node, intent] of this.intents) {
+      if (now - intent.wallTime > timeoutMs) this.intents.delete(node);
+    }
+  }
+
+  removeFrom(list: "failed" | "left", name: string): void {
+    this[list] = this[list].filter((m) => m.member.name !== name);
+  }
+}
