@@ -95,3 +95,86 @@ export function usageError(ui: Ui, message: string, help: string): number {
   ui.error(help);
   return 1;
 }
+
+/** Stops an RPC command with exit code 1 after its failure was printed (see {@linkcode orFail}). */
+class CommandFailed extends Error {
+  override name = "CommandFailed";
+}
+
+/**
+ * Awaits `work`; on failure prints Serf's `<what>: <reason>` to stderr and
+ * stops the command (exit 1). Only for use inside {@linkcode rpcCommand}'s `run`.
+ */
+export async function orFail<T>(ui: Ui, what: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    ui.error(`${what}: ${errorMessage(err)}`);
+    throw new CommandFailed(what, { cause: err });
+  }
+}
+
+/** What an RPC command's `run` gets: a connected client and what `prepare` made of the flags. */
+export interface RpcRun<T> {
+  client: RpcClient;
+  flags: ParsedFlags;
+  ui: Ui;
+  platform: Platform;
+  prepared: T;
+  /** Resolves on SIGINT/SIGTERM when the spec is `interruptible`; never otherwise. */
+  interrupted: Promise<void>;
+}
+
+/** A command that talks to the agent over RPC: everything but its own logic is {@linkcode rpcCommand}'s. */
+export interface RpcCommandSpec<T> {
+  synopsis: string;
+  help: string;
+  /** Flags besides `-rpc-addr` and `-rpc-auth`. @default none */
+  flags?: Record<string, FlagSpec>;
+  /** Prefix for info lines (`keys` uses Serf's "==> "). @default none */
+  infoPrefix?: string;
+  /** Catches SIGINT/SIGTERM while running (long-lived commands). @default false */
+  interruptible?: boolean;
+  /** Checks the flags before connecting: an exit code stops the command, anything else goes to `run`. */
+  prepare?(flags: ParsedFlags, ui: Ui, platform: Platform): T | number;
+  /** The command's own work; the client is closed afterwards. Resolves with the exit code. */
+  run(r: RpcRun<T>): Promise<number>;
+}
+
+/**
+ * Builds a command with the prelude every RPC command shares: Go-style flag
+ * parsing with Serf's usage errors, `prepare`, connecting to the agent (with
+ * Serf's "Error connecting to Serf agent" message), and closing the client.
+ */
+export function rpcCommand<T = undefined>(spec: RpcCommandSpec<T>): CliCommand {
+  return {
+    synopsis: spec.synopsis,
+    help: spec.help,
+    async run(args: string[], platform: Platform): Promise<number> {
+      const flags = parseCommandFlags(
+        args,
+        { ...spec.flags, ...rpcFlagSpecs(platform) },
+        spec.help,
+        platform,
+      );
+      if (!flags) return 1;
+      const ui = new Ui(platform, { infoPrefix: spec.infoPrefix });
+      const prepared = spec.prepare ? spec.prepare(flags, ui, platform) : undefined as T;
+      if (typeof prepared === "number") return prepared;
+      const client = await connectAgent(ui, flags);
+      if (!client) return 1;
+      const stop = spec.interruptible
+        ? interrupted(platform)
+        : { promise: new Promise<void>(() => {}), dispose() {} };
+      try {
+        return await spec.run({ client, flags, ui, platform, prepared, interrupted: stop.promise });
+      } catch (err) {
+        if (err instanceof CommandFailed) return 1;
+        throw err;
+      } finally {
+        stop.dispose();
+        client.close();
+      }
+    },
+  };
+}

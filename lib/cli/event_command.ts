@@ -3,10 +3,7 @@
  *
  * @module
  */
-import type { Platform } from "../platform/platform.ts";
-import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, parseCommandFlags, rpcFlagSpecs, usageError } from "./command.ts";
-import { Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
 
 const HELP = `Usage: serfts event [options] name payload
 
@@ -21,21 +18,11 @@ Options:
   -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
   -rpc-auth=""              RPC auth token of the Serf agent.`;
 
-export const eventCommand: CliCommand = {
+export const eventCommand: CliCommand = rpcCommand({
   synopsis: "Send a custom event through the Serf cluster",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        coalesce: { kind: "bool", usage: "coalesce", default: true },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
-    );
-    if (!flags) return 1;
-    const ui = new Ui(platform);
+  flags: { coalesce: { kind: "bool", usage: "coalesce", default: true } },
+  prepare(flags, ui) {
     const rest = flags.args;
     if (rest.length < 1) return usageError(ui, "An event name must be specified.", HELP);
     if (rest.length > 2) {
@@ -46,18 +33,15 @@ export const eventCommand: CliCommand = {
       );
     }
     const [name, payload = ""] = rest as [string, string?];
-    const coalesce = flags.values.coalesce === true;
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    try {
-      await client.userEvent(name, new TextEncoder().encode(payload), coalesce);
-    } catch (err) {
-      ui.error(`Error sending event: ${errorMessage(err)}`);
-      return 1;
-    } finally {
-      client.close();
-    }
+    return { name, payload, coalesce: flags.values.coalesce === true };
+  },
+  async run({ client, ui, prepared: { name, payload, coalesce } }) {
+    await orFail(
+      ui,
+      "Error sending event",
+      client.userEvent(name, new TextEncoder().encode(payload), coalesce),
+    );
     ui.output(`Event '${name}' dispatched! Coalescing enabled: ${coalesce}`);
     return 0;
   },
-};
+});

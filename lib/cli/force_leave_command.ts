@@ -4,10 +4,7 @@
  *
  * @module
  */
-import type { Platform } from "../platform/platform.ts";
-import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, parseCommandFlags, rpcFlagSpecs, usageError } from "./command.ts";
-import { Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
 
 const HELP = `Usage: serfts force-leave [options] name
 
@@ -22,32 +19,16 @@ Options:
   -rpc-auth=""              RPC auth token of the Serf agent.
   -prune                    Also remove the member from the member list at once`;
 
-export const forceLeaveCommand: CliCommand = {
+export const forceLeaveCommand: CliCommand = rpcCommand({
   synopsis: 'Forces a member of the cluster to enter the "left" state',
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        prune: { kind: "bool", usage: "Remove agent forcibly from list of members" },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
-    );
-    if (!flags) return 1;
-    const ui = new Ui(platform);
+  flags: { prune: { kind: "bool", usage: "Remove agent forcibly from list of members" } },
+  prepare(flags, ui) {
     if (flags.args.length !== 1) return usageError(ui, "A node name must be specified to force leave.", HELP);
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    try {
-      await client.forceLeave(flags.args[0]!, flags.values.prune === true);
-      return 0;
-    } catch (err) {
-      ui.error(`Error force leaving: ${errorMessage(err)}`);
-      return 1;
-    } finally {
-      client.close();
-    }
+    return { node: flags.args[0]!, prune: flags.values.prune === true };
   },
-};
+  async run({ client, ui, prepared: { node, prune } }) {
+    await orFail(ui, "Error force leaving", client.forceLeave(node, prune));
+    return 0;
+  },
+});

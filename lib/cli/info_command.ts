@@ -3,10 +3,8 @@
  *
  * @module
  */
-import type { Platform } from "../platform/platform.ts";
-import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, parseCommandFlags, rpcFlagSpecs } from "./command.ts";
-import { compareBytes, formatOutput, sortedMap, Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand } from "./command.ts";
+import { compareBytes, formatOutput, sortedMap } from "./output.ts";
 
 const HELP = `Usage: serfts info [options]
 
@@ -31,39 +29,20 @@ export function statsText(stats: Record<string, Record<string, string>>): string
   return out;
 }
 
-export const infoCommand: CliCommand = {
+export const infoCommand: CliCommand = rpcCommand({
   synopsis: "Provides debugging information for operators",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        format: { kind: "string", usage: "output format", default: "text" },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
+  flags: { format: { kind: "string", usage: "output format", default: "text" } },
+  async run({ client, flags, ui }) {
+    const stats = await orFail(ui, "Error querying agent", client.stats());
+    const sorted = () =>
+      sortedMap(Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, sortedMap(v)])));
+    const out = await orFail(
+      ui,
+      "Encoding error",
+      Promise.resolve().then(() => formatOutput(String(flags.values.format), sorted, () => statsText(stats))),
     );
-    if (!flags) return 1;
-    const ui = new Ui(platform);
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    let stats: Record<string, Record<string, string>>;
-    try {
-      stats = await client.stats();
-    } catch (err) {
-      ui.error(`Error querying agent: ${errorMessage(err)}`);
-      return 1;
-    } finally {
-      client.close();
-    }
-    try {
-      const sorted = sortedMap(Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, sortedMap(v)])));
-      ui.output(formatOutput(String(flags.values.format), () => sorted, () => statsText(stats)));
-    } catch (err) {
-      ui.error(`Encoding error: ${errorMessage(err)}`);
-      return 1;
-    }
+    ui.output(out);
     return 0;
   },
-};
+});

@@ -5,11 +5,10 @@
  *
  * @module
  */
-import type { Platform } from "../platform/platform.ts";
 import type { RpcKeyResult } from "../rpc/client.ts";
 import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, parseCommandFlags, rpcFlagSpecs } from "./command.ts";
-import { columnize, compareBytes, Ui } from "./output.ts";
+import { type CliCommand, rpcCommand } from "./command.ts";
+import { columnize, compareBytes, type Ui } from "./output.ts";
 
 const HELP = `Usage: serfts keys [options]...
 
@@ -67,24 +66,17 @@ const ACTIONS = {
   },
 } as const;
 
-export const keysCommand: CliCommand = {
+export const keysCommand: CliCommand = rpcCommand({
   synopsis: "Manipulate the internal encryption keyring used by Serf",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        install: { kind: "string", usage: "install a new key" },
-        use: { kind: "string", usage: "change primary encryption key" },
-        remove: { kind: "string", usage: "remove a key" },
-        list: { kind: "bool", usage: "list cluster keys" },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
-    );
-    if (!flags) return 1;
-    const ui = new Ui(platform, { infoPrefix: "==> " });
+  infoPrefix: "==> ",
+  flags: {
+    install: { kind: "string", usage: "install a new key" },
+    use: { kind: "string", usage: "change primary encryption key" },
+    remove: { kind: "string", usage: "remove a key" },
+    list: { kind: "bool", usage: "list cluster keys" },
+  },
+  prepare(flags, ui) {
     const list = flags.values.list === true;
     const chosen = (["install", "use", "remove"] as const).filter((k) => String(flags.values[k]) !== "");
     if (chosen.length + (list ? 1 : 0) > 1) {
@@ -95,43 +87,40 @@ export const keysCommand: CliCommand = {
       ui.error(HELP);
       return 1;
     }
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    try {
-      if (list) {
-        ui.info("Asking all members for installed keys...");
-        let result: RpcKeyResult;
-        try {
-          result = await client.listKeys();
-        } catch (err) {
-          return reportFailure(ui, undefined, `Failed to gather member keys: ${errorMessage(err)}`);
-        }
-        if (result.error) return reportFailure(ui, result, `Failed to gather member keys: ${result.error}`);
-        ui.info("Keys gathered, listing cluster keys...");
-        ui.output("");
-        const keys = Object.keys(result.keys).sort(compareBytes);
-        ui.output(columnize(keys.map((k) => `${k} | [${result.keys[k]}/${result.numNodes}]`)));
-        return 0;
-      }
-      const action = chosen[0]!;
-      const key = String(flags.values[action]);
-      const text = ACTIONS[action];
-      ui.info(text.start);
+    return { action: list ? "list" as const : chosen[0]! };
+  },
+  async run({ client, flags, ui, prepared: { action } }) {
+    if (action === "list") {
+      ui.info("Asking all members for installed keys...");
+      const fail = "Failed to gather member keys";
       let result: RpcKeyResult;
       try {
-        result = action === "install"
-          ? await client.installKey(key)
-          : action === "use"
-          ? await client.useKey(key)
-          : await client.removeKey(key);
+        result = await client.listKeys();
       } catch (err) {
-        return reportFailure(ui, undefined, `${text.fail}: ${errorMessage(err)}`);
+        return reportFailure(ui, undefined, `${fail}: ${errorMessage(err)}`);
       }
-      if (result.error) return reportFailure(ui, result, `${text.fail}: ${result.error}`);
-      ui.info(text.ok);
+      if (result.error) return reportFailure(ui, result, `${fail}: ${result.error}`);
+      ui.info("Keys gathered, listing cluster keys...");
+      ui.output("");
+      const keys = Object.keys(result.keys).sort(compareBytes);
+      ui.output(columnize(keys.map((k) => `${k} | [${result.keys[k]}/${result.numNodes}]`)));
       return 0;
-    } finally {
-      client.close();
     }
+    const key = String(flags.values[action]);
+    const text = ACTIONS[action];
+    ui.info(text.start);
+    let result: RpcKeyResult;
+    try {
+      result = action === "install"
+        ? await client.installKey(key)
+        : action === "use"
+        ? await client.useKey(key)
+        : await client.removeKey(key);
+    } catch (err) {
+      return reportFailure(ui, undefined, `${text.fail}: ${errorMessage(err)}`);
+    }
+    if (result.error) return reportFailure(ui, result, `${text.fail}: ${result.error}`);
+    ui.info(text.ok);
+    return 0;
   },
-};
+});

@@ -5,12 +5,11 @@
  * @module
  */
 import { parseTagFlags } from "../agent/config.ts";
-import type { Platform } from "../platform/platform.ts";
 import type { RpcMember } from "../rpc/client.ts";
 import { formatAddress } from "../util/addr.ts";
 import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, parseCommandFlags, rpcFlagSpecs } from "./command.ts";
-import { columnize, compareBytes, formatOutput, sortedMap, Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand } from "./command.ts";
+import { columnize, compareBytes, formatOutput, sortedMap } from "./output.ts";
 
 const HELP = `Usage: serfts members [options]
 
@@ -61,64 +60,50 @@ function jsonMember(m: RpcMember) {
   };
 }
 
-export const membersCommand: CliCommand = {
+export const membersCommand: CliCommand = rpcCommand({
   synopsis: "Lists the members of a Serf cluster",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        detailed: { kind: "bool", usage: "detailed output" },
-        role: { kind: "string", usage: "role filter" },
-        status: { kind: "string", usage: "status filter" },
-        format: { kind: "string", usage: "output format", default: "text" },
-        tag: { kind: "list", usage: "tag filter" },
-        name: { kind: "string", usage: "name filter" },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
-    );
-    if (!flags) return 1;
-    const ui = new Ui(platform);
+  flags: {
+    detailed: { kind: "bool", usage: "detailed output" },
+    role: { kind: "string", usage: "role filter" },
+    status: { kind: "string", usage: "status filter" },
+    format: { kind: "string", usage: "output format", default: "text" },
+    tag: { kind: "list", usage: "tag filter" },
+    name: { kind: "string", usage: "name filter" },
+  },
+  prepare(flags, ui) {
     const v = flags.values;
     const tagArgs = [...(v.tag as string[])];
     if (v.role !== "") {
       ui.output("Deprecation warning: 'Role' has been replaced with 'Tags'");
       tagArgs.push(`role=${v.role}`);
     }
-    let tags: Record<string, string>;
     try {
-      tags = parseTagFlags(tagArgs);
+      return { tags: parseTagFlags(tagArgs) };
     } catch (err) {
       ui.error(`Error: ${errorMessage(err)}`);
       return 1;
     }
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    try {
-      let members: RpcMember[];
-      try {
-        members = await client.membersFiltered(tags, String(v.status), String(v.name));
-      } catch (err) {
-        ui.error(`Error retrieving members: ${errorMessage(err)}`);
-        return 1;
-      }
-      let out: string;
-      try {
-        out = formatOutput(
+  },
+  async run({ client, flags, ui, prepared: { tags } }) {
+    const v = flags.values;
+    const members: RpcMember[] = await orFail(
+      ui,
+      "Error retrieving members",
+      client.membersFiltered(tags, String(v.status), String(v.name)),
+    );
+    const out = await orFail(
+      ui,
+      "Encoding error",
+      Promise.resolve().then(() =>
+        formatOutput(
           String(v.format),
           () => ({ members: members.length > 0 ? members.map(jsonMember) : null }),
           () => columnize(members.map((m) => row(m, v.detailed === true))),
-        );
-      } catch (err) {
-        ui.error(`Encoding error: ${errorMessage(err)}`);
-        return 1;
-      }
-      ui.output(out);
-      return 0;
-    } finally {
-      client.close();
-    }
+        )
+      ),
+    );
+    ui.output(out);
+    return 0;
   },
-};
+});

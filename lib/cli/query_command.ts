@@ -6,17 +6,9 @@
  */
 import { parseTagFlags } from "../agent/config.ts";
 import { parseGoDuration } from "../agent/duration.ts";
-import type { Platform } from "../platform/platform.ts";
 import { errorMessage } from "../util/errors.ts";
-import {
-  type CliCommand,
-  connectAgent,
-  interrupted,
-  parseCommandFlags,
-  rpcFlagSpecs,
-  usageError,
-} from "./command.ts";
-import { bytesText, formatOutput, sortedMap, Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
+import { bytesText, formatOutput, sortedMap } from "./output.ts";
 
 const HELP = `Usage: serfts query [options] name payload
 
@@ -43,35 +35,28 @@ Options:
 
   -rpc-auth=""              RPC auth token of the Serf agent.`;
 
-export const queryCommand: CliCommand = {
+export const queryCommand: CliCommand = rpcCommand({
   synopsis: "Send a query to the Serf cluster",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        node: { kind: "list", usage: "node filter" },
-        tag: { kind: "list", usage: "tag filter" },
-        timeout: { kind: "string", usage: "query timeout", default: "0s" },
-        "no-ack": { kind: "bool", usage: "no-ack" },
-        format: { kind: "string", usage: "output format", default: "text" },
-        "relay-factor": { kind: "int", usage: "response relay count", default: 0 },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
-    );
-    if (!flags) return 1;
+  flags: {
+    node: { kind: "list", usage: "node filter" },
+    tag: { kind: "list", usage: "tag filter" },
+    timeout: { kind: "string", usage: "query timeout", default: "0s" },
+    "no-ack": { kind: "bool", usage: "no-ack" },
+    format: { kind: "string", usage: "output format", default: "text" },
+    "relay-factor": { kind: "int", usage: "response relay count", default: 0 },
+  },
+  interruptible: true,
+  prepare(flags, ui, platform) {
     const v = flags.values;
     let timeoutMs: number;
     try {
       timeoutMs = parseGoDuration(String(v.timeout));
     } catch {
       platform.writeStderr(`invalid value "${v.timeout}" for flag -timeout: parse error\n`);
-      new Ui(platform).output(HELP);
+      ui.output(HELP);
       return 1;
     }
-    const ui = new Ui(platform);
     let filterTags: Record<string, string>;
     try {
       filterTags = parseTagFlags(v.tag as string[]);
@@ -93,67 +78,59 @@ export const queryCommand: CliCommand = {
       return 1;
     }
     const [name, payload = ""] = flags.args as [string, string?];
+    return { timeoutMs, filterTags, relayFactor, name, payload };
+  },
+  async run({ client, flags, ui, prepared: p, interrupted }) {
+    const v = flags.values;
     const noAck = v["no-ack"] === true;
     const format = String(v.format);
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    const stop = interrupted(platform);
-    try {
-      if (format !== "text" && format !== "json") {
-        ui.error(`Invalid format: ${format}`);
-        return 1;
-      }
-      const text = format === "text";
-      const acks: string[] = [];
-      const responses: Record<string, string> = {};
-      let numResp = 0;
-      const done = client.query({
-        filterNodes: v.node as string[],
-        filterTags,
-        requestAck: !noAck,
-        relayFactor,
-        timeoutMs,
-        name,
-        payload: new TextEncoder().encode(payload),
-      }, {
-        onStarted: () => text && ui.output(`Query '${name}' dispatched`),
-        onAck: (from) => {
-          acks.push(from);
-          if (text) ui.info(`Ack from '${from}'`);
-        },
-        onResponse: (r) => {
-          numResp++;
-          responses[r.from] = bytesText(r.payload);
-          const shown = r.payload.at(-1) === 0x0a ? r.payload.subarray(0, -1) : r.payload;
-          if (text) ui.info(`Response from '${r.from}': ${bytesText(shown)}`);
-        },
-      });
-      try {
-        const outcome = await Promise.race([
-          done.then(() => "done" as const),
-          stop.promise.then(() => "stop" as const),
-        ]);
-        if (outcome === "stop") return 1;
-      } catch (err) {
-        ui.error(`Error sending query: ${errorMessage(err)}`);
-        return 1;
-      }
-      if (text) {
-        if (!noAck) ui.output(`Total Acks: ${acks.length}`);
-        ui.output(`Total Responses: ${numResp}`);
-      } else {
-        ui.output(
-          formatOutput(
-            "json",
-            () => ({ Acks: acks.length > 0 ? acks : null, Responses: sortedMap(responses) }),
-            () => "",
-          ),
-        );
-      }
-      return 0;
-    } finally {
-      stop.dispose();
-      client.close();
+    if (format !== "text" && format !== "json") {
+      ui.error(`Invalid format: ${format}`);
+      return 1;
     }
+    const text = format === "text";
+    const acks: string[] = [];
+    const responses: Record<string, string> = {};
+    let numResp = 0;
+    const done = client.query({
+      filterNodes: v.node as string[],
+      filterTags: p.filterTags,
+      requestAck: !noAck,
+      relayFactor: p.relayFactor,
+      timeoutMs: p.timeoutMs,
+      name: p.name,
+      payload: new TextEncoder().encode(p.payload),
+    }, {
+      onStarted: () => text && ui.output(`Query '${p.name}' dispatched`),
+      onAck: (from) => {
+        acks.push(from);
+        if (text) ui.info(`Ack from '${from}'`);
+      },
+      onResponse: (r) => {
+        numResp++;
+        responses[r.from] = bytesText(r.payload);
+        const shown = r.payload.at(-1) === 0x0a ? r.payload.subarray(0, -1) : r.payload;
+        if (text) ui.info(`Response from '${r.from}': ${bytesText(shown)}`);
+      },
+    });
+    const outcome = await orFail(
+      ui,
+      "Error sending query",
+      Promise.race([done.then(() => "done" as const), interrupted.then(() => "stop" as const)]),
+    );
+    if (outcome === "stop") return 1;
+    if (text) {
+      if (!noAck) ui.output(`Total Acks: ${acks.length}`);
+      ui.output(`Total Responses: ${numResp}`);
+    } else {
+      ui.output(
+        formatOutput(
+          "json",
+          () => ({ Acks: acks.length > 0 ? acks : null, Responses: sortedMap(responses) }),
+          () => "",
+        ),
+      );
+    }
+    return 0;
   },
-};
+});

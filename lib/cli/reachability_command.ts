@@ -5,10 +5,8 @@
  *
  * @module
  */
-import type { Platform } from "../platform/platform.ts";
-import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, interrupted, parseCommandFlags, rpcFlagSpecs } from "./command.ts";
-import { goFixed, Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand } from "./command.ts";
+import { goFixed } from "./output.ts";
 
 const HELP = `Usage: serfts reachability [options]
 
@@ -35,96 +33,69 @@ Troubleshooting tips:
 * If nodes are behind firewalls or iptables, check that Serf traffic is permitted (UDP and TCP)
 * Verify networking equipment is functional`;
 
-export const reachabilityCommand: CliCommand = {
+export const reachabilityCommand: CliCommand = rpcCommand({
   synopsis: "Test network reachability",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(
-      args,
-      {
-        verbose: { kind: "bool", usage: "verbose mode" },
-        ...rpcFlagSpecs(platform),
-      },
-      HELP,
-      platform,
-    );
-    if (!flags) return 1;
+  flags: { verbose: { kind: "bool", usage: "verbose mode" } },
+  interruptible: true,
+  async run({ client, flags, ui, interrupted }) {
     const verbose = flags.values.verbose === true;
-    const ui = new Ui(platform);
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    const stop = interrupted(platform);
-    try {
-      let members;
-      try {
-        members = await client.members();
-      } catch (err) {
-        ui.error(`Error getting members: ${errorMessage(err)}`);
-        return 1;
-      }
-      const live = new Set(members.filter((m) => m.status === "alive").map((m) => m.name));
-      ui.output(`Total members: ${members.length}, live members: ${live.size}`);
+    const members = await orFail(ui, "Error getting members", client.members());
+    const live = new Set(members.filter((m) => m.status === "alive").map((m) => m.name));
+    ui.output(`Total members: ${members.length}, live members: ${live.size}`);
 
-      const acksFrom = new Set<string>();
-      let numAcks = 0;
-      let dups = false;
-      const start = performance.now();
-      let last = start;
-      const done = client.query({ name: "_serf_ping", requestAck: true }, {
-        onStarted: () => ui.output("Starting reachability test..."),
-        onAck: (from) => {
-          if (verbose) ui.output(`\tAck from '${from}'`);
-          numAcks++;
-          if (acksFrom.has(from)) {
-            dups = true;
-            ui.output(`Duplicate response from '${from}'`);
-          }
-          acksFrom.add(from);
-          last = performance.now();
-        },
-      });
-      try {
-        const outcome = await Promise.race([
-          done.then(() => "done" as const),
-          stop.promise.then(() => "stop" as const),
-        ]);
-        if (outcome === "stop") {
-          ui.error("Test interrupted");
-          return 1;
+    const acksFrom = new Set<string>();
+    let numAcks = 0;
+    let dups = false;
+    const start = performance.now();
+    let last = start;
+    const done = client.query({ name: "_serf_ping", requestAck: true }, {
+      onStarted: () => ui.output("Starting reachability test..."),
+      onAck: (from) => {
+        if (verbose) ui.output(`\tAck from '${from}'`);
+        numAcks++;
+        if (acksFrom.has(from)) {
+          dups = true;
+          ui.output(`Duplicate response from '${from}'`);
         }
-      } catch (err) {
-        ui.error(`Error sending query: ${errorMessage(err)}`);
-        return 1;
-      }
-      if (verbose) {
-        const total = goFixed((performance.now() - start) / 1000, 2);
-        const toLast = goFixed((last - start) / 1000, 2);
-        ui.output(`Query time: ${total} sec, time to last response: ${toLast} sec`);
-      }
-      let exit = 0;
-      if (dups) {
-        ui.output(DUPLICATE_RESPONSES);
-        exit = 1;
-      }
-      if (numAcks === live.size) {
-        ui.output("Successfully contacted all live nodes");
-      } else if (numAcks > live.size) {
-        ui.output("Received more acks than live nodes! Acks from non-live nodes:");
-        for (const m of acksFrom) if (!live.has(m)) ui.output(`\t${m}`);
-        ui.output(TOO_MANY_ACKS);
-        ui.output(TROUBLESHOOTING);
-        return 1;
-      } else {
-        ui.output("Received less acks than live nodes! Missing acks from:");
-        for (const m of live) if (!acksFrom.has(m)) ui.output(`\t${m}`);
-        ui.output(TOO_FEW_ACKS);
-        ui.output(TROUBLESHOOTING);
-        return 1;
-      }
-      return exit;
-    } finally {
-      stop.dispose();
-      client.close();
+        acksFrom.add(from);
+        last = performance.now();
+      },
+    });
+    const outcome = await orFail(
+      ui,
+      "Error sending query",
+      Promise.race([done.then(() => "done" as const), interrupted.then(() => "stop" as const)]),
+    );
+    if (outcome === "stop") {
+      ui.error("Test interrupted");
+      return 1;
     }
+    if (verbose) {
+      const total = goFixed((performance.now() - start) / 1000, 2);
+      const toLast = goFixed((last - start) / 1000, 2);
+      ui.output(`Query time: ${total} sec, time to last response: ${toLast} sec`);
+    }
+    let exit = 0;
+    if (dups) {
+      ui.output(DUPLICATE_RESPONSES);
+      exit = 1;
+    }
+    if (numAcks === live.size) {
+      ui.output("Successfully contacted all live nodes");
+    } else if (numAcks > live.size) {
+      ui.output("Received more acks than live nodes! Acks from non-live nodes:");
+      for (const m of acksFrom) if (!live.has(m)) ui.output(`\t${m}`);
+      ui.output(TOO_MANY_ACKS);
+      ui.output(TROUBLESHOOTING);
+      return 1;
+    } else {
+      ui.output("Received less acks than live nodes! Missing acks from:");
+      for (const m of live) if (!acksFrom.has(m)) ui.output(`\t${m}`);
+      ui.output(TOO_FEW_ACKS);
+      ui.output(TROUBLESHOOTING);
+      return 1;
+    }
+    return exit;
   },
-};
+});

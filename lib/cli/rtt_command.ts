@@ -5,10 +5,8 @@
  * @module
  */
 import { distanceTo } from "../coordinate/coordinate.ts";
-import type { Platform } from "../platform/platform.ts";
-import { errorMessage } from "../util/errors.ts";
-import { type CliCommand, connectAgent, parseCommandFlags, rpcFlagSpecs, usageError } from "./command.ts";
-import { goFixed, goQuote, Ui } from "./output.ts";
+import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
+import { goFixed, goQuote } from "./output.ts";
 
 const HELP = `Usage: serfts rtt [options] node1 [node2]
 
@@ -34,47 +32,27 @@ export function formatRttMs(seconds: number): string {
   return `${goFixed(secs * 1000, 3)} ms`;
 }
 
-export const rttCommand: CliCommand = {
+export const rttCommand: CliCommand = rpcCommand({
   synopsis: "Estimates network round trip time between nodes",
   help: HELP,
-  async run(args: string[], platform: Platform): Promise<number> {
-    const flags = parseCommandFlags(args, rpcFlagSpecs(platform), HELP, platform);
-    if (!flags) return 1;
-    const ui = new Ui(platform);
-    const client = await connectAgent(ui, flags);
-    if (!client) return 1;
-    try {
-      const nodes = [...flags.args];
-      if (nodes.length === 1) {
-        try {
-          nodes.push((await client.stats()).agent?.name ?? "");
-        } catch (err) {
-          ui.error(`Error querying agent: ${errorMessage(err)}`);
-          return 1;
-        }
-      } else if (nodes.length !== 2) {
-        return usageError(ui, "One or two node names must be specified", HELP);
-      }
-      const coords = [];
-      for (const node of nodes) {
-        let coord;
-        try {
-          coord = await client.getCoordinate(node);
-        } catch (err) {
-          ui.error(`Error getting coordinates: ${errorMessage(err)}`);
-          return 1;
-        }
-        if (!coord) {
-          ui.error(`Could not find a coordinate for node ${goQuote(node)}`);
-          return 1;
-        }
-        coords.push(coord);
-      }
-      const rtt = formatRttMs(distanceTo(coords[0]!, coords[1]!));
-      ui.output(`Estimated ${nodes[0]} <-> ${nodes[1]} rtt: ${rtt}`);
-      return 0;
-    } finally {
-      client.close();
+  async run({ client, flags, ui }) {
+    const nodes = [...flags.args];
+    if (nodes.length === 1) {
+      nodes.push((await orFail(ui, "Error querying agent", client.stats())).agent?.name ?? "");
+    } else if (nodes.length !== 2) {
+      return usageError(ui, "One or two node names must be specified", HELP);
     }
+    const coords = [];
+    for (const node of nodes) {
+      const coord = await orFail(ui, "Error getting coordinates", client.getCoordinate(node));
+      if (!coord) {
+        ui.error(`Could not find a coordinate for node ${goQuote(node)}`);
+        return 1;
+      }
+      coords.push(coord);
+    }
+    const rtt = formatRttMs(distanceTo(coords[0]!, coords[1]!));
+    ui.output(`Estimated ${nodes[0]} <-> ${nodes[1]} rtt: ${rtt}`);
+    return 0;
   },
-};
+});

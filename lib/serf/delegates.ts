@@ -35,6 +35,7 @@ import {
 } from "./members.ts";
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import { uniqueBroadcast } from "./broadcast.ts";
+import { memberFromNode } from "./member_table.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
 import type { Member } from "./types.ts";
@@ -240,19 +241,7 @@ export function serfMergeDelegate(s: SerfCore): MergeDelegate & {
       return {};
     }
   };
-  const toMember = (n: Node): Member => ({
-    name: n.name,
-    addr: bytesToIp(n.addr),
-    port: n.port,
-    tags: tagsOf(n.meta),
-    status: "none",
-    protocolMin: n.pMin,
-    protocolMax: n.pMax,
-    protocolCur: n.pCur,
-    delegateMin: n.dMin,
-    delegateMax: n.dMax,
-    delegateCur: n.dCur,
-  });
+  const toMember = (n: Node): Member => memberFromNode(n, tagsOf(n.meta), "none");
   return {
     notifyMerge: (peers) => s.config.merge?.notifyMerge(peers.map(toMember)),
     notifyAlive: (peer) => s.config.merge?.notifyMerge([toMember(peer)]),

@@ -15,6 +15,7 @@ import {
   encodeSerfMessage,
   type NodeKeyResponse,
 } from "./messages.ts";
+import { queryResponseFor } from "./query.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { type Member, MEMBER_STATUS_CODE, type QueryEvent } from "./types.ts";
 import { ipToBytes } from "../util/addr.ts";
@@ -127,14 +128,7 @@ function answerListKeys(s: SerfCore, host: InternalQueryHost, q: QueryEvent): vo
     const candidate = { ...resp, keys: resp.keys.slice(0, keep) };
     if (keep < all) candidate.message = `truncated key list response, showing first ${keep} of ${all} keys`;
     const payload = encodeKeyResponse(candidate);
-    const size = encodeSerfMessage({
-      type: "queryResponse",
-      lTime: q.lTime,
-      id: q.id,
-      from: s.config.nodeName,
-      flags: 0,
-      payload,
-    }).length;
+    const size = encodeSerfMessage(queryResponseFor(s, q, payload)).length;
     if (size > s.config.queryResponseSizeLimit) continue;
     if (keep < all) s.log.warn(candidate.message);
     q.respond(payload);

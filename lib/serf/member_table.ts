@@ -5,7 +5,9 @@
  *
  * @module
  */
-import type { Member } from "./types.ts";
+import { bytesToIp } from "../util/addr.ts";
+import type { Node } from "../memberlist/node.ts";
+import type { Member, MemberStatus, MemberVersions } from "./types.ts";
 
 /** A member plus what Serf needs to order intents and reap. */
 export interface MemberState {
@@ -52,4 +54,21 @@ export class MemberTable {
   removeFrom(list: "failed" | "left", name: string): void {
     this[list] = this[list].filter((m) => m.member.name !== name);
   }
+}
+
+/** The versions memberlist heard a node advertise. */
+export function nodeVersions(n: Node): MemberVersions {
+  return {
+    protocolMin: n.pMin,
+    protocolMax: n.pMax,
+    protocolCur: n.pCur,
+    delegateMin: n.dMin,
+    delegateMax: n.dMax,
+    delegateCur: n.dCur,
+  };
+}
+
+/** A memberlist node as a Serf member, with its already decoded tags. */
+export function memberFromNode(n: Node, tags: Record<string, string>, status: MemberStatus): Member {
+  return { name: n.name, addr: bytesToIp(n.addr), port: n.port, tags, status, ...nodeVersions(n) };
 }

@@ -6,28 +6,11 @@
  *
  * @module
  */
-import { bytesToIp } from "../util/addr.ts";
 import type { Node } from "../memberlist/node.ts";
 import { decodeTags, encodeSerfMessage } from "./messages.ts";
 import type { SerfCore } from "./serf_core.ts";
-import type { MemberState } from "./member_table.ts";
+import { memberFromNode, type MemberState, nodeVersions } from "./member_table.ts";
 import type { Member, MemberEventType } from "./types.ts";
-
-function memberFromNode(s: SerfCore, n: Node): Member {
-  return {
-    name: n.name,
-    addr: bytesToIp(n.addr),
-    port: n.port,
-    tags: decodeTagsLogged(s, n.meta),
-    status: "alive",
-    protocolMin: n.pMin,
-    protocolMax: n.pMax,
-    protocolCur: n.pCur,
-    delegateMin: n.dMin,
-    delegateMax: n.dMax,
-    delegateCur: n.dCur,
-  };
-}
 
 function decodeTagsLogged(s: SerfCore, meta: Uint8Array): Record<string, string> {
   try {
@@ -48,7 +31,7 @@ export function handleNodeJoin(s: SerfCore, n: Node): void {
   let state = t.byName.get(n.name);
   let oldStatus: Member["status"] = "none";
   if (!state) {
-    state = { member: memberFromNode(s, n), statusLTime: 0, leaveTime: 0 };
+    state = { member: memberFromNode(n, decodeTagsLogged(s, n.meta), "alive"), statusLTime: 0, leaveTime: 0 };
     const join = t.recentIntent(n.name, "join");
     if (join !== undefined) state.statusLTime = join;
     const leave = t.recentIntent(n.name, "leave");
@@ -60,18 +43,11 @@ export function handleNodeJoin(s: SerfCore, n: Node): void {
   } else {
     oldStatus = state.member.status;
     if (oldStatus === "failed" && s.clock.now() - state.leaveTime < s.config.flapTimeoutMs) s.stats.flaps++;
-    const fresh = memberFromNode(s, n);
+    const fresh = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
     state.member = { ...fresh, status: "alive" };
     state.leaveTime = 0;
   }
-  Object.assign(state.member, {
-    protocolMin: n.pMin,
-    protocolMax: n.pMax,
-    protocolCur: n.pCur,
-    delegateMin: n.dMin,
-    delegateMax: n.dMax,
-    delegateCur: n.dCur,
-  });
+  Object.assign(state.member, nodeVersions(n));
   if (oldStatus === "failed" || oldStatus === "left") {
     t.removeFrom("failed", n.name);
     t.removeFrom("left", n.name);
@@ -109,7 +85,7 @@ export function handleNodeLeave(s: SerfCore, n: Node): void {
 export function handleNodeUpdate(s: SerfCore, n: Node): void {
   const state = s.members.byName.get(n.name);
   if (!state) return;
-  const fresh = memberFromNode(s, n);
+  const fresh = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
   state.member = { ...fresh, status: state.member.status };
   s.log.info(`EventMemberUpdate: ${state.member.name}`);
   emit(s, "member-update", state);

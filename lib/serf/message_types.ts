@@ -5,6 +5,7 @@
  * @module
  */
 import type { LamportTime } from "./lamport.ts";
+import type { MemberVersions } from "./types.ts";
 
 /** Serf's message type bytes. */
 export const SerfMessageType = {
@@ -121,19 +122,13 @@ export interface QueryResponseMessage {
 }
 
 /** Serf's `Member` as it travels in a conflict response. `status` is Serf's code (1 alive ... 4 failed). */
-export interface WireMember {
+export interface WireMember extends MemberVersions {
   name: string;
   /** IP, 4 or 16 bytes. */
   addr: Uint8Array;
   port: number;
   tags: Record<string, string>;
   status: number;
-  protocolMin: number;
-  protocolMax: number;
-  protocolCur: number;
-  delegateMin: number;
-  delegateMax: number;
-  delegateCur: number;
 }
 
 /** Answer to a `_serf_conflict` query: the member we know by that name, or null (Go's nil *Member). */

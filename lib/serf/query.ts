@@ -23,6 +23,16 @@ import type { QueryParam, QuerySeen } from "./query_response.ts";
 import type { SerfCore } from "./serf_core.ts";
 import type { QueryEvent } from "./types.ts";
 
+/** Our response (or, with {@linkcode QUERY_FLAG_ACK}, our ack) to query `q`. */
+export function queryResponseFor(
+  s: SerfCore,
+  q: { lTime: number; id: number },
+  payload: Uint8Array,
+  flags = 0,
+): QueryResponseMessage {
+  return { type: "queryResponse", lTime: q.lTime, id: q.id, from: s.config.nodeName, flags, payload };
+}
+
 /** Serf's default query timeout: gossipInterval * queryTimeoutMult * ceil(log10(n+1)). */
 export function defaultQueryTimeoutMs(s: SerfCore): number {
   const n = s.memberlist.numMembers();
@@ -114,14 +124,7 @@ export function handleQuery(s: SerfCore, q: QueryMessage, seen: QuerySeen): bool
   if (!shouldProcessQuery(s, q.filters)) return rebroadcast;
 
   if (q.flags & QUERY_FLAG_ACK) {
-    const ack: QueryResponseMessage = {
-      type: "queryResponse",
-      lTime: q.lTime,
-      id: q.id,
-      from: s.config.nodeName,
-      flags: QUERY_FLAG_ACK,
-      payload: new Uint8Array(),
-    };
+    const ack = queryResponseFor(s, q, new Uint8Array(), QUERY_FLAG_ACK);
     try {
       sendResponse(s, q, ack, encodeSerfMessage(ack));
     } catch (err) {
@@ -144,14 +147,7 @@ function makeQueryEvent(s: SerfCore, q: QueryMessage): QueryEvent {
     sourceNode: q.sourceNode,
     deadline,
     respond(payload: Uint8Array): void {
-      const resp: QueryResponseMessage = {
-        type: "queryResponse",
-        lTime: q.lTime,
-        id: q.id,
-        from: s.config.nodeName,
-        flags: 0,
-        payload,
-      };
+      const resp = queryResponseFor(s, q, payload);
       const raw = encodeSerfMessage(resp);
       if (raw.length > s.config.queryResponseSizeLimit) {
         throw new RangeError(`response exceeds limit of ${s.config.queryResponseSizeLimit} bytes`);

@@ -17,20 +17,24 @@ export const MEMBER_STATUS_CODE: Record<MemberStatus, number> = {
   failed: 4,
 };
 
-/** A cluster member. */
-export interface Member {
-  name: string;
-  /** IP literal. */
-  addr: string;
-  port: number;
-  tags: Record<string, string>;
-  status: MemberStatus;
+/** The protocol versions a member speaks: memberlist's (protocol) and Serf's (delegate), min/max/current. */
+export interface MemberVersions {
   protocolMin: number;
   protocolMax: number;
   protocolCur: number;
   delegateMin: number;
   delegateMax: number;
   delegateCur: number;
+}
+
+/** A cluster member. */
+export interface Member extends MemberVersions {
+  name: string;
+  /** IP literal. */
+  addr: string;
+  port: number;
+  tags: Record<string, string>;
+  status: MemberStatus;
 }
 
 /** Membership event kinds, named as Serf names them for handlers. */

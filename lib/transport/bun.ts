@@ -9,7 +9,7 @@
  */
 import { type Address, formatAddress, isIpLiteral } from "../util/addr.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
-import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
 import {
   type BunListener,
@@ -19,6 +19,7 @@ import {
   type BunTcpApi,
   socketHandlers,
 } from "./bun_stream.ts";
+import { PendingDials } from "./pending_dials.ts";
 import { checkAddress } from "./transport.ts";
 import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
 
@@ -89,13 +90,14 @@ export class BunTransport implements Transport {
   #closed = false;
   #closing: Promise<void> | undefined;
   #streams = new Set<BunStream>();
-  #dialAborts = new Set<(err: Error) => void>();
+  #dials: PendingDials;
   #dialHandlers: BunSocketHandlers;
   readonly localAddress: Address;
 
   private constructor(host: string, port: number, logger: Logger, clock: Clock) {
     this.#logger = logger;
     this.#clock = clock;
+    this.#dials = new PendingDials(clock);
     this.#limited = new RateLimitedLog(logger, LOG_INTERVAL_MS, () => clock.now());
     this.#dialHandlers = socketHandlers((s) => this.#wrap(s));
     this.localAddress = { host, port };
@@ -178,29 +180,13 @@ export class BunTransport implements Transport {
     checkAddress(to);
     const where = formatAddress(to);
     if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
-    // Bun.connect cannot be cancelled: race it with the deadline (or close) and drop a socket that arrives late.
-    const connecting = bun().connect({ hostname: to.host, port: to.port, socket: this.#dialHandlers });
-    let lost = false;
-    const settled = connecting.then((socket) => socket.data ?? this.#wrap(socket));
-    settled.then((stream) => {
-      if (lost || this.#closed) stream.close();
-    }, () => {});
-    let abort!: (err: Error) => void;
-    const aborted = new Promise<never>((_, reject) => abort = reject);
-    this.#dialAborts.add(abort);
-    const timer = this.#clock.setTimer(timeoutMs, () => {
-      abort(new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`));
+    // Bun.connect cannot be cancelled: PendingDials closes a socket that arrives after the deadline.
+    return await this.#dials.dial(where, timeoutMs, async () => {
+      const socket = await bun().connect({ hostname: to.host, port: to.port, socket: this.#dialHandlers });
+      const stream = socket.data ?? this.#wrap(socket);
+      if (this.#closed) stream.close();
+      return stream;
     });
-    try {
-      return await Promise.race([settled, aborted]);
-    } catch (err) {
-      lost = true;
-      if (err instanceof TimeoutError || err instanceof ShutdownError) throw err;
-      throw new Error(`Cannot dial ${where}: ${errorMessage(err)}`, { cause: err });
-    } finally {
-      timer.cancel();
-      this.#dialAborts.delete(abort);
-    }
   }
 
   close(): Promise<void> {
@@ -217,8 +203,7 @@ export class BunTransport implements Transport {
       // already closed
     }
     this.#tcp.stop(true);
-    const shutdown = new ShutdownError("Cannot dial: transport is closed");
-    for (const abort of this.#dialAborts) abort(shutdown);
+    this.#dials.abortAll(new ShutdownError("Cannot dial: transport is closed"));
     for (const stream of this.#streams) stream.close();
     // Let Bun run the close callbacks of the sockets just stopped before the caller continues.
     await new Promise((resolve) => setTimeout(resolve, 0));

@@ -7,10 +7,11 @@
  */
 import { type Address, formatAddress } from "../util/addr.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
-import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
 import { closeQuietly, DenoStream, fromNetAddr } from "./deno_stream.ts";
 import { checkAddress } from "./transport.ts";
+import { PendingDials } from "./pending_dials.ts";
 import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
 
 /** Largest UDP payload we can receive; bigger than any IPv4 datagram so nothing is truncated. */
@@ -63,7 +64,7 @@ export class DenoTransport implements Transport {
   #loops: Promise<void>[] = [];
   #streams = new Set<DenoStream>();
   #sends = new Set<Promise<void>>();
-  #dials = new Map<AbortController, Promise<unknown>>();
+  #dials: PendingDials;
   readonly localAddress: Address;
 
   private constructor(udp: Deno.DatagramConn, tcp: Deno.Listener, logger: Logger, clock: Clock) {
@@ -71,6 +72,7 @@ export class DenoTransport implements Transport {
     this.#tcp = tcp;
     this.#logger = logger;
     this.#clock = clock;
+    this.#dials = new PendingDials(clock);
     this.#limited = new RateLimitedLog(logger, LOG_INTERVAL_MS, () => clock.now());
     this.localAddress = fromNetAddr(tcp.addr);
     this.#loops.push(this.#udpLoop(), this.#tcpLoop());
@@ -142,32 +144,11 @@ export class DenoTransport implements Transport {
     checkAddress(to);
     const where = formatAddress(to);
     if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
-    const abort = new AbortController();
-    const timeout = new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`);
-    // The deadline runs on the injected clock; aborting the connect op cancels it without a leak.
-    const timer = this.#clock.setTimer(timeoutMs, () => abort.abort(timeout));
-    const connecting = Deno.connect({
-      hostname: to.host,
-      port: to.port,
-      transport: "tcp",
-      signal: abort.signal,
-    });
-    this.#dials.set(abort, connecting.catch(() => {}));
-    try {
-      const conn = await connecting;
-      if (this.#closed) {
-        conn.close();
-        throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
-      }
+    // Aborting the connect op (deadline or close) cancels it without a leak.
+    return await this.#dials.dial(where, timeoutMs, async (signal) => {
+      const conn = await Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal });
       return this.#track(conn);
-    } catch (err) {
-      if (abort.signal.aborted) throw abort.signal.reason;
-      if (err instanceof ShutdownError) throw err;
-      throw new Error(`Cannot dial ${where}: ${errorMessage(err)}`, { cause: err });
-    } finally {
-      timer.cancel();
-      this.#dials.delete(abort);
-    }
+    });
   }
 
   close(): Promise<void> {
@@ -179,9 +160,8 @@ export class DenoTransport implements Transport {
     this.#closed = true;
     closeQuietly(this.#udp);
     closeQuietly(this.#tcp);
-    const shutdown = new ShutdownError("Cannot dial: transport is closed");
-    for (const abort of this.#dials.keys()) abort.abort(shutdown);
-    const pending: Promise<unknown>[] = [...this.#loops, ...this.#sends, ...this.#dials.values()];
+    const dials = this.#dials.abortAll(new ShutdownError("Cannot dial: transport is closed"));
+    const pending: Promise<unknown>[] = [...this.#loops, ...this.#sends, ...dials];
     for (const stream of this.#streams) {
       stream.close();
       pending.push(stream.settled());
