@@ -21,7 +21,8 @@ import {
 } from "./bun_stream.ts";
 import { PendingDials } from "./pending_dials.ts";
 import { checkAddress } from "./transport.ts";
-import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+import type { ListenOptions, Stream, Transport } from "./transport.ts";
+import { TransportBase } from "./transport_base.ts";
 
 /** Attempts to find a port free for both TCP and UDP when port 0 was asked for. */
 const BIND_ATTEMPTS = 10;
@@ -79,14 +80,12 @@ export interface BunTransportOptions extends ListenOptions {
  * await t.close();
  * ```
  */
-export class BunTransport implements Transport {
+export class BunTransport extends TransportBase implements Transport {
   #udp!: BunUdpSocket;
   #tcp!: BunListener;
   #logger: Logger;
   #clock: Clock;
   #limited: RateLimitedLog;
-  #packetHandler: PacketHandler | undefined;
-  #streamHandler: StreamHandler | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #streams = new Set<BunStream>();
@@ -95,6 +94,7 @@ export class BunTransport implements Transport {
   readonly localAddress: Address;
 
   private constructor(host: string, port: number, logger: Logger, clock: Clock) {
+    super();
     this.#logger = logger;
     this.#clock = clock;
     this.#dials = new PendingDials(clock);
@@ -147,14 +147,6 @@ export class BunTransport implements Transport {
     }
     const where = formatAddress({ host, port });
     throw new Error(`Cannot listen on ${where}: ${errorMessage(lastError)}`, { cause: lastError });
-  }
-
-  onPacket(handler: PacketHandler): void {
-    this.#packetHandler = handler;
-  }
-
-  onStream(handler: StreamHandler): void {
-    this.#streamHandler = handler;
   }
 
   sendPacket(buf: Uint8Array, to: Address): void {
@@ -218,7 +210,7 @@ export class BunTransport implements Transport {
 
   #accept(socket: BunSocket): void {
     const stream = this.#wrap(socket);
-    const handler = this.#streamHandler;
+    const handler = this.streamHandler;
     if (this.#closed || !handler) {
       this.#logger.debug(
         `No stream handler installed: closing connection from ${formatAddress(stream.remote)}`,
@@ -237,7 +229,7 @@ export class BunTransport implements Transport {
   #receive(buf: Uint8Array, from: Address): void {
     // Stamped first, before any decoding: probe round trips feed Vivaldi coordinates.
     const receivedAt = this.#clock.now();
-    const handler = this.#packetHandler;
+    const handler = this.packetHandler;
     if (this.#closed || !handler) return;
     try {
       handler({ buf, from, receivedAt });

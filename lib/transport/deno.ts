@@ -12,7 +12,8 @@ import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
 import { closeQuietly, DenoStream, fromNetAddr } from "./deno_stream.ts";
 import { checkAddress } from "./transport.ts";
 import { PendingDials } from "./pending_dials.ts";
-import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+import type { ListenOptions, Stream, Transport } from "./transport.ts";
+import { TransportBase } from "./transport_base.ts";
 
 /** Largest UDP payload we can receive; bigger than any IPv4 datagram so nothing is truncated. */
 const MAX_DATAGRAM = 65535;
@@ -51,14 +52,12 @@ export interface DenoTransportOptions extends ListenOptions {
  * await t.close();
  * ```
  */
-export class DenoTransport implements Transport {
+export class DenoTransport extends TransportBase implements Transport {
   #udp: Deno.DatagramConn;
   #tcp: Deno.Listener;
   #logger: Logger;
   #clock: Clock;
   #limited: RateLimitedLog;
-  #packetHandler: PacketHandler | undefined;
-  #streamHandler: StreamHandler | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #loops: Promise<void>[] = [];
@@ -68,6 +67,7 @@ export class DenoTransport implements Transport {
   readonly localAddress: Address;
 
   private constructor(udp: Deno.DatagramConn, tcp: Deno.Listener, logger: Logger, clock: Clock) {
+    super();
     this.#udp = udp;
     this.#tcp = tcp;
     this.#logger = logger;
@@ -110,14 +110,6 @@ export class DenoTransport implements Transport {
     return Promise.reject(
       new Error(`Cannot listen on ${where}: ${errorMessage(lastError)}`, { cause: lastError }),
     );
-  }
-
-  onPacket(handler: PacketHandler): void {
-    this.#packetHandler = handler;
-  }
-
-  onStream(handler: StreamHandler): void {
-    this.#streamHandler = handler;
   }
 
   sendPacket(buf: Uint8Array, to: Address): void {
@@ -193,7 +185,7 @@ export class DenoTransport implements Transport {
         await this.#clock.sleep(ERROR_BACKOFF_MS);
         continue;
       }
-      const handler = this.#packetHandler;
+      const handler = this.packetHandler;
       if (!handler) continue;
       try {
         handler({ buf: data.slice(), from: fromNetAddr(from), receivedAt });
@@ -219,7 +211,7 @@ export class DenoTransport implements Transport {
         return;
       }
       const stream = this.#track(conn);
-      const handler = this.#streamHandler;
+      const handler = this.streamHandler;
       if (!handler) {
         this.#logger.debug(
           `No stream handler installed: closing connection from ${formatAddress(stream.remote)}`,

@@ -15,8 +15,9 @@ import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { type Logger, silentLogger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
 import { checkAddress } from "./transport.ts";
-import type { ListenOptions, PacketHandler, Stream, StreamHandler, Transport } from "./transport.ts";
+import type { ListenOptions, Stream, Transport } from "./transport.ts";
 import { MemoryStream, type Pipe } from "./memory_stream.ts";
+import { TransportBase } from "./transport_base.ts";
 
 /** First port handed out for `port: 0`, per host; above the well-known range like an OS would. */
 const FIRST_EPHEMERAL_PORT = 30000;
@@ -339,15 +340,15 @@ export class MemoryNetwork {
 }
 
 /** One node's endpoint on the network. */
-class Node implements MemoryTransport {
+class Node extends TransportBase implements MemoryTransport {
   readonly streams = new Set<MemoryStream>();
   /** Aborts of dials in progress, run on close. */
   readonly dials = new Set<() => void>();
-  #packetHandler: PacketHandler | undefined;
-  #streamHandler: StreamHandler | undefined;
   #closed = false;
 
-  constructor(readonly localAddress: Address, readonly key: string, private readonly wire: Wire) {}
+  constructor(readonly localAddress: Address, readonly key: string, private readonly wire: Wire) {
+    super();
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -356,14 +357,6 @@ class Node implements MemoryTransport {
   sendPacket(buf: Uint8Array, to: Address): void {
     checkAddress(to);
     if (!this.#closed) this.wire.sendPacket(this, buf, to);
-  }
-
-  onPacket(handler: PacketHandler): void {
-    this.#packetHandler = handler;
-  }
-
-  onStream(handler: StreamHandler): void {
-    this.#streamHandler = handler;
   }
 
   dial(to: Address, timeoutMs: number): Promise<Stream> {
@@ -392,7 +385,7 @@ class Node implements MemoryTransport {
 
   /** @returns true if a handler took the packet */
   receive(buf: Uint8Array, from: Address, receivedAt: number): boolean {
-    const handler = this.#packetHandler;
+    const handler = this.packetHandler;
     if (this.#closed || !handler) return false;
     try {
       handler({ buf, from, receivedAt });
@@ -404,7 +397,7 @@ class Node implements MemoryTransport {
 
   accept(stream: MemoryStream): void {
     this.streams.add(stream);
-    const handler = this.#streamHandler;
+    const handler = this.streamHandler;
     if (!handler) {
       stream.close();
       return;
