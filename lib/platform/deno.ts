@@ -3,22 +3,12 @@
  *
  * @module
  */
-import {
-  type AgentSignal,
-  type DirEntry,
-  goArch,
-  type InterfaceAddress,
-  type Platform,
-  type ProcessExit,
-  type SpawnedProcess,
-  type SpawnOptions,
-} from "./platform.ts";
+import { DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
+import type { AgentSignal, DirEntry, InterfaceAddress, Platform, ProcessExit } from "./platform.ts";
+import type { SpawnedProcess, SpawnOptions } from "./platform.ts";
 import { systemLookupHost } from "./node_compat.ts";
 
 const encoder = new TextEncoder();
-
-/** After a kill, how long we still wait for output that grandchildren outside the group may hold open. */
-const DRAIN_AFTER_KILL_MS = 1_000;
 
 /** Platform backed by the `Deno` namespace. */
 export function denoPlatform(): Platform {

@@ -9,18 +9,15 @@ import { lookup } from "node:dns/promises";
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import process from "node:process";
-import {
-  type AgentSignal,
-  goArch,
-  type InterfaceAddress,
-  type Platform,
-  type ProcessExit,
-  type SpawnedProcess,
-  type SpawnOptions,
+import { DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
+import type {
+  AgentSignal,
+  InterfaceAddress,
+  Platform,
+  ProcessExit,
+  SpawnedProcess,
+  SpawnOptions,
 } from "./platform.ts";
-
-/** After a kill, how long we still wait for output that grandchildren outside the group may hold open. */
-const DRAIN_AFTER_KILL_MS = 1_000;
 
 /** Platform backed by `node:process` and `node:os`. */
 export function nodeCompatPlatform(runtime: string): Platform {

@@ -8,6 +8,9 @@
  * @module
  */
 
+/** After a kill, how long we still wait for output that grandchildren outside the group may hold open. */
+export const DRAIN_AFTER_KILL_MS = 1_000;
+
 /** Signals the agent reacts to, as Serf does. */
 export type AgentSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
