@@ -14,20 +14,8 @@
  *
  * @module
  */
-import {
-  asBool,
-  asBytes,
-  asInt,
-  asString,
-  asStruct,
-  asUint,
-  asUint8Slice,
-  decodeMsgpack,
-  decodeStructPrefix,
-  encodeMsgpack,
-  goStruct,
-  type MsgpackEncodable,
-} from "../codec/msgpack.ts";
+import { asInt, asStruct, decodeMsgpack, decodeStructPrefix, encodeMsgpack } from "../codec/msgpack.ts";
+import { fieldKind, GoStructSchema } from "../codec/go_struct_schema.ts";
 import { DecodeError } from "../util/errors.ts";
 import {
   type AckMessage,
@@ -38,7 +26,6 @@ import {
   type IndirectPingMessage,
   MessageType,
   type NackMessage,
-  type NodeStateCode,
   type PingMessage,
   type PushNodeState,
   type PushPullHeader,
@@ -64,9 +51,6 @@ export {
   verifyCrc,
 } from "./wire_envelope.ts";
 
-const UINT16_MAX = 0xffff;
-const UINT32_MAX = 0xffffffff;
-
 /** Type byte -> decoded message, for callers that pass a literal `MessageType.x`. */
 export interface BodyMessageByType {
   0: PingMessage;
@@ -90,70 +74,32 @@ const TYPE_BYTE: Record<BodyMessage["type"], number> = {
   dead: MessageType.dead,
 };
 
-/**
- * Go writes a nil `[]byte` as msgpack nil and an empty non-nil one as an
- * empty raw; memberlist's usual empty values (no ack payload, no meta) are
- * nil slices, so an empty array goes out as nil. Go reads both the same way.
- */
-function goBytes(bytes: Uint8Array | undefined): Uint8Array | null {
-  return bytes && bytes.length > 0 ? bytes : null;
-}
+/** Each message's Go struct (memberlist's ping, indirectPingReq, ackResp, ... in net.go). */
+const PING = new GoStructSchema<Omit<PingMessage, "type">>(
+  "SeqNo:u32 Node:str SourceAddr:bytes? SourcePort:u16? SourceNode:str?",
+);
+const INDIRECT_PING = new GoStructSchema<Omit<IndirectPingMessage, "type">>(
+  "SeqNo:u32 Target:bytes Port:u16 Node:str Nack:bool SourceAddr:bytes? SourcePort:u16? SourceNode:str?",
+);
+const ACK = new GoStructSchema<Omit<AckMessage, "type">>("SeqNo:u32 Payload:bytes");
+const NACK = new GoStructSchema<Omit<NackMessage, "type">>("SeqNo:u32");
+const ERR = new GoStructSchema<Omit<ErrMessage, "type">>("Error:str");
+const SUSPECT_OR_DEAD = new GoStructSchema<Omit<SuspectMessage, "type">>("Incarnation:u32 Node:str From:str");
+const ALIVE = new GoStructSchema<Omit<AliveMessage, "type">>(
+  "Incarnation:u32 Node:str Addr:bytes Port:u16 Meta:bytes Vsn:vsn",
+);
 
-/** A protocol-version vector travels as `[]uint8`, which go-msgpack writes as raw bytes. */
-function vsnBytes(vsn: readonly number[]): Uint8Array | null {
-  for (const v of vsn) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xff) {
-      throw new RangeError(
-        `Cannot encode vsn: each entry must be an integer in [0, 255]: current value is ${v}`,
-      );
-    }
-  }
-  return vsn.length > 0 ? Uint8Array.from(vsn) : null;
-}
-
-/** The msgpack body of a message: a Go struct map (fields sorted by goStruct). */
-function bodyStruct(msg: BodyMessage): Map<string, MsgpackEncodable> {
-  switch (msg.type) {
-    case "ping":
-      return goStruct({
-        SeqNo: msg.seqNo,
-        Node: msg.node,
-        // omitempty in memberlist: leave out when empty.
-        SourceAddr: goBytes(msg.sourceAddr) ?? undefined,
-        SourcePort: msg.sourcePort || undefined,
-        SourceNode: msg.sourceNode || undefined,
-      });
-    case "indirectPing":
-      return goStruct({
-        SeqNo: msg.seqNo,
-        Target: goBytes(msg.target),
-        Port: msg.port,
-        Node: msg.node,
-        Nack: msg.nack,
-        SourceAddr: goBytes(msg.sourceAddr) ?? undefined,
-        SourcePort: msg.sourcePort || undefined,
-        SourceNode: msg.sourceNode || undefined,
-      });
-    case "ackResp":
-      return goStruct({ SeqNo: msg.seqNo, Payload: goBytes(msg.payload) });
-    case "nackResp":
-      return goStruct({ SeqNo: msg.seqNo });
-    case "err":
-      return goStruct({ Error: msg.error });
-    case "suspect":
-    case "dead":
-      return goStruct({ Incarnation: msg.incarnation, Node: msg.node, From: msg.from });
-    case "alive":
-      return goStruct({
-        Incarnation: msg.incarnation,
-        Node: msg.node,
-        Addr: goBytes(msg.addr),
-        Port: msg.port,
-        Meta: goBytes(msg.meta),
-        Vsn: vsnBytes(msg.vsn),
-      });
-  }
-}
+/** Type byte -> the message's name, struct and how errors name it. */
+const BODIES = new Map<number, { type: BodyMessage["type"]; schema: GoStructSchema<object>; what: string }>([
+  [MessageType.ping, { type: "ping", schema: PING, what: "ping" }],
+  [MessageType.indirectPing, { type: "indirectPing", schema: INDIRECT_PING, what: "indirect ping" }],
+  [MessageType.ackResp, { type: "ackResp", schema: ACK, what: "ack" }],
+  [MessageType.nackResp, { type: "nackResp", schema: NACK, what: "nack" }],
+  [MessageType.err, { type: "err", schema: ERR, what: "error response" }],
+  [MessageType.suspect, { type: "suspect", schema: SUSPECT_OR_DEAD, what: "suspect" }],
+  [MessageType.alive, { type: "alive", schema: ALIVE, what: "alive" }],
+  [MessageType.dead, { type: "dead", schema: SUSPECT_OR_DEAD, what: "dead" }],
+]);
 
 /**
  * Encodes a message as memberlist sends it: its type byte, then its msgpack body.
@@ -166,24 +112,11 @@ function bodyStruct(msg: BodyMessage): Map<string, MsgpackEncodable> {
  * @throws {RangeError} for a vsn entry outside a byte.
  */
 export function encodeMessage(msg: BodyMessage): Uint8Array {
-  const body = encodeMsgpack(bodyStruct(msg));
+  const typeByte = TYPE_BYTE[msg.type];
+  const body = encodeMsgpack(BODIES.get(typeByte)!.schema.encode(msg));
   const out = new Uint8Array(body.length + 1);
-  out[0] = TYPE_BYTE[msg.type];
+  out[0] = typeByte;
   out.set(body, 1);
-  return out;
-}
-
-/** Adds the omitempty source fields of ping/indirectPing only when present. */
-function sourceFields(
-  s: Record<string, unknown>,
-): Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> {
-  const out: Pick<PingMessage, "sourceAddr" | "sourcePort" | "sourceNode"> = {};
-  const addr = asBytes(s.SourceAddr, "SourceAddr");
-  const port = asUint(s.SourcePort, "SourcePort", UINT16_MAX);
-  const node = asString(s.SourceNode, "SourceNode");
-  if (addr.length > 0) out.sourceAddr = addr;
-  if (port !== 0) out.sourcePort = port;
-  if (node !== "") out.sourceNode = node;
   return out;
 }
 
@@ -198,62 +131,9 @@ export function decodeBody<T extends number>(
   body: Uint8Array,
 ): T extends keyof BodyMessageByType ? BodyMessageByType[T] : BodyMessage;
 export function decodeBody(type: number, body: Uint8Array): BodyMessage {
-  switch (type) {
-    case MessageType.ping: {
-      const s = decodeStructPrefix(body, "ping");
-      return {
-        type: "ping",
-        seqNo: asUint(s.SeqNo, "SeqNo"),
-        node: asString(s.Node, "Node"),
-        ...sourceFields(s),
-      };
-    }
-    case MessageType.indirectPing: {
-      const s = decodeStructPrefix(body, "indirect ping");
-      return {
-        type: "indirectPing",
-        seqNo: asUint(s.SeqNo, "SeqNo"),
-        target: asBytes(s.Target, "Target"),
-        port: asUint(s.Port, "Port", UINT16_MAX),
-        node: asString(s.Node, "Node"),
-        nack: asBool(s.Nack, "Nack"),
-        ...sourceFields(s),
-      };
-    }
-    case MessageType.ackResp: {
-      const s = decodeStructPrefix(body, "ack");
-      return { type: "ackResp", seqNo: asUint(s.SeqNo, "SeqNo"), payload: asBytes(s.Payload, "Payload") };
-    }
-    case MessageType.nackResp:
-      return { type: "nackResp", seqNo: asUint(decodeStructPrefix(body, "nack").SeqNo, "SeqNo") };
-    case MessageType.err:
-      return { type: "err", error: asString(decodeStructPrefix(body, "error response").Error, "Error") };
-    case MessageType.suspect:
-    case MessageType.dead: {
-      const kind = type === MessageType.suspect ? "suspect" : "dead";
-      const s = decodeStructPrefix(body, kind);
-      return {
-        type: kind,
-        incarnation: asUint(s.Incarnation, "Incarnation"),
-        node: asString(s.Node, "Node"),
-        from: asString(s.From, "From"),
-      };
-    }
-    case MessageType.alive: {
-      const s = decodeStructPrefix(body, "alive");
-      return {
-        type: "alive",
-        incarnation: asUint(s.Incarnation, "Incarnation"),
-        node: asString(s.Node, "Node"),
-        addr: asBytes(s.Addr, "Addr"),
-        port: asUint(s.Port, "Port", UINT16_MAX),
-        meta: asBytes(s.Meta, "Meta"),
-        vsn: asUint8Slice(s.Vsn, "Vsn"),
-      };
-    }
-    default:
-      throw new DecodeError(`Cannot decode message: type ${type} has no message body`);
-  }
+  const entry = BODIES.get(type);
+  if (!entry) throw new DecodeError(`Cannot decode message: type ${type} has no message body`);
+  return entry.schema.decode(decodeStructPrefix(body, entry.what), { type: entry.type }) as BodyMessage;
 }
 
 /**
@@ -267,9 +147,16 @@ export function decodeMessage(buf: Uint8Array): BodyMessage {
 
 // ---------------------------------------------------------------- stream objects
 
+const PUSH_PULL_HEADER = new GoStructSchema<PushPullHeader>("Nodes:count UserStateLen:count Join:bool");
+const PUSH_NODE_STATE = new GoStructSchema<PushNodeState>(
+  "Name:str Addr:bytes Port:u16 Meta:bytes Incarnation:u32 State:state Vsn:vsn",
+  { state: fieldKind((v, f) => asInt(v, f, 0, 3)) },
+);
+const USER_MSG_HEADER = new GoStructSchema<UserMsgHeader>("UserMsgLen:count");
+
 /** Encodes the push/pull header object (written after the pushPull type byte). */
 export function encodePushPullHeader(h: PushPullHeader): Uint8Array {
-  return encodeMsgpack(goStruct({ Nodes: h.nodes, UserStateLen: h.userStateLen, Join: h.join }));
+  return encodeMsgpack(PUSH_PULL_HEADER.encode(h));
 }
 
 /**
@@ -277,25 +164,12 @@ export function encodePushPullHeader(h: PushPullHeader): Uint8Array {
  * @throws {DecodeError} on malformed input.
  */
 export function decodePushPullHeader(buf: Uint8Array): PushPullHeader {
-  const s = asStruct(decodeMsgpack(buf), "push/pull header");
-  return {
-    nodes: asInt(s.Nodes, "Nodes", 0),
-    userStateLen: asInt(s.UserStateLen, "UserStateLen", 0),
-    join: asBool(s.Join, "Join"),
-  };
+  return PUSH_PULL_HEADER.decode(asStruct(decodeMsgpack(buf), "push/pull header"));
 }
 
 /** Encodes one node state of a push/pull exchange. */
 export function encodePushNodeState(n: PushNodeState): Uint8Array {
-  return encodeMsgpack(goStruct({
-    Name: n.name,
-    Addr: goBytes(n.addr),
-    Port: n.port,
-    Meta: goBytes(n.meta),
-    Incarnation: n.incarnation,
-    State: n.state,
-    Vsn: vsnBytes(n.vsn),
-  }));
+  return encodeMsgpack(PUSH_NODE_STATE.encode(n));
 }
 
 /**
@@ -303,21 +177,12 @@ export function encodePushNodeState(n: PushNodeState): Uint8Array {
  * @throws {DecodeError} on malformed input or a state other than alive/suspect/dead/left.
  */
 export function decodePushNodeState(buf: Uint8Array): PushNodeState {
-  const s = asStruct(decodeMsgpack(buf), "push node state");
-  return {
-    name: asString(s.Name, "Name"),
-    addr: asBytes(s.Addr, "Addr"),
-    port: asUint(s.Port, "Port", UINT16_MAX),
-    meta: asBytes(s.Meta, "Meta"),
-    incarnation: asUint(s.Incarnation, "Incarnation", UINT32_MAX),
-    state: asInt(s.State, "State", 0, 3) as NodeStateCode,
-    vsn: asUint8Slice(s.Vsn, "Vsn"),
-  };
+  return PUSH_NODE_STATE.decode(asStruct(decodeMsgpack(buf), "push node state"));
 }
 
 /** Encodes the header that precedes a user message on a stream. */
 export function encodeUserMsgHeader(h: UserMsgHeader): Uint8Array {
-  return encodeMsgpack(goStruct({ UserMsgLen: h.userMsgLen }));
+  return encodeMsgpack(USER_MSG_HEADER.encode(h));
 }
 
 /**
@@ -325,6 +190,5 @@ export function encodeUserMsgHeader(h: UserMsgHeader): Uint8Array {
  * @throws {DecodeError} on malformed input or a negative length.
  */
 export function decodeUserMsgHeader(buf: Uint8Array): UserMsgHeader {
-  const s = asStruct(decodeMsgpack(buf), "user message header");
-  return { userMsgLen: asInt(s.UserMsgLen, "UserMsgLen", 0) };
+  return USER_MSG_HEADER.decode(asStruct(decodeMsgpack(buf), "user message header"));
 }

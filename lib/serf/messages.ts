@@ -15,19 +15,18 @@
  */
 import {
   asArray,
-  asBool,
   asBytes,
   asInt,
   asMap,
   asString,
   asStruct,
-  asUint,
   decodeMsgpackPrefix,
   decodeStructPrefix,
   encodeMsgpack,
   goStruct,
   type MsgpackEncodable,
 } from "../codec/msgpack.ts";
+import { type FieldKind, fieldKind, GoStructSchema } from "../codec/go_struct_schema.ts";
 import { DecodeError } from "../util/errors.ts";
 import type { LamportTime } from "./lamport.ts";
 import {
@@ -118,82 +117,69 @@ function asDurationMs(value: unknown, field: string): number {
   return asInt(value, field) / 1e6;
 }
 
-function memberStruct(m: WireMember): Map<string, MsgpackEncodable> {
-  return goStruct({
-    Name: m.name,
-    Addr: goBytes(m.addr),
-    Port: m.port,
-    Tags: sortedMap(m.tags),
-    Status: m.status,
-    ProtocolMin: m.protocolMin,
-    ProtocolMax: m.protocolMax,
-    ProtocolCur: m.protocolCur,
-    DelegateMin: m.delegateMin,
-    DelegateMax: m.delegateMax,
-    DelegateCur: m.delegateCur,
-  });
-}
+/** Serf's field kinds beyond the shared ones (Lamport times, durations, maps and lists as Serf writes them). */
+const SERF_KINDS: Readonly<Record<string, FieldKind<unknown>>> = {
+  ltime: fieldKind(asLTime),
+  /** A `time.Duration` (int64 nanoseconds), in milliseconds. */
+  dur: fieldKind(asDurationMs, durationNs),
+  /** `map[string]string` tags, written in sorted order. */
+  tags: fieldKind(asStringMap, (t: Record<string, string>) => sortedMap(t)),
+  /** Serf builds StatusLTimes and LeftMembers with make(): empty ones are 0x80/0x90, never nil. */
+  ltimes: fieldKind(decodeLTimes, (t: Record<string, LamportTime>) => sortedMap(t)),
+  strs: fieldKind((v, f) => asStrings(v, f)),
+  /** Key lists start nil and are only appended to. */
+  keys: fieldKind((v, f) => asStrings(v, f, MAX_RESPONSE_KEYS), (k: string[]) => k.length > 0 ? k : null),
+  filters: fieldKind(decodeFilters, (f: Uint8Array[]) => f.length > 0 ? f : null),
+  events: fieldKind(decodeEvents, encodeEvents),
+};
+
+const MEMBER = new GoStructSchema<WireMember>(
+  "Name:str Addr:bytes Port:u16 Tags:tags Status:int ProtocolMin:u8 ProtocolMax:u8 ProtocolCur:u8 " +
+    "DelegateMin:u8 DelegateMax:u8 DelegateCur:u8",
+  SERF_KINDS,
+);
+const USER_EVENT_RECORD = new GoStructSchema<{ name: string; payload: Uint8Array }>("Name:str Payload:bytes");
+
+/** Each message's Go struct (messageJoin, messageLeave, ... in Serf's messages.go). */
+const BODIES: Readonly<Record<Exclude<SerfMessage["type"], "conflictResponse">, GoStructSchema<object>>> = {
+  join: new GoStructSchema("LTime:ltime Node:str", SERF_KINDS),
+  leave: new GoStructSchema("LTime:ltime Node:str Prune:bool", SERF_KINDS),
+  pushPull: new GoStructSchema(
+    "LTime:ltime StatusLTimes:ltimes LeftMembers:strs EventLTime:ltime Events:events QueryLTime:ltime",
+    SERF_KINDS,
+  ),
+  userEvent: new GoStructSchema("LTime:ltime Name:str Payload:bytes CC:bool", SERF_KINDS),
+  query: new GoStructSchema(
+    "LTime:ltime ID:u32 Addr:bytes Port:u16 SourceNode:str Filters:filters Flags:u32 RelayFactor:u8 " +
+      "Timeout=timeoutMs:dur Name:str Payload:bytes",
+    SERF_KINDS,
+  ),
+  queryResponse: new GoStructSchema("LTime:ltime ID:u32 From:str Flags:u32 Payload:bytes", SERF_KINDS),
+  // Serf decodes the key from base64 even for list-keys, giving an empty non-nil slice: 0xa0.
+  keyRequest: new GoStructSchema("Key:raw", SERF_KINDS),
+  keyResponse: new GoStructSchema("Result:bool Message:str Keys:keys PrimaryKey:str", SERF_KINDS),
+};
+
+const BODY_BY_TYPE = new Map(
+  (Object.keys(BODIES) as (keyof typeof BODIES)[]).map((name) => [SerfMessageType[name] as number, name]),
+);
+
+/** How errors name each message's struct. */
+const WHAT: Readonly<Record<keyof typeof BODIES, string>> = {
+  join: "join",
+  leave: "leave",
+  pushPull: "push/pull",
+  userEvent: "user event",
+  query: "query",
+  queryResponse: "query response",
+  keyRequest: "key request",
+  keyResponse: "key response",
+};
 
 /** The msgpack body of a message, following Serf's nil-versus-empty choices field by field. */
 function body(msg: SerfMessage): MsgpackEncodable {
-  switch (msg.type) {
-    case "join":
-      return goStruct({ LTime: msg.lTime, Node: msg.node });
-    case "leave":
-      return goStruct({ LTime: msg.lTime, Node: msg.node, Prune: msg.prune });
-    case "pushPull":
-      // Serf builds StatusLTimes and LeftMembers with make(), so empty ones are 0x80/0x90, not nil.
-      return goStruct({
-        LTime: msg.lTime,
-        StatusLTimes: sortedMap(msg.statusLTimes),
-        LeftMembers: msg.leftMembers,
-        EventLTime: msg.eventLTime,
-        Events: msg.events.map((at) =>
-          goStruct({
-            LTime: at.lTime,
-            Events: at.events.map((e) => goStruct({ Name: e.name, Payload: goBytes(e.payload) })),
-          })
-        ),
-        QueryLTime: msg.queryLTime,
-      });
-    case "userEvent":
-      return goStruct({ LTime: msg.lTime, Name: msg.name, Payload: goBytes(msg.payload), CC: msg.cc });
-    case "query":
-      return goStruct({
-        LTime: msg.lTime,
-        ID: msg.id,
-        Addr: goBytes(msg.addr),
-        Port: msg.port,
-        SourceNode: msg.sourceNode,
-        // Serf's filter list starts nil and is only appended to.
-        Filters: msg.filters.length > 0 ? msg.filters : null,
-        Flags: msg.flags,
-        RelayFactor: msg.relayFactor,
-        Timeout: durationNs(msg.timeoutMs),
-        Name: msg.name,
-        Payload: goBytes(msg.payload),
-      });
-    case "queryResponse":
-      return goStruct({
-        LTime: msg.lTime,
-        ID: msg.id,
-        From: msg.from,
-        Flags: msg.flags,
-        Payload: goBytes(msg.payload),
-      });
-    case "conflictResponse":
-      return msg.member ? memberStruct(msg.member) : null;
-    case "keyRequest":
-      // Serf decodes the key from base64 even for list-keys, giving an empty non-nil slice: 0xa0.
-      return goStruct({ Key: msg.key });
-    case "keyResponse":
-      return goStruct({
-        Result: msg.result,
-        Message: msg.message,
-        Keys: msg.keys.length > 0 ? msg.keys : null,
-        PrimaryKey: msg.primaryKey,
-      });
-  }
+  if (msg.type === "conflictResponse") return msg.member ? MEMBER.encode(msg.member) : null;
+  return BODIES[msg.type].encode(msg);
 }
 
 /**
@@ -216,38 +202,39 @@ export function encodeSerfMessage(msg: SerfMessage): Uint8Array {
 
 function decodeMember(value: unknown): WireMember | null {
   if (value === null || value === undefined) return null;
-  const s = asStruct(value, "member");
-  const u8 = (field: string) => asUint(s[field], field, 0xff);
-  return {
-    name: asString(s.Name, "Name"),
-    addr: asBytes(s.Addr, "Addr"),
-    port: asUint(s.Port, "Port", 0xffff),
-    tags: asStringMap(s.Tags, "Tags"),
-    status: asInt(s.Status, "Status"),
-    protocolMin: u8("ProtocolMin"),
-    protocolMax: u8("ProtocolMax"),
-    protocolCur: u8("ProtocolCur"),
-    delegateMin: u8("DelegateMin"),
-    delegateMax: u8("DelegateMax"),
-    delegateCur: u8("DelegateCur"),
-  };
+  return MEMBER.decode(asStruct(value, "member"));
 }
 
-function decodeEvents(value: unknown): UserEvents[] {
-  const slots = asArray(value, "Events");
-  checkCount(slots.length, MAX_PUSH_PULL_EVENT_SLOTS, "Events");
+function decodeLTimes(value: unknown, field: string): Record<string, LamportTime> {
+  const out: Record<string, LamportTime> = Object.create(null);
+  for (const [name, t] of Object.entries(asMap(value, field))) out[name] = asLTime(t, `${field}[${name}]`);
+  return out;
+}
+
+function decodeFilters(value: unknown, field: string): Uint8Array[] {
+  const filters = asArray(value, field);
+  checkCount(filters.length, MAX_QUERY_FILTERS, field);
+  return filters.map((f, i) => asBytes(f, `${field}[${i}]`));
+}
+
+function encodeEvents(slots: UserEvents[]): MsgpackEncodable {
+  return slots.map((at) =>
+    goStruct({ LTime: at.lTime, Events: at.events.map((e) => USER_EVENT_RECORD.encode(e)) })
+  );
+}
+
+function decodeEvents(value: unknown, field: string): UserEvents[] {
+  const slots = asArray(value, field);
+  checkCount(slots.length, MAX_PUSH_PULL_EVENT_SLOTS, field);
   const out: UserEvents[] = [];
   for (const slot of slots) {
     if (slot === null) continue;
     const s = asStruct(slot, "userEvents");
-    const events = asArray(s.Events, "Events.Events");
-    checkCount(events.length, MAX_EVENTS_PER_SLOT, "Events.Events");
+    const events = asArray(s.Events, `${field}.Events`);
+    checkCount(events.length, MAX_EVENTS_PER_SLOT, `${field}.Events`);
     out.push({
-      lTime: asLTime(s.LTime, "Events.LTime"),
-      events: events.map((e) => {
-        const f = asStruct(e, "userEvent");
-        return { name: asString(f.Name, "Name"), payload: asBytes(f.Payload, "Payload") };
-      }),
+      lTime: asLTime(s.LTime, `${field}.LTime`),
+      events: events.map((e) => USER_EVENT_RECORD.decode(asStruct(e, "userEvent"))),
     });
   }
   return out;
@@ -255,95 +242,15 @@ function decodeEvents(value: unknown): UserEvents[] {
 
 /** Decodes the body of a message of type `type`. */
 function decodeBody(type: number, b: Uint8Array): SerfMessage {
-  switch (type) {
-    case SerfMessageType.join: {
-      const s = decodeStructPrefix(b, "join");
-      return { type: "join", lTime: asLTime(s.LTime, "LTime"), node: asString(s.Node, "Node") };
-    }
-    case SerfMessageType.leave: {
-      const s = decodeStructPrefix(b, "leave");
-      return {
-        type: "leave",
-        lTime: asLTime(s.LTime, "LTime"),
-        node: asString(s.Node, "Node"),
-        prune: asBool(s.Prune, "Prune"),
-      };
-    }
-    case SerfMessageType.pushPull: {
-      const s = decodeStructPrefix(b, "push/pull");
-      const statusLTimes: Record<string, LamportTime> = Object.create(null);
-      for (const [name, t] of Object.entries(asMap(s.StatusLTimes, "StatusLTimes"))) {
-        statusLTimes[name] = asLTime(t, `StatusLTimes[${name}]`);
-      }
-      return {
-        type: "pushPull",
-        lTime: asLTime(s.LTime, "LTime"),
-        statusLTimes,
-        leftMembers: asStrings(s.LeftMembers, "LeftMembers"),
-        eventLTime: asLTime(s.EventLTime, "EventLTime"),
-        events: decodeEvents(s.Events),
-        queryLTime: asLTime(s.QueryLTime, "QueryLTime"),
-      };
-    }
-    case SerfMessageType.userEvent: {
-      const s = decodeStructPrefix(b, "user event");
-      return {
-        type: "userEvent",
-        lTime: asLTime(s.LTime, "LTime"),
-        name: asString(s.Name, "Name"),
-        payload: asBytes(s.Payload, "Payload"),
-        cc: asBool(s.CC, "CC"),
-      };
-    }
-    case SerfMessageType.query: {
-      const s = decodeStructPrefix(b, "query");
-      const filters = asArray(s.Filters, "Filters");
-      checkCount(filters.length, MAX_QUERY_FILTERS, "Filters");
-      return {
-        type: "query",
-        lTime: asLTime(s.LTime, "LTime"),
-        id: asUint(s.ID, "ID"),
-        addr: asBytes(s.Addr, "Addr"),
-        port: asUint(s.Port, "Port", 0xffff),
-        sourceNode: asString(s.SourceNode, "SourceNode"),
-        filters: filters.map((f, i) => asBytes(f, `Filters[${i}]`)),
-        flags: asUint(s.Flags, "Flags"),
-        relayFactor: asUint(s.RelayFactor, "RelayFactor", 0xff),
-        timeoutMs: asDurationMs(s.Timeout, "Timeout"),
-        name: asString(s.Name, "Name"),
-        payload: asBytes(s.Payload, "Payload"),
-      };
-    }
-    case SerfMessageType.queryResponse: {
-      const s = decodeStructPrefix(b, "query response");
-      return {
-        type: "queryResponse",
-        lTime: asLTime(s.LTime, "LTime"),
-        id: asUint(s.ID, "ID"),
-        from: asString(s.From, "From"),
-        flags: asUint(s.Flags, "Flags"),
-        payload: asBytes(s.Payload, "Payload"),
-      };
-    }
-    case SerfMessageType.conflictResponse:
-      return { type: "conflictResponse", member: decodeMember(decodeMsgpackPrefix(b).value) };
-    case SerfMessageType.keyRequest:
-      return { type: "keyRequest", key: asBytes(decodeStructPrefix(b, "key request").Key, "Key") };
-    case SerfMessageType.keyResponse: {
-      const s = decodeStructPrefix(b, "key response");
-      return {
-        type: "keyResponse",
-        result: asBool(s.Result, "Result"),
-        message: asString(s.Message, "Message"),
-        keys: asStrings(s.Keys, "Keys", MAX_RESPONSE_KEYS),
-        primaryKey: asString(s.PrimaryKey, "PrimaryKey"),
-      };
-    }
-    case SerfMessageType.relay:
-      throw new DecodeError("Cannot decode message: relay messages are read with decodeRelayMessage");
-    default:
-      throw new DecodeError(`Cannot decode message: unknown type ${type}`);
+  if (type === SerfMessageType.conflictResponse) {
+    return { type: "conflictResponse", member: decodeMember(decodeMsgpackPrefix(b).value) };
   }
+  if (type === SerfMessageType.relay) {
+    throw new DecodeError("Cannot decode message: relay messages are read with decodeRelayMessage");
+  }
+  const name = BODY_BY_TYPE.get(type);
+  if (!name) throw new DecodeError(`Cannot decode message: unknown type ${type}`);
+  return BODIES[name].decode(decodeStructPrefix(b, WHAT[name]), { type: name }) as SerfMessage;
 }
 
 /**
