@@ -12,7 +12,7 @@
  * @module
  */
 import { BenchAgent } from "./agent_process.ts";
-import { measureCluster } from "./cluster.ts";
+import { type ClusterMeasurement, measureCluster } from "./cluster.ts";
 import { measureIdle } from "./idle.ts";
 import { repoRoot, type Runner, serfRunner, serftsRunner } from "./kinds.ts";
 import { describeMachine, versionOf } from "./machine.ts";
@@ -25,6 +25,18 @@ import { ensureSerf } from "./serf_install.ts";
 import { fmt } from "./stats.ts";
 import { measureStartup } from "./startup.ts";
 import { deleteTrafficTable } from "./traffic.ts";
+
+function failedCluster(): ClusterMeasurement {
+  return {
+    convergeMs: NaN,
+    eventMs: NaN,
+    queryMs: NaN,
+    failureMs: NaN,
+    bytesPerAgentPerSec: NaN,
+    cpuPercentPerAgent: NaN,
+    rssMbPerAgent: NaN,
+  };
+}
 
 async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promise<BenchResults> {
   const started = performance.now();
@@ -60,7 +72,10 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
         : [["serfts", [serfts]], ["serf", [serf]]];
       order.push(["mixed", [serf, serfts]]);
       for (const [kind, runners] of order) {
-        const m = await measureCluster(runners, size, plan);
+        const m = await measureCluster(runners, size, plan).catch((err) => {
+          say(`cluster run failed: ${err instanceof Error ? err.message : err}`);
+          return failedCluster();
+        });
         results.clusters.push({ kind, size, round, m });
         say(
           `round ${round} ${kind} x${size}: converge ${fmt(m.convergeMs)} ms, event ${fmt(m.eventMs)} ms, ` +
@@ -75,7 +90,11 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
 
   for (let round = 1; round <= config.rttRounds; round++) {
     say(`rtt round ${round}: two pairs for ${config.rttSettleMs / 1000} s`);
-    results.rtt.push(await measureRtt([serf, serfts], config.rttSettleMs, config.quick ? 1 : 3));
+    try {
+      results.rtt.push(await measureRtt([serf, serfts], config.rttSettleMs, config.quick ? 1 : 3));
+    } catch (err) {
+      say(`rtt round failed: ${err instanceof Error ? err.message : err}`);
+    }
   }
 
   say("rpc: scripts/bench/rpc.ts");
