@@ -47,7 +47,8 @@ export interface RpcBenchOptions {
    */
   events?: number;
   /**
-   * Members every agent under test lists during the members bench (the swarm has two fewer).
+   * Members every agent under test lists during the members bench (the swarm makes up the
+   * rest); 0 skips the members bench.
    * @default {200}
    */
   memberCount?: number;
@@ -86,10 +87,17 @@ export interface RpcBenchOptions {
 /** Medians (ms) of one target. */
 export interface RpcTargetResult {
   eventsMs: number;
+  /** CPU time (user + system) the agent process spent on the timed events, in ms (10 ms ticks). */
+  eventsCpuMs: number;
   membersSequentialMs: number;
   membersPipelinedMs: number;
   /** Every round's numbers, in order. */
-  rounds: { eventsMs: number[]; membersSequentialMs: number[]; membersPipelinedMs: number[] };
+  rounds: {
+    eventsMs: number[];
+    eventsCpuMs: number[];
+    membersSequentialMs: number[];
+    membersPipelinedMs: number[];
+  };
 }
 
 /** What {@linkcode benchRpc} returns. */
@@ -147,7 +155,18 @@ async function stop(p: Proc): Promise<void> {
   await p.child.status;
 }
 
+/** User + system CPU of a process so far, in ms (Linux: /proc, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -398,7 +417,9 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
   const log = options.log ?? console.log;
   const targets = targetsFor(opts);
   const rounds: Record<string, RpcTargetResult["rounds"]> = {};
-  for (const t of targets) rounds[t.name] = { eventsMs: [], membersSequentialMs: [], membersPipelinedMs: [] };
+  for (const t of targets) {
+    rounds[t.name] = { eventsMs: [], eventsCpuMs: [], membersSequentialMs: [], membersPipelinedMs: [] };
+  }
 
   log(`rpc: ${opts.events} pipelined events, ${opts.rounds} rounds, targets ${targets.map((t) => t.name)}`);
   for (let r = 0; r < opts.rounds; r++) {
@@ -406,15 +427,28 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
       const agent = await startAgent(t, `ev-${t.name}-${r}`);
       try {
         await timeEvents(agent.rpcPort, Math.min(500, opts.events)); // warm up the path
+        const cpuBefore = cpuMs(agent.proc.child.pid);
         const ms = await timeEvents(agent.rpcPort, opts.events);
+        const cpu = cpuMs(agent.proc.child.pid) - cpuBefore;
         rounds[t.name]!.eventsMs.push(ms);
-        log(`  round ${r + 1} ${t.name.padEnd(12)} events ${ms.toFixed(1)} ms`);
+        rounds[t.name]!.eventsCpuMs.push(cpu);
+        log(`  round ${r + 1} ${t.name.padEnd(12)} events ${ms.toFixed(1)} ms (agent CPU ${cpu} ms)`);
       } finally {
         await stop(agent.proc);
       }
     }
   }
 
+  if (opts.memberCount > 0) await benchMembers(opts, targets, rounds, log);
+  return summarize(opts, targets, rounds);
+}
+
+async function benchMembers(
+  opts: RpcBenchResult["options"],
+  targets: Target[],
+  rounds: Record<string, RpcTargetResult["rounds"]>,
+  log: (line: string) => void,
+): Promise<void> {
   log(`rpc: members with ${opts.memberCount} members (swarm of ${opts.memberCount - targets.length})`);
   const swarmSize = opts.memberCount - targets.length;
   const swarm = spawn(Deno.execPath(), [
@@ -461,7 +495,13 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
     for (const { agent } of agents) await stop(agent.proc);
     await stop(swarm);
   }
+}
 
+function summarize(
+  opts: RpcBenchResult["options"],
+  targets: Target[],
+  rounds: Record<string, RpcTargetResult["rounds"]>,
+): RpcBenchResult {
   const result: RpcBenchResult = {
     date: new Date().toISOString(),
     options: opts,
@@ -472,6 +512,7 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
     const r = rounds[t.name]!;
     result.targets[t.name] = {
       eventsMs: median(r.eventsMs),
+      eventsCpuMs: median(r.eventsCpuMs),
       membersSequentialMs: median(r.membersSequentialMs),
       membersPipelinedMs: median(r.membersPipelinedMs),
       rounds: r,
