@@ -131,16 +131,23 @@ if (import.meta.main) {
     console.error(`bench: ${(err as Error).message}`);
     Deno.exit(1);
   }
+  const serfts = await serftsRunner(config.serfts);
   const interrupted = async () => {
     console.error("bench: interrupted; stopping agents");
     await BenchAgent.stopAll();
     await deleteTrafficTable();
+    await serfts.cleanup?.();
     Deno.exit(130);
   };
   Deno.addSignalListener("SIGINT", interrupted);
   Deno.addSignalListener("SIGTERM", interrupted);
 
-  const results = await runAll(config, serfRunner(serfPath), await serftsRunner(config.serfts));
+  let results: BenchResults;
+  try {
+    results = await runAll(config, serfRunner(serfPath), serfts);
+  } finally {
+    await serfts.cleanup?.();
+  }
   if (config.json) await Deno.writeTextFile(config.json, JSON.stringify(results, null, 2) + "\n");
   const headline = await writeReport(results);
   console.log(`\nWrote ${config.out} (${Math.round(results.durationS)} s). Headline (for README.md):\n`);
