@@ -24,6 +24,7 @@
  */
 import { Decoder, ExtData, ExtensionCodec } from "@msgpack/msgpack";
 import { DecodeError } from "../util/errors.ts";
+import { decodeFlatMap } from "./msgpack_flat.ts";
 import { DEFAULT_MAX_DEPTH, msgpackObjectLength } from "./msgpack_scan.ts";
 import { asStruct as asStructChecked, isPlainMap } from "./msgpack_schema.ts";
 
@@ -462,6 +463,8 @@ export function decodeScannedMsgpack(
   buf: Uint8Array,
   options: Pick<MsgpackDecodeOptions, "maxLength"> = {},
 ): unknown {
+  const flat = decodeFlatMap(buf, options.maxLength ?? DEFAULT_MAX_LENGTH);
+  if (flat !== undefined) return flat;
   try {
     return decoderFor(options.maxLength).decode(buf);
   } catch (err) {
