@@ -24,7 +24,7 @@ import { measureRtt } from "./rtt.ts";
 import { ensureSerf } from "./serf_install.ts";
 import { fmt } from "./stats.ts";
 import { measureStartup } from "./startup.ts";
-import { deleteTrafficTable } from "./traffic.ts";
+import { deleteTrafficTable, trafficTableName } from "./traffic.ts";
 
 function failedCluster(): ClusterMeasurement {
   return {
@@ -59,6 +59,7 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
   const say = (line: string) =>
     console.log(`[${((performance.now() - started) / 1000).toFixed(0)}s] ${line}`);
 
+  say(`bytes are counted in nftables table inet ${trafficTableName()} (deleted after each cluster)`);
   say(`idle: ${config.idleAgents} lone agent(s) of each kind for ${config.idleMs / 1000} s`);
   results.idle = await measureIdle([serf, serfts], config.idleAgents, config.idleMs);
   say(`start-to-ready: ${config.startups} start(s) of each kind`);
