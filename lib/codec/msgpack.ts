@@ -24,6 +24,7 @@
  */
 import { Decoder, ExtData, ExtensionCodec } from "@msgpack/msgpack";
 import { DecodeError } from "../util/errors.ts";
+import { decodeFlatMap } from "./msgpack_flat.ts";
 import { DEFAULT_MAX_DEPTH, msgpackObjectLength } from "./msgpack_scan.ts";
 import { asStruct as asStructChecked, isPlainMap } from "./msgpack_schema.ts";
 
@@ -106,10 +107,29 @@ const textEncoder = new TextEncoder();
  * @throws {TypeError} for values with no msgpack form (functions, class instances, cycles).
  */
 export function encodeMsgpack(value: MsgpackEncodable, options?: MsgpackEncodeOptions): Uint8Array {
-  const writer = new MsgpackWriter(options);
-  writer.write(value);
-  return writer.finish();
+  const newSpec = options?.newSpec ?? false;
+  const spare = newSpec ? spareWriters.newSpec : spareWriters.oldSpec;
+  // Encoding is synchronous, so one spare writer per layout serves every call; a
+  // writer is taken while in use in case a value's encoding ever re-enters.
+  const writer = spare ?? new MsgpackWriter({ newSpec });
+  if (newSpec) spareWriters.newSpec = undefined;
+  else spareWriters.oldSpec = undefined;
+  try {
+    writer.write(value);
+    return writer.finish();
+  } finally {
+    // Keep the writer unless a big value (a push/pull state) grew its buffer.
+    if (writer.length <= MAX_SPARE_BYTES) {
+      writer.reset();
+      if (newSpec) spareWriters.newSpec = writer;
+      else spareWriters.oldSpec = writer;
+    }
+  }
 }
+
+/** Writers reused by {@linkcode encodeMsgpack} instead of allocating a buffer per value. */
+const spareWriters: { oldSpec?: MsgpackWriter; newSpec?: MsgpackWriter } = {};
+const MAX_SPARE_BYTES = 64 * 1024;
 
 /** How {@linkcode MsgpackWriter} lays out strings and byte arrays. */
 export interface MsgpackEncodeOptions {
@@ -432,6 +452,26 @@ export function decodeMsgpackPrefix(
  */
 export function decodeStructPrefix(buf: Uint8Array, what: string): Record<string, unknown> {
   return asStructChecked(decodeMsgpackPrefix(buf).value, what);
+}
+
+/**
+ * Decodes `buf`, which the caller has already found (with {@linkcode msgpackObjectLength})
+ * to hold exactly one well-formed object, skipping the bounds scan {@linkcode decodeMsgpack} does.
+ * @throws {DecodeError} when a limit is exceeded or the value is malformed.
+ */
+export function decodeScannedMsgpack(
+  buf: Uint8Array,
+  options: Pick<MsgpackDecodeOptions, "maxLength"> = {},
+): unknown {
+  const flat = decodeFlatMap(buf, options.maxLength ?? DEFAULT_MAX_LENGTH);
+  if (flat !== undefined) return flat;
+  try {
+    return decoderFor(options.maxLength).decode(buf);
+  } catch (err) {
+    throw new DecodeError(`Cannot decode msgpack: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 /**

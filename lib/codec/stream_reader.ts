@@ -13,7 +13,7 @@
 import type { Stream } from "../transport/transport.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { DecodeError, TimeoutError } from "../util/errors.ts";
-import { decodeMsgpack, type MsgpackDecodeOptions } from "./msgpack.ts";
+import { decodeMsgpack, decodeScannedMsgpack, type MsgpackDecodeOptions } from "./msgpack.ts";
 import { DEFAULT_MAX_DEPTH, msgpackObjectLength, MsgpackScanner } from "./msgpack_scan.ts";
 
 export { msgpackObjectLength };
@@ -202,7 +202,7 @@ export class StreamReader {
     if (this.#start === this.#end) return undefined;
     const length = msgpackObjectLength(this.#buf.subarray(this.#start, this.#end), 0, this.#maxDepth);
     if (length < 0) return undefined;
-    return decodeMsgpack(this.#take(length), { maxDepth: this.#maxDepth, maxLength: options?.maxLength });
+    return decodeScannedMsgpack(this.#take(length), { maxLength: options?.maxLength });
   }
 
   /** Reads and decodes one msgpack object (raw values stay bytes; see `decodeMsgpack`). */

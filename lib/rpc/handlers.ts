@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { MsgpackEncodable } from "../codec/msgpack.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { RpcAgent, RpcKeyResult } from "./agent_api.ts";
 import {
@@ -39,14 +40,51 @@ export type HandlerOutcome = "continue" | "close";
 
 type Handler = (conn: RpcConnection, seq: number) => Promise<HandlerOutcome | void>;
 
+/**
+ * Answers a quick command given its decoded body (`null` for a command without
+ * one). Returns a promise only when the agent call turned out to be asynchronous.
+ */
+type QuickHandler = (conn: RpcConnection, seq: number, body: unknown) => void | Promise<void>;
+
+/**
+ * Commands answered without waiting on the network or a timer. When the body
+ * has already arrived they run synchronously, without a promise per request
+ * (see `QUICK_COMMANDS` in server.ts, which lets their answers be batched).
+ */
+const QUICK_HANDLERS: ReadonlyMap<string, QuickHandler> = new Map<RpcCommand, QuickHandler>([
+  ["handshake", answerHandshake],
+  ["auth", answerAuth],
+  ["event", answerEvent],
+  ["members", (conn, seq) => answerMembers(conn, seq, undefined)],
+  ["members-filtered", (conn, seq, body) => answerMembers(conn, seq, decodeMembersFilter(body))],
+  ["stats", answerStats],
+  ["get-coordinate", answerGetCoordinate],
+]);
+
+/** Reads the body of a quick command (when it has one), then answers. */
+function viaBody(command: RpcCommand, answer: QuickHandler): Handler {
+  return async (conn, seq) => {
+    const body = requestHasBody(command) ? await conn.readBody(command) : null;
+    await answer(conn, seq, body);
+  };
+}
+
+/** Sends an answer whose write failure needs no handling here: a failed write closes the connection. */
+function answer(conn: RpcConnection, seq: number, error: string, body?: MsgpackEncodable): void {
+  conn.send(seq, error, body).catch(() => {});
+}
+
 const HANDLERS: Record<RpcCommand, Handler> = {
-  "handshake": handleHandshake,
-  "auth": handleAuth,
-  "event": handleEvent,
+  "handshake": viaBody("handshake", answerHandshake),
+  "auth": viaBody("auth", answerAuth),
+  "event": viaBody("event", answerEvent),
   "force-leave": handleForceLeave,
   "join": handleJoin,
-  "members": (conn, seq) => handleMembers(conn, seq, false),
-  "members-filtered": (conn, seq) => handleMembers(conn, seq, true),
+  "members": viaBody("members", (conn, seq) => answerMembers(conn, seq, undefined)),
+  "members-filtered": viaBody(
+    "members-filtered",
+    (conn, seq, body) => answerMembers(conn, seq, decodeMembersFilter(body)),
+  ),
   "tags": handleTags,
   "stream": handleStream,
   "monitor": handleMonitor,
@@ -58,16 +96,36 @@ const HANDLERS: Record<RpcCommand, Handler> = {
   "use-key": (conn, seq) => handleKey(conn, seq, "use-key"),
   "remove-key": (conn, seq) => handleKey(conn, seq, "remove-key"),
   "list-keys": (conn, seq) => handleKey(conn, seq, "list-keys"),
-  "stats": handleStats,
-  "get-coordinate": handleGetCoordinate,
+  "stats": viaBody("stats", answerStats),
+  "get-coordinate": viaBody("get-coordinate", answerGetCoordinate),
 };
 
 /**
  * Runs one request whose header has been read: enforces handshake-first and auth,
- * then calls the command's handler.
+ * then calls the command's handler. A quick command whose body is already
+ * buffered is answered synchronously (no promise returned).
  * @throws {ProtocolViolation} when the body cannot be decoded (the caller closes the client)
  */
-export async function dispatchRequest(
+export function dispatchRequest(
+  conn: RpcConnection,
+  command: string,
+  seq: number,
+): HandlerOutcome | Promise<HandlerOutcome> {
+  const quick = QUICK_HANDLERS.get(command);
+  if (
+    quick !== undefined && (conn.version !== 0 || command === "handshake") &&
+    (conn.ctx.authKey === "" || conn.didAuth || command === "auth" || command === "handshake")
+  ) {
+    const body = requestHasBody(command as RpcCommand) ? conn.tryReadObject() : null;
+    if (body !== undefined) {
+      const pending = quick(conn, seq, body);
+      return pending === undefined ? "continue" : pending.then(() => "continue");
+    }
+  }
+  return dispatchWithChecks(conn, command, seq);
+}
+
+async function dispatchWithChecks(
   conn: RpcConnection,
   command: string,
   seq: number,
@@ -97,32 +155,33 @@ function errText(err: unknown): string {
   return errorMessage(err) || "unknown error";
 }
 
-async function handleHandshake(conn: RpcConnection, seq: number): Promise<void> {
-  const version = decodeHandshake(await conn.readBody("handshake"));
+function answerHandshake(conn: RpcConnection, seq: number, body: unknown): void {
+  const version = decodeHandshake(body);
   let error = "";
   if (version < IPC_VERSION_MIN || version > IPC_VERSION_MAX) error = RPC_ERRORS.unsupportedIpcVersion;
   else if (conn.version !== 0) error = RPC_ERRORS.duplicateHandshake;
   else conn.version = version;
-  await conn.send(seq, error);
+  answer(conn, seq, error);
 }
 
-async function handleAuth(conn: RpcConnection, seq: number): Promise<void> {
-  const key = decodeSingleString(await conn.readBody("auth"), "AuthKey");
+function answerAuth(conn: RpcConnection, seq: number, body: unknown): void {
+  const key = decodeSingleString(body, "AuthKey");
   let error = "";
   if (key === conn.ctx.authKey) conn.didAuth = true;
   else error = RPC_ERRORS.invalidAuthToken;
-  await conn.send(seq, error);
+  answer(conn, seq, error);
 }
 
-async function handleEvent(conn: RpcConnection, seq: number): Promise<void> {
-  const req = decodeEventRequest(await conn.readBody("event"));
-  let error = "";
+function answerEvent(conn: RpcConnection, seq: number, body: unknown): void | Promise<void> {
+  const req = decodeEventRequest(body);
+  let sent;
   try {
-    await conn.ctx.agent.userEvent(req.name, req.payload, req.coalesce);
+    sent = conn.ctx.agent.userEvent(req.name, req.payload, req.coalesce);
   } catch (err) {
-    error = errText(err);
+    return answer(conn, seq, errText(err));
   }
-  await conn.send(seq, error);
+  if (sent === undefined) return answer(conn, seq, "");
+  return sent.then(() => answer(conn, seq, ""), (err) => answer(conn, seq, errText(err)));
 }
 
 async function handleForceLeave(conn: RpcConnection, seq: number): Promise<void> {
@@ -149,19 +208,18 @@ async function handleJoin(conn: RpcConnection, seq: number): Promise<void> {
   await conn.send(seq, error, joinResponseValue(num));
 }
 
-async function handleMembers(conn: RpcConnection, seq: number, filtered: boolean): Promise<void> {
+/** `members`, or `members-filtered` when given a filter. */
+function answerMembers(conn: RpcConnection, seq: number, filter: MembersFilter | undefined): void {
   let members: RpcMember[] = conn.ctx.agent.members();
-  if (filtered) {
-    const filter = decodeMembersFilter(await conn.readBody("members-filtered"));
+  if (filter !== undefined) {
     try {
       members = filterMembers(members, filter);
     } catch (err) {
       // Serf drops the client here; an error reply (with the empty body Go clients expect) is kinder.
-      await conn.send(seq, errText(err), membersResponseValue([]));
-      return;
+      return answer(conn, seq, errText(err), membersResponseValue([]));
     }
   }
-  await conn.send(seq, "", conn.ctx.memberRecords.responseValue(members));
+  answer(conn, seq, "", conn.ctx.memberRecords.responseValue(members));
 }
 
 /** Anchors an expression as Serf does (`^expr$`, no grouping) and compiles it. */
@@ -250,11 +308,11 @@ async function handleKey(conn: RpcConnection, seq: number, op: KeyCommand): Prom
   await conn.send(seq, error, keyResponseValue(body, op === "list-keys"));
 }
 
-async function handleStats(conn: RpcConnection, seq: number): Promise<void> {
-  await conn.send(seq, "", conn.ctx.agent.stats());
+function answerStats(conn: RpcConnection, seq: number): void {
+  answer(conn, seq, "", conn.ctx.agent.stats());
 }
 
-async function handleGetCoordinate(conn: RpcConnection, seq: number): Promise<void> {
-  const node = decodeSingleString(await conn.readBody("get-coordinate"), "Node");
-  await conn.send(seq, "", coordinateResponseValue(conn.ctx.agent.getCoordinate(node)));
+function answerGetCoordinate(conn: RpcConnection, seq: number, body: unknown): void {
+  const node = decodeSingleString(body, "Node");
+  answer(conn, seq, "", coordinateResponseValue(conn.ctx.agent.getCoordinate(node)));
 }

@@ -153,7 +153,8 @@ export class RpcServer {
         }
         if (QUICK_COMMANDS.has(header.command)) conn.hold();
         else conn.release();
-        const outcome = await dispatchRequest(conn, header.command, header.seq);
+        let outcome = dispatchRequest(conn, header.command, header.seq);
+        if (typeof outcome !== "string") outcome = await outcome;
         if (outcome === "close") break;
       }
     } catch (err) {

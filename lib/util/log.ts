@@ -24,13 +24,20 @@ export function parseLogLevel(name: string): LogLevel {
   );
 }
 
+/** The last second formatted: a busy agent logs many lines a second, and Date's local-time getters are slow. */
+let lastLogTime = { second: NaN, text: "" };
+
 /** Formats a timestamp as Go's `log` package does (local time). */
 export function formatLogTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === lastLogTime.second) return lastLogTime.text;
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${
+  const text = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${
     p(d.getMinutes())
   }:${p(d.getSeconds())}`;
+  lastLogTime = { second, text };
+  return text;
 }
 
 /**

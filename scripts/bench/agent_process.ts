@@ -9,12 +9,51 @@ import { RpcClient } from "../../lib/rpc/client.ts";
 import { commandLine, type Kind, type Runner } from "./kinds.ts";
 import { sleep } from "./stats.ts";
 
-/** A free port on 127.0.0.1 (bind, read, release; best effort). */
+const handedOut = new Set<number>();
+
+/**
+ * A port on 127.0.0.1 free for both TCP and UDP right now and not handed out
+ * before in this run (bind, read, release; best effort: the machine is shared,
+ * so {@linkcode startReady} retries an agent that could not bind).
+ */
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue;
+    }
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error("Cannot find a free port on 127.0.0.1: 50 attempts failed");
+}
+
+/**
+ * Starts an agent and waits until it answers RPC; an agent that exits first
+ * (a port taken meanwhile by another process) is started again on new ports,
+ * at most `attempts` times in all.
+ * @returns the ready agent, or undefined (all attempts stopped) when none became ready
+ */
+export async function startReady(
+  runner: Runner,
+  name: string,
+  options: AgentOptions = {},
+  attempts = 3,
+): Promise<{ agent: BenchAgent; readyMs: number } | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const agent = BenchAgent.start(runner, name, options);
+    const readyMs = await agent.waitReady(90_000);
+    if (Number.isFinite(readyMs)) return { agent, readyMs };
+    await agent.stop();
+    const reason = agent.log.split("\n").find((l) => /Failed|rror/.test(l))?.trim() ?? "no output";
+    console.log(`bench: agent ${name} did not become ready (attempt ${i + 1} of ${attempts}): ${reason}`);
+  }
+  return undefined;
 }
 
 /** Options for {@linkcode BenchAgent.start}. */

@@ -14,7 +14,7 @@
  *    agent has logged EventMemberFailed for it.
  * A step that does not complete within its bound is reported as NaN ("n/a").
  */
-import { BenchAgent } from "./agent_process.ts";
+import { type BenchAgent, startReady } from "./agent_process.ts";
 import { recordingHandler } from "./handler_script.ts";
 import type { Runner } from "./kinds.ts";
 import { procSample } from "./proc_stat.ts";
@@ -43,7 +43,6 @@ export interface ClusterPlan {
   queries: number;
 }
 
-const READY_MS = 90_000;
 const CONVERGE_MS = 60_000;
 const EVENT_MS = 20_000;
 const FAILURE_MS = 60_000;
@@ -68,23 +67,33 @@ export async function measureCluster(
   const agents: BenchAgent[] = [];
   const pending: Promise<unknown>[] = [];
   try {
-    for (let i = 0; i < size; i++) {
-      const runner = runners[i % runners.length]!;
-      agents.push(
-        BenchAgent.start(runner, `${runner.kind}-${i}`, { eventHandler: handler.flag, env: handler.env }),
-      );
-    }
-    const ready = await Promise.all(agents.map((a) => a.waitReady(READY_MS)));
-    const notReady = agents.filter((_, i) => !Number.isFinite(ready[i]));
-    if (notReady.length > 0) {
-      console.log(`bench: ${notReady.length} agent(s) never answered RPC; first log:\n${notReady[0]!.log}`);
+    const started = await Promise.all(
+      Array.from({ length: size }, (_, i) => {
+        const runner = runners[i % runners.length]!;
+        return startReady(runner, `${runner.kind}-${i}`, { eventHandler: handler.flag, env: handler.env });
+      }),
+    );
+    for (const s of started) if (s) agents.push(s.agent);
+    if (agents.length < size) {
+      console.log(`bench: a ${size}-agent cluster could not start; skipping it`);
       return result;
     }
     const clients = await Promise.all(agents.map((a) => a.client()));
     const seed = `127.0.0.1:${agents[0]!.bindPort}`;
 
     const joinStart = performance.now();
-    await Promise.all(clients.slice(1).map((c) => c.join([seed])));
+    // A loaded seed may time out a join; ask again (bounded) rather than lose the run.
+    await Promise.all(
+      clients.slice(1).map(async (c) => {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          try {
+            return await c.join([seed]);
+          } catch (err) {
+            console.log(`bench: join attempt ${attempt} failed: ${err instanceof Error ? err.message : err}`);
+          }
+        }
+      }),
+    );
     const converged = () => agents.every((a) => agents.every((b) => b === a || a.joinSeen.has(b.name)));
     if (await waitUntil(converged, CONVERGE_MS)) {
       result.convergeMs = Math.max(

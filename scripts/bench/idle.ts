@@ -4,7 +4,7 @@
  * window of a shared machine; after they answer RPC and settle for 3 s, CPU
  * ticks (utime + stime) over `windowMs` and VmRSS at its end, per agent.
  */
-import { BenchAgent } from "./agent_process.ts";
+import { type BenchAgent, startReady } from "./agent_process.ts";
 import type { Kind, Runner } from "./kinds.ts";
 import { procSample } from "./proc_stat.ts";
 import { sleep } from "./stats.ts";
@@ -21,18 +21,19 @@ export interface IdleSample {
 export async function measureIdle(runners: Runner[], count: number, windowMs: number): Promise<IdleSample[]> {
   const agents: BenchAgent[] = [];
   try {
+    const starts: Promise<{ agent: BenchAgent } | undefined>[] = [];
     for (let i = 0; i < count; i++) {
-      for (const r of runners) agents.push(BenchAgent.start(r, `idle-${r.kind}-${i}`));
+      for (const r of runners) starts.push(startReady(r, `idle-${r.kind}-${i}`));
     }
-    const ready = await Promise.all(agents.map((a) => a.waitReady(60_000)));
+    for (const s of await Promise.all(starts)) if (s) agents.push(s.agent);
     await sleep(3_000);
     const before = agents.map((a) => procSample(a.pid));
     await sleep(windowMs);
     const after = agents.map((a) => procSample(a.pid));
     return agents.map((a, i) => ({
       kind: a.kind,
-      rssMb: Number.isFinite(ready[i]) ? after[i]!.rssKb / 1024 : NaN,
-      cpuTicks: Number.isFinite(ready[i]) ? after[i]!.cpuTicks - before[i]!.cpuTicks : NaN,
+      rssMb: after[i]!.rssKb / 1024,
+      cpuTicks: after[i]!.cpuTicks - before[i]!.cpuTicks,
     }));
   } finally {
     await Promise.all(agents.map((a) => a.stop()));

@@ -185,7 +185,7 @@ handler, against the wall time the bench read just before sending.
   its arrival time; an event (coalescing off) is sent through agent 0's RPC; time until all N handlers ran.
 - **Query, all responses**: a query through agent 0's RPC, answered by the same handler on every agent; time
   until all N responses are back on the RPC stream.
-- **Bytes sent per agent per second**: an nftables table \`inet serfts_bench\` on the output hook counts packets
+- **Bytes sent per agent per second**: an nftables table \`inet serfts_bench_<pid>\` on the output hook counts packets
   from an agent's bind port, plus packets to an agent's bind port from a non-agent port (the dialing side of
   TCP push/pull); the total over the steady window (after convergence, before the events) divided by agents
   and seconds. IP headers included; RPC traffic excluded. The table is deleted afterwards.

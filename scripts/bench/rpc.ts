@@ -6,7 +6,12 @@
  *
  * - events: one connection, handshake, then `events` `event` requests written
  *   back to back without waiting, until every response has been read. The
- *   agents are alone (no cluster), so the broadcasts go nowhere.
+ *   agents are alone (no cluster), so the broadcasts go nowhere. Each round
+ *   starts a fresh agent and times two runs on it: "cold" (the agent's first
+ *   requests: a JIT runtime is still compiling) and "warm" (the next run, the
+ *   steady state of a long-running agent). The agent's CPU time (all threads,
+ *   from /proc) is recorded beside each: on a busy machine it is steadier than
+ *   wall time.
  * - members: the agents join a swarm (one helper process hosting
  *   `memberCount - 2` lightweight serfts nodes on loopback UDP/TCP, with slow
  *   probe and gossip so the swarm stays quiet); both agents under test join it
@@ -14,12 +19,12 @@
  *   `membersSequential` requests one after another (each waits for its answer)
  *   and `membersPipelined` requests written back to back.
  *
- * Every round starts a fresh agent per target for the events bench; the members
- * bench keeps one agent per target joined to the swarm for all rounds. Reported:
+ * The members bench keeps one agent per target joined to the swarm for all rounds. Reported:
  * the median per target and the serfts/serf ratio of medians (below 1 is faster).
  *
  * Run alone: `deno run -A scripts/bench/rpc.ts [--rounds=5] [--events=5000]
- * [--members=200] [--no-deno] [--no-binary] [--serfts-bin=dist/serfts]`.
+ * [--members=200] [--no-deno] [--no-binary] [--serfts-bin=dist/serfts]
+ * [--before-bin=old/serfts] [--before-tree=old-checkout]`.
  * From the suite: `benchRpc(options)`.
  *
  * @module
@@ -47,7 +52,8 @@ export interface RpcBenchOptions {
    */
   events?: number;
   /**
-   * Members every agent under test lists during the members bench (the swarm has two fewer).
+   * Members every agent under test lists during the members bench (the swarm makes up the
+   * rest); 0 skips the members bench.
    * @default {200}
    */
   memberCount?: number;
@@ -77,6 +83,12 @@ export interface RpcBenchOptions {
    */
   includeDeno?: boolean;
   /**
+   * Earlier builds to compare with (before/after a change): `bin` is run as
+   * `<bin> agent ...`, `tree` as `deno run -A <tree>/cli.ts agent ...`.
+   * @default {[]}
+   */
+  extraTargets?: { name: string; bin?: string; tree?: string }[];
+  /**
    * Where progress lines go.
    * @default console.log
    */
@@ -85,11 +97,24 @@ export interface RpcBenchOptions {
 
 /** Medians (ms) of one target. */
 export interface RpcTargetResult {
+  /** The second run of `events` on an agent (steady state). */
   eventsMs: number;
+  /** CPU time (user + system, all threads) the agent spent on that run, in ms (10 ms ticks). */
+  eventsCpuMs: number;
+  /** The first run of `events` on a fresh agent. */
+  eventsColdMs: number;
+  eventsColdCpuMs: number;
   membersSequentialMs: number;
   membersPipelinedMs: number;
   /** Every round's numbers, in order. */
-  rounds: { eventsMs: number[]; membersSequentialMs: number[]; membersPipelinedMs: number[] };
+  rounds: {
+    eventsMs: number[];
+    eventsCpuMs: number[];
+    eventsColdMs: number[];
+    eventsColdCpuMs: number[];
+    membersSequentialMs: number[];
+    membersPipelinedMs: number[];
+  };
 }
 
 /** What {@linkcode benchRpc} returns. */
@@ -99,7 +124,14 @@ export interface RpcBenchResult {
   /** Keyed by target: "serf", "serfts" (compiled binary), "serfts-deno". */
   targets: Record<string, RpcTargetResult>;
   /** serfts target / serf, ratio of medians, per measurement. */
-  ratios: Record<string, { events: number; membersSequential: number; membersPipelined: number }>;
+  ratios: Record<string, {
+    events: number;
+    eventsCpu: number;
+    eventsCold: number;
+    eventsColdCpu: number;
+    membersSequential: number;
+    membersPipelined: number;
+  }>;
 }
 
 interface Target {
@@ -147,7 +179,18 @@ async function stop(p: Proc): Promise<void> {
   await p.child.status;
 }
 
+/** User + system CPU of a process so far, in ms (Linux: /proc, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -359,7 +402,10 @@ async function startAgent(target: Target, name: string): Promise<RunningAgent> {
   throw new Error(`${target.name} agent did not answer RPC within 30 s:\n${proc.output()}`);
 }
 
-function targetsFor(opts: { serfBin: string; serftsBin: string | null; includeDeno: boolean }): Target[] {
+function targetsFor(
+  opts: { serfBin: string; serftsBin: string | null; includeDeno: boolean },
+  extra: { name: string; bin?: string; tree?: string }[],
+): Target[] {
   const targets: Target[] = [{ name: "serf", command: (args) => [opts.serfBin, args] }];
   if (opts.serftsBin !== null) {
     const bin = opts.serftsBin;
@@ -370,6 +416,16 @@ function targetsFor(opts: { serfBin: string; serftsBin: string | null; includeDe
       name: "serfts-deno",
       command: (args) => [Deno.execPath(), ["run", "-A", "--unstable-net", `${root}cli.ts`, ...args]],
     });
+  }
+  for (const x of extra) {
+    const { bin, tree } = x;
+    if (bin !== undefined) targets.push({ name: x.name, command: (args) => [bin, args] });
+    else if (tree !== undefined) {
+      targets.push({
+        name: x.name,
+        command: (args) => [Deno.execPath(), ["run", "-A", "--unstable-net", `${tree}/cli.ts`, ...args]],
+      });
+    }
   }
   return targets;
 }
@@ -394,27 +450,56 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
     serfBin: options.serfBin ?? "/usr/bin/serf",
     serftsBin: options.serftsBin === undefined ? defaultBinary() : options.serftsBin,
     includeDeno: options.includeDeno ?? true,
+    extraTargets: options.extraTargets ?? [],
   };
   const log = options.log ?? console.log;
-  const targets = targetsFor(opts);
+  const targets = targetsFor(opts, opts.extraTargets);
   const rounds: Record<string, RpcTargetResult["rounds"]> = {};
-  for (const t of targets) rounds[t.name] = { eventsMs: [], membersSequentialMs: [], membersPipelinedMs: [] };
+  for (const t of targets) {
+    rounds[t.name] = {
+      eventsMs: [],
+      eventsCpuMs: [],
+      eventsColdMs: [],
+      eventsColdCpuMs: [],
+      membersSequentialMs: [],
+      membersPipelinedMs: [],
+    };
+  }
 
   log(`rpc: ${opts.events} pipelined events, ${opts.rounds} rounds, targets ${targets.map((t) => t.name)}`);
   for (let r = 0; r < opts.rounds; r++) {
     for (const t of targets) {
       const agent = await startAgent(t, `ev-${t.name}-${r}`);
       try {
-        await timeEvents(agent.rpcPort, Math.min(500, opts.events)); // warm up the path
-        const ms = await timeEvents(agent.rpcPort, opts.events);
-        rounds[t.name]!.eventsMs.push(ms);
-        log(`  round ${r + 1} ${t.name.padEnd(12)} events ${ms.toFixed(1)} ms`);
+        const pid = agent.proc.child.pid;
+        const runs: string[] = [];
+        for (
+          const [wall, cpu] of [["eventsColdMs", "eventsColdCpuMs"], ["eventsMs", "eventsCpuMs"]] as const
+        ) {
+          const cpuBefore = cpuMs(pid);
+          const ms = await timeEvents(agent.rpcPort, opts.events);
+          const used = cpuMs(pid) - cpuBefore;
+          rounds[t.name]![wall].push(ms);
+          rounds[t.name]![cpu].push(used);
+          runs.push(`${ms.toFixed(1)} ms (agent CPU ${used} ms)`);
+        }
+        log(`  round ${r + 1} ${t.name.padEnd(12)} events cold ${runs[0]}, warm ${runs[1]}`);
       } finally {
         await stop(agent.proc);
       }
     }
   }
 
+  if (opts.memberCount > 0) await benchMembers(opts, targets, rounds, log);
+  return summarize(opts, targets, rounds);
+}
+
+async function benchMembers(
+  opts: RpcBenchResult["options"],
+  targets: Target[],
+  rounds: Record<string, RpcTargetResult["rounds"]>,
+  log: (line: string) => void,
+): Promise<void> {
   log(`rpc: members with ${opts.memberCount} members (swarm of ${opts.memberCount - targets.length})`);
   const swarmSize = opts.memberCount - targets.length;
   const swarm = spawn(Deno.execPath(), [
@@ -461,7 +546,13 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
     for (const { agent } of agents) await stop(agent.proc);
     await stop(swarm);
   }
+}
 
+function summarize(
+  opts: RpcBenchResult["options"],
+  targets: Target[],
+  rounds: Record<string, RpcTargetResult["rounds"]>,
+): RpcBenchResult {
   const result: RpcBenchResult = {
     date: new Date().toISOString(),
     options: opts,
@@ -472,6 +563,9 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
     const r = rounds[t.name]!;
     result.targets[t.name] = {
       eventsMs: median(r.eventsMs),
+      eventsCpuMs: median(r.eventsCpuMs),
+      eventsColdMs: median(r.eventsColdMs),
+      eventsColdCpuMs: median(r.eventsColdCpuMs),
       membersSequentialMs: median(r.membersSequentialMs),
       membersPipelinedMs: median(r.membersPipelinedMs),
       rounds: r,
@@ -483,6 +577,9 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
     const x = result.targets[t.name]!;
     result.ratios[t.name] = {
       events: x.eventsMs / base.eventsMs,
+      eventsCpu: x.eventsCpuMs / base.eventsCpuMs,
+      eventsCold: x.eventsColdMs / base.eventsColdMs,
+      eventsColdCpu: x.eventsColdCpuMs / base.eventsColdCpuMs,
       membersSequential: x.membersSequentialMs / base.membersSequentialMs,
       membersPipelined: x.membersPipelinedMs / base.membersPipelinedMs,
     };
@@ -504,17 +601,20 @@ async function waitForSwarm(swarm: Proc): Promise<string> {
 export function formatRpcResult(result: RpcBenchResult): string {
   const o = result.options;
   const lines = [
-    `| target | ${o.events} events pipelined | ${o.membersSequential} x members (${o.memberCount}) sequential | ${o.membersPipelined} x members pipelined |`,
-    "|---|---|---|---|",
+    `| target | ${o.events} events, cold | agent CPU | ${o.events} events, warm | agent CPU | ` +
+    `${o.membersSequential} x members (${o.memberCount}), sequential | ${o.membersPipelined} x members, pipelined |`,
+    "|---|---|---|---|---|---|---|",
   ];
   for (const [name, t] of Object.entries(result.targets)) {
-    const ratio = result.ratios[name];
-    const cell = (ms: number, x?: number) =>
-      `${ms.toFixed(1)} ms${x === undefined ? "" : ` (${x.toFixed(2)}x)`}`;
+    const x = result.ratios[name];
+    const cell = (ms: number, ratio?: number) =>
+      `${ms.toFixed(0)} ms${ratio === undefined ? "" : ` (${ratio.toFixed(2)}x)`}`;
     lines.push(
-      `| ${name} | ${cell(t.eventsMs, ratio?.events)} | ${
-        cell(t.membersSequentialMs, ratio?.membersSequential)
-      } | ${cell(t.membersPipelinedMs, ratio?.membersPipelined)} |`,
+      `| ${name} | ${cell(t.eventsColdMs, x?.eventsCold)} | ${cell(t.eventsColdCpuMs, x?.eventsColdCpu)} | ` +
+        `${cell(t.eventsMs, x?.events)} | ${cell(t.eventsCpuMs, x?.eventsCpu)} | ` +
+        `${cell(t.membersSequentialMs, x?.membersSequential)} | ${
+          cell(t.membersPipelinedMs, x?.membersPipelined)
+        } |`,
     );
   }
   return lines.join("\n");
@@ -576,6 +676,10 @@ if (import.meta.main) {
       membersPipelined: num("members-pipelined"),
       serftsBin: args.includes("--no-binary") ? null : flag("serfts-bin"),
       includeDeno: !args.includes("--no-deno"),
+      extraTargets: [
+        ...(flag("before-bin") ? [{ name: "before", bin: flag("before-bin") }] : []),
+        ...(flag("before-tree") ? [{ name: "before-deno", tree: flag("before-tree") }] : []),
+      ],
     });
     console.log(formatRpcResult(result));
     if (args.includes("--json")) console.log(JSON.stringify(result));

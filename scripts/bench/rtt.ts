@@ -5,7 +5,7 @@
  * times a second apart (median), next to the ICMP round trip of
  * `ping -c 40 -i 0.05 127.0.0.1` (average) taken in the same moment.
  */
-import { BenchAgent } from "./agent_process.ts";
+import { type BenchAgent, startReady } from "./agent_process.ts";
 import { commandLine, type Kind, type Runner } from "./kinds.ts";
 import { median, sleep } from "./stats.ts";
 
@@ -44,14 +44,17 @@ async function estimate(runner: Runner, a: BenchAgent, b: BenchAgent): Promise<n
 
 /** One round as described in the module doc. */
 export async function measureRtt(runners: Runner[], settleMs: number, samples: number): Promise<RttSample> {
-  const pairs = runners.map((r) => ({
-    runner: r,
-    a: BenchAgent.start(r, `rtt-${r.kind}-a`),
-    b: BenchAgent.start(r, `rtt-${r.kind}-b`),
-  }));
   const estimateMs: Record<Kind, number> = { serf: NaN, serfts: NaN };
+  const pairs: { runner: Runner; a: BenchAgent; b: BenchAgent }[] = [];
+  const started = await Promise.all(
+    runners.flatMap((r) => [startReady(r, `rtt-${r.kind}-a`), startReady(r, `rtt-${r.kind}-b`)]),
+  );
   try {
-    await Promise.all(pairs.flatMap((p) => [p.a.waitReady(60_000), p.b.waitReady(60_000)]));
+    runners.forEach((runner, i) => {
+      const a = started[2 * i]?.agent;
+      const b = started[2 * i + 1]?.agent;
+      if (a && b) pairs.push({ runner, a, b });
+    });
     await Promise.all(pairs.map(async (p) => (await p.b.client()).join([`127.0.0.1:${p.a.bindPort}`])));
     await sleep(settleMs);
     const ping = pingMs();
@@ -63,6 +66,6 @@ export async function measureRtt(runners: Runner[], settleMs: number, samples: n
     for (const p of pairs) estimateMs[p.runner.kind] = median(seen[p.runner.kind]);
     return { estimateMs, pingMs: await ping };
   } finally {
-    await Promise.all(pairs.flatMap((p) => [p.a.stop(), p.b.stop()]));
+    await Promise.all(started.map((s) => s?.agent.stop()));
   }
 }

@@ -12,7 +12,7 @@
  * @module
  */
 import { BenchAgent } from "./agent_process.ts";
-import { measureCluster } from "./cluster.ts";
+import { type ClusterMeasurement, measureCluster } from "./cluster.ts";
 import { measureIdle } from "./idle.ts";
 import { repoRoot, type Runner, serfRunner, serftsRunner } from "./kinds.ts";
 import { describeMachine, versionOf } from "./machine.ts";
@@ -24,7 +24,19 @@ import { measureRtt } from "./rtt.ts";
 import { ensureSerf } from "./serf_install.ts";
 import { fmt } from "./stats.ts";
 import { measureStartup } from "./startup.ts";
-import { deleteTrafficTable } from "./traffic.ts";
+import { deleteTrafficTable, trafficTableName } from "./traffic.ts";
+
+function failedCluster(): ClusterMeasurement {
+  return {
+    convergeMs: NaN,
+    eventMs: NaN,
+    queryMs: NaN,
+    failureMs: NaN,
+    bytesPerAgentPerSec: NaN,
+    cpuPercentPerAgent: NaN,
+    rssMbPerAgent: NaN,
+  };
+}
 
 async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promise<BenchResults> {
   const started = performance.now();
@@ -47,6 +59,7 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
   const say = (line: string) =>
     console.log(`[${((performance.now() - started) / 1000).toFixed(0)}s] ${line}`);
 
+  say(`bytes are counted in nftables table inet ${trafficTableName()} (deleted after each cluster)`);
   say(`idle: ${config.idleAgents} lone agent(s) of each kind for ${config.idleMs / 1000} s`);
   results.idle = await measureIdle([serf, serfts], config.idleAgents, config.idleMs);
   say(`start-to-ready: ${config.startups} start(s) of each kind`);
@@ -60,7 +73,10 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
         : [["serfts", [serfts]], ["serf", [serf]]];
       order.push(["mixed", [serf, serfts]]);
       for (const [kind, runners] of order) {
-        const m = await measureCluster(runners, size, plan);
+        const m = await measureCluster(runners, size, plan).catch((err) => {
+          say(`cluster run failed: ${err instanceof Error ? err.message : err}`);
+          return failedCluster();
+        });
         results.clusters.push({ kind, size, round, m });
         say(
           `round ${round} ${kind} x${size}: converge ${fmt(m.convergeMs)} ms, event ${fmt(m.eventMs)} ms, ` +
@@ -75,7 +91,11 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
 
   for (let round = 1; round <= config.rttRounds; round++) {
     say(`rtt round ${round}: two pairs for ${config.rttSettleMs / 1000} s`);
-    results.rtt.push(await measureRtt([serf, serfts], config.rttSettleMs, config.quick ? 1 : 3));
+    try {
+      results.rtt.push(await measureRtt([serf, serfts], config.rttSettleMs, config.quick ? 1 : 3));
+    } catch (err) {
+      say(`rtt round failed: ${err instanceof Error ? err.message : err}`);
+    }
   }
 
   say("rpc: scripts/bench/rpc.ts");
@@ -112,16 +132,23 @@ if (import.meta.main) {
     console.error(`bench: ${(err as Error).message}`);
     Deno.exit(1);
   }
+  const serfts = await serftsRunner(config.serfts);
   const interrupted = async () => {
     console.error("bench: interrupted; stopping agents");
     await BenchAgent.stopAll();
     await deleteTrafficTable();
+    await serfts.cleanup?.();
     Deno.exit(130);
   };
   Deno.addSignalListener("SIGINT", interrupted);
   Deno.addSignalListener("SIGTERM", interrupted);
 
-  const results = await runAll(config, serfRunner(serfPath), await serftsRunner(config.serfts));
+  let results: BenchResults;
+  try {
+    results = await runAll(config, serfRunner(serfPath), serfts);
+  } finally {
+    await serfts.cleanup?.();
+  }
   if (config.json) await Deno.writeTextFile(config.json, JSON.stringify(results, null, 2) + "\n");
   const headline = await writeReport(results);
   console.log(`\nWrote ${config.out} (${Math.round(results.durationS)} s). Headline (for README.md):\n`);

@@ -1,7 +1,7 @@
 /**
  * Bytes a group of agents sends, counted by the kernel with nftables on the
  * loopback output path, the same way for serf and serfts. Table `inet
- * serfts_bench` holds a set of the agents' bind ports and two counting rules:
+ * serfts_bench_<pid>` holds a set of the agents' bind ports and two counting rules:
  * packets whose source port is an agent's (all gossip and probe UDP, and the
  * answering side of TCP push/pull), plus packets to an agent's port from a
  * port that is not one (the dialing side of TCP, from an ephemeral port).
@@ -9,7 +9,14 @@
  * set, so the bench's own RPC traffic is not counted.
  */
 
-const TABLE = "serfts_bench";
+// One table per bench process: runs by other people on the same machine (or CI's smoke test) must not
+// delete or reset each other's counters.
+const TABLE = `serfts_bench_${Deno.pid}`;
+
+/** The nftables table this process counts with (`inet <name>`). */
+export function trafficTableName(): string {
+  return TABLE;
+}
 
 async function nft(args: string[]): Promise<{ ok: boolean; out: string }> {
   try {

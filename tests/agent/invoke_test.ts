@@ -9,6 +9,7 @@ import {
   sanitizeTagName,
 } from "../../lib/agent/invoke.ts";
 import { denoPlatform } from "../../lib/platform/deno.ts";
+import { VirtualClock } from "../../lib/util/clock.ts";
 import { Logger } from "../../lib/util/log.ts";
 import type { Member, QueryEvent, SerfEvent } from "../../lib/serf/types.ts";
 
@@ -115,7 +116,13 @@ Deno.test("invokeEventScript gives user events their name, LTime and payload plu
   assert.equal(empty.stdin, "");
 });
 
-function queryEvent(payload: string, responses: Uint8Array[], deadlineIn = 5_000, limit = 1024): QueryEvent {
+function queryEvent(
+  payload: string,
+  responses: Uint8Array[],
+  deadlineIn = 5_000,
+  limit = 1024,
+  now = performance.now(),
+): QueryEvent {
   return {
     type: "query",
     lTime: 7,
@@ -123,7 +130,7 @@ function queryEvent(payload: string, responses: Uint8Array[], deadlineIn = 5_000
     payload: enc.encode(payload),
     id: 1,
     sourceNode: "asker",
-    deadline: performance.now() + deadlineIn,
+    deadline: now + deadlineIn,
     respond(p) {
       if (p.length > limit) throw new RangeError(`response exceeds limit of ${limit} bytes`);
       responses.push(p);
@@ -156,37 +163,58 @@ Deno.test("invokeEventScript does not answer after a failure or without output, 
   ));
 });
 
-Deno.test("invokeEventScript kills a hung handler and its children at the bound", async () => {
+Deno.test("invokeEventScript warns at 1s and kills a hung handler at the bound", async () => {
   const { logger, lines } = recorder();
-  const started = Date.now();
+  const clock = new VirtualClock();
+  const timers = { now: () => clock.now(), setTimer: (ms: number, fn: () => void) => clock.setTimer(ms, fn) };
   const event: SerfEvent = { type: "user", lTime: 1, name: "x", payload: new Uint8Array(), coalesce: false };
-  await assert.rejects(
-    invokeEventScript("sleep 30 & sleep 30; echo never", self, event, { platform, logger, timeoutMs: 1_500 }),
-    { message: "signal: killed" },
-  );
-  const took = Date.now() - started;
-  assert.ok(took < 5_000, `took ${took} ms`);
-  assert.ok(
-    lines.some((l) =>
-      l.includes("[WARN] agent: Script 'sleep 30 & sleep 30; echo never' slow, execution exceeding 1s")
-    ),
-  );
-  assert.ok(lines.some((l) => l.includes("did not finish within 1.5s, killing it")));
+  let settled = false;
+  const run = invokeEventScript("sleep 30 & sleep 30; echo never", self, event, {
+    platform,
+    logger,
+    timeoutMs: 1_500,
+    ...timers,
+  }).finally(() => settled = true);
+  const slow = () =>
+    lines.some((l) => l.includes("[WARN] agent: Script 'sleep 30 & sleep 30; echo never' slow"));
+  const killing = () => lines.some((l) => l.includes("did not finish within 1.5s, killing it"));
+  await clock.advance(999);
+  assert.ok(!slow() && !killing() && !settled);
+  await clock.advance(1);
+  assert.ok(lines.some((l) => l.includes("slow, execution exceeding 1s")), "warned at 1s");
+  await clock.advance(499);
+  assert.ok(!killing() && !settled, "not killed before the bound");
+  await clock.advance(1);
+  assert.ok(killing(), "killed at the bound");
+  // The handler sleeps 30 s twice: only the kill at the virtual bound can end it with a signal.
+  await assert.rejects(run, { message: "signal: killed" });
 });
 
 Deno.test("invokeEventScript bounds a query handler by the query deadline", async () => {
-  const { logger } = recorder();
+  const { logger, lines } = recorder();
+  const clock = new VirtualClock();
   const responses: Uint8Array[] = [];
-  const started = Date.now();
-  await assert.rejects(
-    invokeEventScript("echo early; sleep 30", self, queryEvent("", responses, 1_200), {
+  let settled = false;
+  const run = invokeEventScript(
+    "echo early; sleep 30",
+    self,
+    queryEvent("", responses, 1_200, 1024, clock.now()),
+    {
       platform,
       logger,
       timeoutMs: 60_000,
-    }),
-    { message: "signal: killed" },
+      now: () => clock.now(),
+      setTimer: (ms, fn) => clock.setTimer(ms, fn),
+    },
+  ).finally(() => settled = true);
+  await clock.advance(1_199);
+  assert.ok(!settled && !lines.some((l) => l.includes("killing it")), "alive until the query deadline");
+  await clock.advance(1);
+  assert.ok(
+    lines.some((l) => l.includes("did not finish within 1.2s, killing it")),
+    "killed at the deadline",
   );
-  assert.ok(Date.now() - started < 5_000);
+  await assert.rejects(run, { message: "signal: killed" });
   assert.equal(responses.length, 0);
 });
 

@@ -5,15 +5,18 @@
  * round-trip tests (Go decodes what we encode) need the Go tool: they use
  * `scripts/golden/golden` if it was built, build it with `go` when Go and the
  * Debian sources are installed (as in CI), and otherwise are skipped with a
- * message saying why.
+ * message saying why; with `SERFTS_REQUIRE_REFERENCE=1` (CI) they fail instead.
  *
  * @module
  */
+import { buildGoTool, type GoTool } from "../_go_tool.ts";
+
+export { type GoTool, reportSkip, toolPath } from "../_go_tool.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const GOLDEN_DIR = new URL("tests/data/golden/", ROOT);
 const TOOL_DIR = new URL("scripts/golden/", ROOT);
-const GO_SOURCES = "/usr/share/gocode/src/github.com/hashicorp/go-msgpack/codec";
+const GO_SOURCES = "github.com/hashicorp/go-msgpack/codec";
 
 /** One vector as the generator writes it; which optional fields appear depends on `kind`. */
 export interface GoldenVector {
@@ -48,49 +51,15 @@ export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The Go tool's path, or the reason it is unavailable. */
-export type GoTool = { path: string } | { skip: string };
-
 let toolPromise: Promise<GoTool> | undefined;
 
-/** Finds or builds the Go golden tool once per test process. */
+/** Finds or builds the Go golden tool (scripts/golden/golden) once per test process. */
 export function goldenTool(): Promise<GoTool> {
-  toolPromise ??= findOrBuildTool();
+  toolPromise ??= buildGoTool(TOOL_DIR, "golden", {
+    needs: [GO_SOURCES],
+    binary: new URL("golden", TOOL_DIR).pathname,
+  });
   return toolPromise;
-}
-
-async function exists(path: string | URL): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOrBuildTool(): Promise<GoTool> {
-  const binary = new URL("golden", TOOL_DIR);
-  const source = new URL("main.go", TOOL_DIR);
-  if (await exists(binary)) {
-    const [bin, src] = await Promise.all([Deno.stat(binary), Deno.stat(source)]);
-    if ((bin.mtime?.getTime() ?? 0) >= (src.mtime?.getTime() ?? 0)) return { path: binary.pathname };
-  }
-  if (!(await exists(GO_SOURCES))) {
-    return { skip: `Go sources not found at ${GO_SOURCES} (install golang-github-hashicorp-go-msgpack-dev)` };
-  }
-  try {
-    const out = await new Deno.Command("go", {
-      args: ["build", "-o", binary.pathname, "main.go"],
-      cwd: TOOL_DIR.pathname,
-      env: { GO111MODULE: "off", GOPATH: "/usr/share/gocode", GOPROXY: "off", GOFLAGS: "-mod=mod" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) return { skip: `go build failed: ${new TextDecoder().decode(out.stderr).trim()}` };
-    return { path: binary.pathname };
-  } catch (err) {
-    return { skip: `go is not available: ${err instanceof Error ? err.message : String(err)}` };
-  }
 }
 
 /**
@@ -112,13 +81,4 @@ export async function goDecode(
   if (!out.success) throw new Error(`golden decode-batch exited with ${out.code}`);
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
   return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** Prints why a Go-dependent test did not run, so a skip is never silent. */
-export function reportSkip(testName: string, tool: GoTool): boolean {
-  if ("skip" in tool) {
-    console.warn(`SKIPPED ${testName}: ${tool.skip}`);
-    return true;
-  }
-  return false;
 }

@@ -329,7 +329,12 @@ Deno.test({
         ),
         `did not join:\n${agent.output()}`,
       );
-      await new Promise((r) => setTimeout(r, 1_500)); // let the snapshot flush its lines
+      // As in Serf, the snapshot buffers a line written soon after another and writes it out on
+      // the next line or at shutdown; so wait for the event itself, then let SIGTERM's flush write it.
+      assert.ok(
+        await waitFor(() => agent.output().includes("EventMemberJoin: r-s1"), 10_000),
+        `r-s1's join was not seen:\n${agent.output()}`,
+      );
       await agent.stop("SIGTERM"); // shutdown without leave
       assert.ok(
         await waitFor(

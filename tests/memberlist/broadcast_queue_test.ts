@@ -295,19 +295,29 @@ Deno.test("TransmitLimitedQueue selects exactly as a sort-per-call model over a 
   }
 });
 
-Deno.test("TransmitLimitedQueue stays fast with thousands queued", () => {
+Deno.test("TransmitLimitedQueue selects exactly as the sort-per-call model with thousands queued", () => {
+  // Speed at this size is measured by the bench suite, not asserted against the wall clock here;
+  // this checks the tiered queue's order where a sort per call would be the obvious implementation.
   const q = new TransmitLimitedQueue({ numNodes: () => 5_000, retransmitMult: 4 });
+  const ref = new ReferenceQueue(() => 5_000, 4);
+  const add = (b: TestBroadcast) => {
+    q.queueBroadcast(b);
+    ref.queue(b);
+  };
   for (let i = 0; i < 10_000; i++) {
-    q.queueBroadcast(new TestBroadcast(`alive node-${i} ${"m".repeat(i % 90)}`, { name: `node-${i}` }));
+    const b = new TestBroadcast(`alive node-${i} ${"m".repeat(i % 90)}`, { name: `node-${i}` });
+    q.queueBroadcast(b);
+    ref.entries.push({ b, id: ref.nextId++, transmits: 0 }); // names are distinct: nothing to replace
   }
-  const started = performance.now();
   let sent = 0;
   for (let tick = 0; tick < 5_000; tick++) {
-    sent += q.getBroadcasts(2, 1_400).length;
-    q.queueBroadcast(new TestBroadcast(`suspect node-${tick}`, { name: `node-${tick}` }));
+    const got = texts(q.getBroadcasts(2, 1_400));
+    sent += got.length;
+    // The model sorts 10000 entries per call: compare the first ticks, where the tiers fill up.
+    if (tick < 150) assert.deepEqual(got, ref.get(2, 1_400), `tick ${tick}`);
+    if (tick < 150) add(new TestBroadcast(`suspect node-${tick}`, { name: `node-${tick}` }));
+    else q.queueBroadcast(new TestBroadcast(`suspect node-${tick}`, { name: `node-${tick}` }));
   }
-  const elapsed = performance.now() - started;
   assert.ok(sent > 50_000, `sent ${sent}`);
-  // A sort of 10000 entries per tick would take seconds here; the tiered queue takes well under one.
-  assert.ok(elapsed < 5_000, `5000 ticks over 10000 queued took ${elapsed.toFixed(0)} ms`);
+  assert.ok(q.numQueued() <= 10_000, `queued ${q.numQueued()}`);
 });

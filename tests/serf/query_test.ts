@@ -28,12 +28,16 @@ Deno.test("Query filters: node lists and tag regexes, all must match", opts, asy
 
 Deno.test("Query default timeout scales with cluster size as Serf's", opts, async () => {
   const c = new SerfCluster(12);
-  for (const n of ["a", "b", "c"]) await c.add(n);
-  // 1 member: 200 ms gossip * 16 * ceil(log10(2)) = 3.2 s
-  assert.equal(c.nodes[0]!.serf.defaultQueryTimeoutMs(), 3_200);
-  await c.joinAll();
-  assert.ok(await c.converge(3));
-  assert.equal(c.nodes[0]!.serf.defaultQueryTimeoutMs(), 3_200); // ceil(log10(4)) = 1
+  for (let i = 0; i < 10; i++) await c.add(`n${i}`);
+  // Serf: gossip interval (200 ms) * queryTimeoutMult (16) * ceil(log10(members + 1)).
+  const timeout = () => c.nodes[0]!.serf.defaultQueryTimeoutMs();
+  assert.equal(timeout(), 3_200); // 1 member: ceil(log10(2)) = 1
+  for (const n of c.nodes.slice(1, 9)) await c.run(n.serf.join([c.nodes[0]!.address]));
+  assert.ok(await c.clock.advanceUntil(() => c.nodes[0]!.serf.allMembers().length === 9, 10_000, 50));
+  assert.equal(timeout(), 3_200); // 9 members: ceil(log10(10)) = 1
+  await c.run(c.nodes[9]!.serf.join([c.nodes[0]!.address]));
+  assert.ok(await c.clock.advanceUntil(() => c.nodes[0]!.serf.allMembers().length === 10, 10_000, 50));
+  assert.equal(timeout(), 6_400); // 10 members: ceil(log10(11)) = 2
   await c.shutdown();
 });
 

@@ -179,11 +179,27 @@ Deno.test("Serf: key rotation through internal queries", opts, async () => {
 Deno.test("Serf: intents for unknown nodes are buffered and applied on join", opts, async () => {
   const c = new SerfCluster(7);
   const a = await c.add("a");
-  const { handleLeaveIntent } = await import("../../lib/serf/members.ts");
+  const { handleJoinIntent, handleLeaveIntent } = await import("../../lib/serf/members.ts");
   const core = serfCoreOf(a.serf);
   assert.equal(handleLeaveIntent(core, { lTime: 50, node: "ghost", prune: false }), true);
   assert.equal(handleLeaveIntent(core, { lTime: 40, node: "ghost", prune: false }), false);
-  assert.equal(core.members.recentIntent("ghost", "leave"), 50);
-  assert.ok(core.memberClock.time() > 50);
+  assert.equal(handleJoinIntent(core, { lTime: 70, node: "late" }), true);
+  assert.ok(core.memberClock.time() > 70);
+
+  // ghost joins: a creates its member from the buffered leave intent, so it starts out leaving.
+  const ghost = await c.add("ghost");
+  await c.run(ghost.serf.join([a.address]));
+  assert.ok(await c.clock.advanceUntil(() => c.statusOf(a, "ghost") !== undefined, 5_000, 10));
+  const firstJoin = a.events.find((e): e is MemberEvent =>
+    e.type === "member-join" && e.members.some((m) => m.name === "ghost")
+  );
+  assert.equal(firstJoin?.members[0]?.status, "leaving", "the buffered leave intent was applied on join");
+
+  // late joins: its member starts at the buffered join intent's LTime, so an older leave is stale.
+  const late = await c.add("late");
+  await c.run(late.serf.join([a.address]));
+  assert.ok(await c.clock.advanceUntil(() => c.statusOf(a, "late") !== undefined, 5_000, 10));
+  assert.equal(handleLeaveIntent(core, { lTime: 60, node: "late", prune: false }), false);
+  assert.equal(c.statusOf(a, "late"), "alive");
   await c.shutdown();
 });
