@@ -7,23 +7,12 @@
  *
  * @module
  */
-import {
-  asArray,
-  asBool,
-  asBytes,
-  asFloat64,
-  asInt,
-  asMap,
-  asString,
-  asStruct,
-  asUint,
-  f64,
-  goStruct,
-  type MsgpackEncodable,
-} from "../codec/msgpack.ts";
+import { fieldKind, GoStructSchema } from "../codec/go_struct_schema.ts";
+import { f64, goStruct, type MsgpackEncodable } from "../codec/msgpack.ts";
+import { asArray, asBool, asFloat64, asInt, asMap, asString, asStruct } from "../codec/msgpack_schema.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
 import { DecodeError } from "../util/errors.ts";
-import { decodeMember, memberValue, type RpcMember, stringList, stringMap } from "./member_record.ts";
+import { decodeMember, memberValue, RPC_KINDS, type RpcMember, stringMap } from "./member_record.ts";
 
 export {
   decodeMember,
@@ -75,22 +64,54 @@ export interface RpcQueryRecord {
   payload: Uint8Array;
 }
 
-/** Largest Go uint64 we represent exactly. */
-const MAX_U64 = Number.MAX_SAFE_INTEGER;
+/** Each request and response body's Go struct (Serf's agent/ipc.go). */
+const schema = <T extends object>(spec: string) => new GoStructSchema<T>(spec, RPC_KINDS);
+const HANDSHAKE = schema<{ version: number }>("Version:i32");
+const EVENT = schema<EventRequest>("Name:str Payload:bytes Coalesce:bool");
+const FORCE_LEAVE = schema<{ node: string; prune: boolean }>("Node:str Prune:bool");
+const JOIN = schema<{ existing: string[]; replay: boolean }>("Existing:strs Replay:bool");
+const JOIN_RESPONSE = schema<{ num: number }>("Num:i32");
+const TAGS = schema<{ tags: Record<string, string>; deleteTags: string[] }>("Tags:strmap DeleteTags:strs");
+const STOP = schema<{ stop: number }>("Stop:u64");
+const RESPOND = schema<{ id: number; payload: Uint8Array }>("ID:u64 Payload:bytes");
+const QUERY = schema<RpcQueryRequest>(
+  "FilterNodes:strs? FilterTags:strmap RequestAck:bool RelayFactor:u8 Timeout=timeoutMs:ns Name:str Payload:bytes",
+);
+const QUERY_RECORD = schema<RpcQueryRecord>("Type:str From:str Payload:bytes");
+const KEY_RESPONSE = new GoStructSchema<
+  Omit<RpcKeyResponse, "keys"> & { keys: Record<string, number> | null }
+>(
+  "Messages:strmap Keys:counts NumNodes:int NumErr:int NumResp:int",
+  { ...RPC_KINDS, counts: fieldKind(decodeCounts) },
+);
+const USER_RECORD = schema<RpcStreamRecord & { event: "user" }>(
+  "Event:str LTime:u64 Name:str Payload:raw Coalesce:bool",
+);
+const QUERY_EVENT_RECORD = schema<RpcStreamRecord & { event: "query" }>(
+  "Event:str ID:u64 LTime:u64 Name:str Payload:raw",
+);
+const MEMBER_RECORD = new GoStructSchema<{ event: string; members: RpcMember[] }>(
+  "Event:str Members:members",
+  {
+    members: fieldKind((v, f) => asArray(v, f).map(decodeMember), (ms: RpcMember[]) => ms.map(memberValue)),
+  },
+);
 
-/** Go's `[]byte` payloads: an empty one travels as nil, as the Go CLI sends it. */
-function payloadValue(p: Uint8Array): MsgpackEncodable {
-  return p.length === 0 ? null : p;
+/** A `map[string]int` (key counts of `list-keys`). */
+function decodeCounts(value: unknown, field: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(asMap(value, field))) out[k] = asInt(v, `${field}.${k}`);
+  return out;
 }
 
 // ---------------------------------------------------------------- simple requests
 
 export function handshakeValue(version: number): MsgpackEncodable {
-  return goStruct({ Version: version });
+  return HANDSHAKE.encode({ version });
 }
 
 export function decodeHandshake(value: unknown): number {
-  return asInt(asStruct(value, "handshake request").Version, "Version", -(2 ** 31), 2 ** 31 - 1);
+  return HANDSHAKE.decode(asStruct(value, "handshake request")).version;
 }
 
 /** Bodies that are one string field: `auth` (AuthKey), keys (Key), `get-coordinate` (Node), `stream` (Type), `monitor` (LogLevel). */
@@ -109,133 +130,88 @@ export interface EventRequest {
 }
 
 export function eventRequestValue(r: EventRequest): MsgpackEncodable {
-  return goStruct({ Name: r.name, Payload: payloadValue(r.payload), Coalesce: r.coalesce });
+  return EVENT.encode(r);
 }
 
 export function decodeEventRequest(value: unknown): EventRequest {
-  const m = asStruct(value, "event request");
-  return {
-    name: asString(m.Name, "Name"),
-    payload: asBytes(m.Payload, "Payload"),
-    coalesce: asBool(m.Coalesce, "Coalesce"),
-  };
+  return EVENT.decode(asStruct(value, "event request"));
 }
 
 export function forceLeaveValue(node: string, prune: boolean): MsgpackEncodable {
-  return goStruct({ Node: node, Prune: prune });
+  return FORCE_LEAVE.encode({ node, prune });
 }
 
 export function decodeForceLeave(value: unknown): { node: string; prune: boolean } {
-  const m = asStruct(value, "force-leave request");
-  return { node: asString(m.Node, "Node"), prune: asBool(m.Prune, "Prune") };
+  return FORCE_LEAVE.decode(asStruct(value, "force-leave request"));
 }
 
 export function joinRequestValue(existing: string[], replay: boolean): MsgpackEncodable {
-  return goStruct({ Existing: existing, Replay: replay });
+  return JOIN.encode({ existing, replay });
 }
 
 export function decodeJoinRequest(value: unknown): { existing: string[]; replay: boolean } {
-  const m = asStruct(value, "join request");
-  return { existing: stringList(m.Existing, "Existing"), replay: asBool(m.Replay, "Replay") };
+  return JOIN.decode(asStruct(value, "join request"));
 }
 
 export function joinResponseValue(num: number): MsgpackEncodable {
-  return goStruct({ Num: num });
+  return JOIN_RESPONSE.encode({ num });
 }
 
 export function decodeJoinResponse(value: unknown): number {
-  return asInt(asStruct(value, "join response").Num, "Num", -(2 ** 31), 2 ** 31 - 1);
+  return JOIN_RESPONSE.decode(asStruct(value, "join response")).num;
 }
 
 export function tagsRequestValue(tags: Record<string, string>, deleteTags: string[]): MsgpackEncodable {
-  return goStruct({ Tags: tags, DeleteTags: deleteTags });
+  return TAGS.encode({ tags, deleteTags });
 }
 
 export function decodeTagsRequest(value: unknown): { tags: Record<string, string>; deleteTags: string[] } {
-  const m = asStruct(value, "tags request");
-  return { tags: stringMap(m.Tags, "Tags"), deleteTags: stringList(m.DeleteTags, "DeleteTags") };
+  return TAGS.decode(asStruct(value, "tags request"));
 }
 
 export function stopRequestValue(seq: number): MsgpackEncodable {
-  return goStruct({ Stop: seq });
+  return STOP.encode({ stop: seq });
 }
 
 export function decodeStopRequest(value: unknown): number {
-  return asInt(asStruct(value, "stop request").Stop, "Stop", 0, MAX_U64);
+  return STOP.decode(asStruct(value, "stop request")).stop;
 }
 
 export function respondRequestValue(id: number, payload: Uint8Array): MsgpackEncodable {
-  return goStruct({ ID: id, Payload: payloadValue(payload) });
+  return RESPOND.encode({ id, payload });
 }
 
 export function decodeRespondRequest(value: unknown): { id: number; payload: Uint8Array } {
-  const m = asStruct(value, "respond request");
-  return { id: asInt(m.ID, "ID", 0, MAX_U64), payload: asBytes(m.Payload, "Payload") };
+  return RESPOND.decode(asStruct(value, "respond request"));
 }
 
 // ---------------------------------------------------------------- query
 
 export function queryRequestValue(q: RpcQueryRequest): MsgpackEncodable {
-  return goStruct({
-    FilterNodes: q.filterNodes.length > 0 ? q.filterNodes : null,
-    FilterTags: q.filterTags,
-    RequestAck: q.requestAck,
-    RelayFactor: q.relayFactor,
-    Timeout: Math.round(q.timeoutMs * 1_000_000),
-    Name: q.name,
-    Payload: payloadValue(q.payload),
-  });
+  return QUERY.encode(q);
 }
 
 export function decodeQueryRequest(value: unknown): RpcQueryRequest {
-  const m = asStruct(value, "query request");
-  return {
-    filterNodes: stringList(m.FilterNodes, "FilterNodes"),
-    filterTags: stringMap(m.FilterTags, "FilterTags"),
-    requestAck: asBool(m.RequestAck, "RequestAck"),
-    relayFactor: asUint(m.RelayFactor, "RelayFactor", 0xff),
-    timeoutMs: asInt(m.Timeout, "Timeout") / 1_000_000,
-    name: asString(m.Name, "Name"),
-    payload: asBytes(m.Payload, "Payload"),
-  };
+  return QUERY.decode(asStruct(value, "query request"));
 }
 
 export function queryRecordValue(r: RpcQueryRecord): MsgpackEncodable {
-  return goStruct({ Type: r.type, From: r.from, Payload: r.payload.length === 0 ? null : r.payload });
+  return QUERY_RECORD.encode(r);
 }
 
 export function decodeQueryRecord(value: unknown): RpcQueryRecord {
-  const m = asStruct(value, "query record");
-  return {
-    type: asString(m.Type, "Type"),
-    from: asString(m.From, "From"),
-    payload: asBytes(m.Payload, "Payload"),
-  };
+  return QUERY_RECORD.decode(asStruct(value, "query record"));
 }
 
 // ---------------------------------------------------------------- keys, stats, coordinates
 
 export function keyResponseValue(r: RpcKeyResponse, includeKeys: boolean): MsgpackEncodable {
-  return goStruct({
-    Messages: r.messages,
-    Keys: includeKeys ? r.keys : null,
-    NumNodes: r.numNodes,
-    NumErr: r.numErr,
-    NumResp: r.numResp,
-  });
+  return KEY_RESPONSE.encode({ ...r, keys: includeKeys ? r.keys : null });
 }
 
 export function decodeKeyResponse(value: unknown): RpcKeyResponse {
-  const m = asStruct(value, "key response");
-  const keys: Record<string, number> = {};
-  for (const [k, v] of Object.entries(asMap(m.Keys, "Keys"))) keys[k] = asInt(v, `Keys.${k}`);
-  return {
-    messages: stringMap(m.Messages, "Messages"),
-    keys,
-    numNodes: asInt(m.NumNodes, "NumNodes"),
-    numErr: asInt(m.NumErr, "NumErr"),
-    numResp: asInt(m.NumResp, "NumResp"),
-  };
+  const r = KEY_RESPONSE.decode(asStruct(value, "key response"));
+  return { ...r, keys: r.keys ?? {} };
 }
 
 export function decodeStats(value: unknown): Record<string, Record<string, string>> {
@@ -282,17 +258,11 @@ export function decodeLogRecord(value: unknown): string {
 export function streamRecordValue(r: RpcStreamRecord): MsgpackEncodable {
   switch (r.event) {
     case "user":
-      return goStruct({
-        Event: "user",
-        LTime: r.lTime,
-        Name: r.name,
-        Payload: r.payload,
-        Coalesce: r.coalesce,
-      });
+      return USER_RECORD.encode(r);
     case "query":
-      return goStruct({ Event: "query", ID: r.id, LTime: r.lTime, Name: r.name, Payload: r.payload });
+      return QUERY_EVENT_RECORD.encode(r);
     default:
-      return goStruct({ Event: r.event, Members: r.members.map(memberValue) });
+      return MEMBER_RECORD.encode(r);
   }
 }
 
@@ -308,29 +278,8 @@ const MEMBER_EVENTS = new Set([
 export function decodeStreamRecord(value: unknown): RpcStreamRecord {
   const m = asStruct(value, "stream record");
   const event = asString(m.Event, "Event");
-  if (event === "user") {
-    return {
-      event,
-      lTime: asInt(m.LTime, "LTime", 0, MAX_U64),
-      name: asString(m.Name, "Name"),
-      payload: asBytes(m.Payload, "Payload"),
-      coalesce: asBool(m.Coalesce, "Coalesce"),
-    };
-  }
-  if (event === "query") {
-    return {
-      event,
-      id: asInt(m.ID, "ID", 0, MAX_U64),
-      lTime: asInt(m.LTime, "LTime", 0, MAX_U64),
-      name: asString(m.Name, "Name"),
-      payload: asBytes(m.Payload, "Payload"),
-    };
-  }
-  if (MEMBER_EVENTS.has(event)) {
-    return {
-      event: event as "member-join",
-      members: asArray(m.Members, "Members").map(decodeMember),
-    };
-  }
+  if (event === "user") return USER_RECORD.decode(m);
+  if (event === "query") return QUERY_EVENT_RECORD.decode(m);
+  if (MEMBER_EVENTS.has(event)) return MEMBER_RECORD.decode(m) as RpcStreamRecord;
   throw new DecodeError(`Cannot decode stream record: unknown event type '${event}'`);
 }

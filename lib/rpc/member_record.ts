@@ -5,22 +5,14 @@
  *
  * @module
  */
-import {
-  asArray,
-  asBytes,
-  asMap,
-  asString,
-  asStruct,
-  asUint,
-  EncodedMsgpack,
-  encodeMsgpack,
-  goStruct,
-  type MsgpackEncodable,
-} from "../codec/msgpack.ts";
+import { type FieldKind, fieldKind, GoStructSchema } from "../codec/go_struct_schema.ts";
+import { EncodedMsgpack, encodeMsgpack, goStruct, type MsgpackEncodable } from "../codec/msgpack.ts";
+import { asArray, asBytes, asInt, asMap, asString, asStruct } from "../codec/msgpack_schema.ts";
+import type { MemberVersions } from "../serf/types.ts";
 import { bytesToIp, ipToBytes } from "../util/addr.ts";
 
 /** A cluster member as the RPC carries it (Serf's `agent.Member`). */
-export interface RpcMember {
+export interface RpcMember extends MemberVersions {
   name: string;
   /** IP literal ("" when the agent sent no address). */
   addr: string;
@@ -28,12 +20,6 @@ export interface RpcMember {
   tags: Record<string, string>;
   /** "alive", "leaving", "left", "failed" or "none". */
   status: string;
-  protocolMin: number;
-  protocolMax: number;
-  protocolCur: number;
-  delegateMin: number;
-  delegateMax: number;
-  delegateCur: number;
 }
 
 export function stringMap(value: unknown, field: string): Record<string, string> {
@@ -46,48 +32,47 @@ export function stringList(value: unknown, field: string): string[] {
   return asArray(value, field).map((v, i) => asString(v, `${field}[${i}]`));
 }
 
+/** Largest Go uint64 we represent exactly. */
+const MAX_U64 = Number.MAX_SAFE_INTEGER;
+
+/** Field kinds of the RPC bodies beyond the shared ones (written as Serf's Go client and agent write them). */
+export const RPC_KINDS: Readonly<Record<string, FieldKind<unknown>>> = {
+  i32: fieldKind((v, f) => asInt(v, f, -(2 ** 31), 2 ** 31 - 1)),
+  u64: fieldKind((v, f) => asInt(v, f, 0, MAX_U64)),
+  /** `map[string]string`, written in the caller's order. */
+  strmap: fieldKind(stringMap, (m: Record<string, string>) => ({ ...m })),
+  strs: fieldKind(stringList),
+  /** A `[]string` that starts nil in Go and is only appended to. */
+  "strs?": fieldKind(stringList, (l: string[]) => l.length > 0 ? l : null),
+  /** A `time.Duration` in milliseconds. */
+  ns: fieldKind((v, f) => asInt(v, f) / 1_000_000, (ms: number) => Math.round(ms * 1_000_000)),
+  /** An IP in `net.IP` bytes; "" when absent or not 4 or 16 bytes long. */
+  ip: fieldKind((v, f) => {
+    const raw = asBytes(v, f);
+    return raw.length === 4 || raw.length === 16 ? bytesToIp(raw) : "";
+  }, (addr: string) => {
+    try {
+      return ipToBytes(addr);
+    } catch {
+      return new Uint8Array();
+    }
+  }),
+};
+
+const MEMBER = new GoStructSchema<RpcMember>(
+  "Name:str Addr:ip Port:u16 Tags:strmap Status:str ProtocolMin:u8 ProtocolMax:u8 ProtocolCur:u8 " +
+    "DelegateMin:u8 DelegateMax:u8 DelegateCur:u8",
+  RPC_KINDS,
+);
+
 /** A member record as go-msgpack writes Serf's `agent.Member`. */
 export function memberValue(m: RpcMember): MsgpackEncodable {
-  let addr: Uint8Array;
-  try {
-    addr = ipToBytes(m.addr);
-  } catch {
-    addr = new Uint8Array();
-  }
-  return goStruct({
-    Name: m.name,
-    Addr: addr,
-    Port: m.port,
-    Tags: { ...m.tags },
-    Status: m.status,
-    ProtocolMin: m.protocolMin,
-    ProtocolMax: m.protocolMax,
-    ProtocolCur: m.protocolCur,
-    DelegateMin: m.delegateMin,
-    DelegateMax: m.delegateMax,
-    DelegateCur: m.delegateCur,
-  });
+  return MEMBER.encode(m);
 }
 
 /** Reads a member record. @throws {DecodeError} on wrong field types */
 export function decodeMember(value: unknown): RpcMember {
-  const m = asStruct(value, "member");
-  const raw = asBytes(m.Addr, "Addr");
-  let addr = "";
-  if (raw.length === 4 || raw.length === 16) addr = bytesToIp(raw);
-  return {
-    name: asString(m.Name, "Name"),
-    addr,
-    port: asUint(m.Port, "Port", 0xffff),
-    tags: stringMap(m.Tags, "Tags"),
-    status: asString(m.Status, "Status"),
-    protocolMin: asUint(m.ProtocolMin, "ProtocolMin", 0xff),
-    protocolMax: asUint(m.ProtocolMax, "ProtocolMax", 0xff),
-    protocolCur: asUint(m.ProtocolCur, "ProtocolCur", 0xff),
-    delegateMin: asUint(m.DelegateMin, "DelegateMin", 0xff),
-    delegateMax: asUint(m.DelegateMax, "DelegateMax", 0xff),
-    delegateCur: asUint(m.DelegateCur, "DelegateCur", 0xff),
-  };
+  return MEMBER.decode(asStruct(value, "member"));
 }
 
 /** `{Members}`: the body answering `members` and `members-filtered`. */
@@ -152,15 +137,12 @@ export interface MembersFilter {
   name: string;
 }
 
+const MEMBERS_FILTER = new GoStructSchema<MembersFilter>("Tags:strmap Status:str Name:str", RPC_KINDS);
+
 export function membersFilterValue(f: MembersFilter): MsgpackEncodable {
-  return goStruct({ Tags: f.tags, Status: f.status, Name: f.name });
+  return MEMBERS_FILTER.encode(f);
 }
 
 export function decodeMembersFilter(value: unknown): MembersFilter {
-  const m = asStruct(value, "members filter");
-  return {
-    tags: stringMap(m.Tags, "Tags"),
-    status: asString(m.Status, "Status"),
-    name: asString(m.Name, "Name"),
-  };
+  return MEMBERS_FILTER.decode(asStruct(value, "members filter"));
 }
