@@ -13,6 +13,7 @@ import { asArray, asBool, asFloat64, asInt, asMap, asString, asStruct } from "..
 import type { Coordinate } from "../coordinate/coordinate.ts";
 import { DecodeError } from "../util/errors.ts";
 import { decodeMember, memberValue, RPC_KINDS, type RpcMember, stringMap } from "./member_record.ts";
+import { isMemberEventType, type MemberEventType } from "../serf/types.ts";
 
 export {
   decodeMember,
@@ -51,7 +52,7 @@ export interface RpcKeyResponse {
 /** One record of an event stream (`stream` command). */
 export type RpcStreamRecord =
   | {
-    event: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap";
+    event: MemberEventType;
     members: RpcMember[];
   }
   | { event: "user"; lTime: number; name: string; payload: Uint8Array; coalesce: boolean }
@@ -266,20 +267,12 @@ export function streamRecordValue(r: RpcStreamRecord): MsgpackEncodable {
   }
 }
 
-const MEMBER_EVENTS = new Set([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-]);
-
 /** Reads an event-stream record. @throws {DecodeError} for an unknown `Event` */
 export function decodeStreamRecord(value: unknown): RpcStreamRecord {
   const m = asStruct(value, "stream record");
   const event = asString(m.Event, "Event");
   if (event === "user") return USER_RECORD.decode(m);
   if (event === "query") return QUERY_EVENT_RECORD.decode(m);
-  if (MEMBER_EVENTS.has(event)) return MEMBER_RECORD.decode(m) as RpcStreamRecord;
+  if (isMemberEventType(event)) return MEMBER_RECORD.decode(m) as RpcStreamRecord;
   throw new DecodeError(`Cannot decode stream record: unknown event type '${event}'`);
 }

@@ -21,79 +21,53 @@ import type { MsgpackEncodable } from "../codec/msgpack.ts";
 export const IPC_VERSION_MIN = 1;
 export const IPC_VERSION_MAX = 1;
 
-/** Every command name, as sent in `RequestHeader.Command`. */
-export const RPC_COMMANDS = [
-  "handshake",
-  "auth",
-  "event",
-  "force-leave",
-  "join",
-  "members",
-  "members-filtered",
-  "tags",
-  "stream",
-  "monitor",
-  "stop",
-  "leave",
-  "query",
-  "respond",
-  "install-key",
-  "use-key",
-  "remove-key",
-  "list-keys",
-  "stats",
-  "get-coordinate",
-] as const;
+/**
+ * Every command, as sent in `RequestHeader.Command`, with whether its request
+ * header is followed by a body and whether its first response header is (even
+ * when `Error` is set).
+ */
+const COMMAND_BODIES = {
+  "handshake": { request: true, response: false },
+  "auth": { request: true, response: false },
+  "event": { request: true, response: false },
+  "force-leave": { request: true, response: false },
+  "join": { request: true, response: true },
+  "members": { request: false, response: true },
+  "members-filtered": { request: true, response: true },
+  "tags": { request: true, response: false },
+  "stream": { request: true, response: false },
+  "monitor": { request: true, response: false },
+  "stop": { request: true, response: false },
+  "leave": { request: false, response: false },
+  "query": { request: true, response: false },
+  "respond": { request: true, response: false },
+  "install-key": { request: true, response: true },
+  "use-key": { request: true, response: true },
+  "remove-key": { request: true, response: true },
+  "list-keys": { request: false, response: true },
+  "stats": { request: false, response: true },
+  "get-coordinate": { request: true, response: true },
+} as const satisfies Record<string, { request: boolean; response: boolean }>;
 
 /** One RPC command name. */
-export type RpcCommand = typeof RPC_COMMANDS[number];
+export type RpcCommand = keyof typeof COMMAND_BODIES;
+
+/** Every command name. */
+export const RPC_COMMANDS: readonly RpcCommand[] = Object.keys(COMMAND_BODIES) as RpcCommand[];
 
 /** True when `name` is a command this protocol knows. */
 export function isRpcCommand(name: string): name is RpcCommand {
-  return (RPC_COMMANDS as readonly string[]).includes(name);
+  return Object.hasOwn(COMMAND_BODIES, name);
 }
-
-/** Commands whose request header is followed by a body; the others send the header alone. */
-const REQUEST_HAS_BODY: ReadonlySet<RpcCommand> = new Set<RpcCommand>([
-  "handshake",
-  "auth",
-  "event",
-  "force-leave",
-  "join",
-  "members-filtered",
-  "tags",
-  "stream",
-  "monitor",
-  "stop",
-  "query",
-  "respond",
-  "install-key",
-  "use-key",
-  "remove-key",
-  "get-coordinate",
-]);
-
-/** Commands whose first response header is followed by a body (even when `Error` is set). */
-const RESPONSE_HAS_BODY: ReadonlySet<RpcCommand> = new Set<RpcCommand>([
-  "join",
-  "members",
-  "members-filtered",
-  "install-key",
-  "use-key",
-  "remove-key",
-  "list-keys",
-  "stats",
-  "get-coordinate",
-]);
 
 /** Whether a request for `command` carries a body after its header. */
 export function requestHasBody(command: RpcCommand): boolean {
-  return REQUEST_HAS_BODY.has(command);
+  return COMMAND_BODIES[command].request;
 }
 
 /** Whether the (first) response to `command` carries a body after its header. */
 export function responseHasBody(command: RpcCommand): boolean {
-  return RESPONSE_HAS_BODY.has(command);
+  return COMMAND_BODIES[command].response;
 }
 
 /**

@@ -15,6 +15,7 @@
 import type { Clock, Timer } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
+import { MEMBER_EVENT_TYPES, type MemberEventType } from "./types.ts";
 
 /** How a {@linkcode Coalescer} merges events. Serf has one for member events and one for user events. */
 export interface CoalescePolicy<E> {
@@ -136,20 +137,9 @@ function positive(name: string, value: number): number {
 // ------------------------------------------------------------ member events
 
 /** The member event types Serf coalesces (every member event type). */
-export type CoalescedMemberEventType =
-  | "member-join"
-  | "member-leave"
-  | "member-failed"
-  | "member-update"
-  | "member-reap";
+export type CoalescedMemberEventType = MemberEventType;
 
-const MEMBER_TYPES: ReadonlySet<string> = new Set<CoalescedMemberEventType>([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-]);
+const MEMBER_TYPES: ReadonlySet<string> = new Set(MEMBER_EVENT_TYPES);
 
 /** The shape {@linkcode MemberEventPolicy} reads and writes. */
 export interface MemberEventShape<M extends { name: string } = { name: string }> {

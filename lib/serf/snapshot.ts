@@ -29,6 +29,7 @@ import { Logger } from "../util/log.ts";
 import { type Random, shuffle, systemRandom } from "../util/random.ts";
 import type { LamportTime } from "./lamport.ts";
 import type { SnapshotFile, SnapshotFs } from "./snapshot_fs.ts";
+import type { MemberEventType } from "./types.ts";
 
 export { MemorySnapshotFs, nodeSnapshotFs, type SnapshotFile, type SnapshotFs } from "./snapshot_fs.ts";
 
@@ -71,7 +72,7 @@ export interface SnapshotMember {
 /** The events a snapshot records; the engine's member, user and query events fit this shape. */
 export type SnapshotEvent =
   | {
-    type: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap";
+    type: MemberEventType;
     members: readonly SnapshotMember[];
   }
   | { type: "user"; lTime: LamportTime }

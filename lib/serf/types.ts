@@ -38,12 +38,21 @@ export interface Member extends MemberVersions {
 }
 
 /** Membership event kinds, named as Serf names them for handlers. */
-export type MemberEventType =
-  | "member-join"
-  | "member-leave"
-  | "member-failed"
-  | "member-update"
-  | "member-reap";
+export const MEMBER_EVENT_TYPES = [
+  "member-join",
+  "member-leave",
+  "member-failed",
+  "member-update",
+  "member-reap",
+] as const;
+
+/** One membership event kind. */
+export type MemberEventType = typeof MEMBER_EVENT_TYPES[number];
+
+/** True when `type` names a membership event. */
+export function isMemberEventType(type: string): type is MemberEventType {
+  return (MEMBER_EVENT_TYPES as readonly string[]).includes(type);
+}
 
 /** One or more members changed in the same way (several when coalesced). */
 export interface MemberEvent {
@@ -88,13 +97,4 @@ export type { Coordinate };
  * Event type names an event filter may use (handlers and RPC `stream`): the
  * member events, `user`, `query`, and `*` for everything.
  */
-export const EVENT_FILTER_TYPES: ReadonlySet<string> = new Set([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-  "user",
-  "query",
-  "*",
-]);
+export const EVENT_FILTER_TYPES: ReadonlySet<string> = new Set([...MEMBER_EVENT_TYPES, "user", "query", "*"]);
