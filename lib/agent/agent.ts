@@ -2,7 +2,7 @@
  * The Serf agent: one Serf node plus what `serf agent` adds around it — event
  * handler scripts, a tags file, a keyring file, a log ring that `monitor`
  * clients can follow, an event fan-out that `stream` clients can follow, and
- * the operations the RPC server exposes ({@linkcode AgentRpcHost}).
+ * the operations the RPC server exposes ({@linkcode RpcAgent}).
  *
  * Runtime-neutral: files, processes and host facts come from the injected
  * {@linkcode Platform}; the socket transport is injected or picked for the
@@ -35,16 +35,11 @@ import {
 } from "./serf_options.ts";
 import { startAgentSerf } from "./start_serf.ts";
 import { loadTagsFile, writeTagsFile } from "./tags_file.ts";
-import { goArgs, goQuote, runtimeStats } from "./agent_support.ts";
-import type { AgentRpcHost, EventSubscriber, KeyOperationResult } from "./rpc_host.ts";
+import { goArgs, runtimeStats } from "./agent_support.ts";
+import { goQuote } from "../util/go_quote.ts";
+import type { AgentKeyResult, EventSubscriber, RpcAgent } from "../rpc/agent_api.ts";
 
-export type {
-  AgentRpcHost,
-  AgentRpcServer,
-  EventSubscriber,
-  KeyOperationResult,
-  RpcServerFactory,
-} from "./rpc_host.ts";
+export type { AgentRpcServer, RpcServerFactory } from "./rpc_host.ts";
 
 /** Options for {@linkcode Agent.create}. */
 export interface AgentOptions {
@@ -66,7 +61,7 @@ export interface AgentOptions {
 }
 
 /** A Serf agent. Create with {@linkcode Agent.create}, then {@linkcode Agent.start}. */
-export class Agent implements AgentRpcHost {
+export class Agent implements RpcAgent {
   readonly logs: LogWriter;
   readonly platform: Platform;
   readonly clock: Clock;
@@ -323,19 +318,19 @@ export class Agent implements AgentRpcHost {
   }
 
   /** Installs a key on every member (`serf keys -install`); the other key operations work alike. */
-  installKey(key: string): Promise<KeyOperationResult> {
+  installKey(key: string): Promise<AgentKeyResult> {
     this.log.info("Initiating key installation");
     return this.serf.keyOperation("install-key", key);
   }
-  useKey(key: string): Promise<KeyOperationResult> {
+  useKey(key: string): Promise<AgentKeyResult> {
     this.log.info("Initiating primary key change");
     return this.serf.keyOperation("use-key", key);
   }
-  removeKey(key: string): Promise<KeyOperationResult> {
+  removeKey(key: string): Promise<AgentKeyResult> {
     this.log.info("Initiating key removal");
     return this.serf.keyOperation("remove-key", key);
   }
-  listKeys(): Promise<KeyOperationResult> {
+  listKeys(): Promise<AgentKeyResult> {
     this.log.info("Initiating key listing");
     return this.serf.keyOperation("list-keys");
   }

@@ -30,8 +30,3 @@ export function runtimeStats(platform: Pick<Platform, "systemInfo" | "runtime">,
 export function goArgs(list: readonly string[]): string {
   return `[${list.join(" ")}]`;
 }
-
-/** A payload as Go's `%#v` prints a string. */
-export function goQuote(payload: Uint8Array): string {
-  return JSON.stringify(new TextDecoder().decode(payload));
-}

@@ -9,7 +9,8 @@
  * @module
  */
 import { decodeMsgpack } from "../codec/msgpack.ts";
-import { compareBytes, goQuote } from "./output.ts";
+import { goQuote } from "../util/go_quote.ts";
+import { compareBytes } from "./output.ts";
 
 /** A msgpack value with the Go type go-msgpack would give it when decoding into `interface{}`. */
 type GoValue =

@@ -113,21 +113,6 @@ export function formatOutput(format: string, json: () => unknown, text: () => st
   throw new RangeError(`Invalid output format "${format}"`);
 }
 
-/** Go's `%q` for a string: double-quoted with Go escapes for quotes, backslashes and control characters. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
-
 /** Payload bytes printed as Go's `%s` does (UTF-8 text; invalid sequences become U+FFFD). */
 export function bytesText(b: Uint8Array): string {
   return new TextDecoder().decode(b);

@@ -6,7 +6,8 @@
  */
 import { distanceTo } from "../coordinate/coordinate.ts";
 import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
-import { goFixed, goQuote } from "./output.ts";
+import { goQuote } from "../util/go_quote.ts";
+import { goFixed } from "./output.ts";
 
 const HELP = `Usage: serfts rtt [options] node1 [node2]
 

@@ -8,6 +8,7 @@
  * @module
  */
 import { type Clock, RealClock, type Timer } from "../util/clock.ts";
+import { raceTimer } from "../util/deadline.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
 import { type Random, systemRandom } from "../util/random.ts";
@@ -215,15 +216,9 @@ export class Engine {
   /** Waits for `p`, or rejects with a TimeoutError carrying `message` after `timeoutMs` (0: no limit). */
   async waitOrTimeout(p: Promise<void>, timeoutMs: number, message: string): Promise<void> {
     if (timeoutMs <= 0) return await p;
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimer(timeoutMs, () => reject(new TimeoutError(message)));
+    await raceTimer(this.clock, timeoutMs, p, () => {
+      throw new TimeoutError(message);
     });
-    try {
-      await Promise.race([p, timeout]);
-    } finally {
-      timer?.cancel();
-    }
   }
 
   /** Stops every loop and timer, closes the transport and waits for what was tracked. Safe to call twice. */

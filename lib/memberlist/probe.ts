@@ -9,6 +9,7 @@
  * @module
  */
 import { bytesToIp } from "../util/addr.ts";
+import { raceTimer } from "../util/deadline.ts";
 import type { Address } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
 import {
@@ -95,7 +96,7 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
 
   let awarenessDelta = -1;
   try {
-    const first = await raceTimeout(m, ackOutcome, cfg.probeTimeoutMs);
+    const first = await raceTimer(m.clock, cfg.probeTimeoutMs, ackOutcome, () => undefined);
     if (first?.complete) {
       reportRtt(m, target, first, sent);
       return;
@@ -160,17 +161,6 @@ function reportRtt(m: Engine, target: NodeRecord, outcome: AckOutcome, sent: num
   const rtt = Math.max(0, (outcome.receivedAt ?? m.clock.now()) - sent);
   const node = snapshotNode(target);
   m.safeCall("ping delegate", () => ping.notifyPingComplete(node, rtt, outcome.payload ?? new Uint8Array()));
-}
-
-/** Resolves with the promise's value, or undefined after `ms` on the engine clock. */
-function raceTimeout<T>(m: Engine, p: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = m.clock.setTimer(ms, () => resolve(undefined));
-    p.then((v) => {
-      timer.cancel();
-      resolve(v);
-    });
-  });
 }
 
 function replyAddress(

@@ -31,16 +31,22 @@ export interface RpcQueryResponse {
 }
 
 /** Outcome of a cluster-wide key operation, with the error text when some node failed. */
-export interface RpcKeyResult {
+export interface AgentKeyResult {
   response: KeyResponse;
   /** E.g. "1/3 nodes reported failure"; absent when every node succeeded. */
   error?: string;
 }
 
+/** Subscriber to the agent's events; called synchronously, in order, and must not block. */
+export type EventSubscriber = (event: SerfEvent) => void;
+
 /**
- * The agent as the RPC server sees it; the shape matches lib/agent's
- * `AgentRpcHost`, so the agent is passed in as is. Every method may be called
- * from several client connections at once.
+ * The agent as the RPC server sees it, one method per RPC command family
+ * (`members`/`members-filtered` → members, `event` → userEvent, `tags` →
+ * setTags, `monitor` → subscribeLogs, `stream` → subscribeEvents, ...). The
+ * RPC layer sits below the agent and must not import it: lib/agent's `Agent`
+ * implements this interface. Every method may be called from several client
+ * connections at once; errors thrown carry Serf's text.
  */
 export interface RpcAgent {
   /** Every member Serf knows, including left and failed ones (`serf members`). */
@@ -77,13 +83,13 @@ export interface RpcAgent {
    */
   setTags(tags: Record<string, string>, deleteKeys: string[]): Promise<void>;
   /** Installs a base64 key on every member's keyring. */
-  installKey(key: string): Promise<RpcKeyResult>;
+  installKey(key: string): Promise<AgentKeyResult>;
   /** Makes a base64 key the primary on every member. */
-  useKey(key: string): Promise<RpcKeyResult>;
+  useKey(key: string): Promise<AgentKeyResult>;
   /** Removes a base64 key from every member. */
-  removeKey(key: string): Promise<RpcKeyResult>;
+  removeKey(key: string): Promise<AgentKeyResult>;
   /** Asks every member for its keys. */
-  listKeys(): Promise<RpcKeyResult>;
+  listKeys(): Promise<AgentKeyResult>;
   /**
    * Serf's `info` sections: `agent` (`name`), `runtime`, `serf` (Serf's stats map),
    * `tags`, `event_handlers` (`"<event>:<name>"` → script).
@@ -96,7 +102,7 @@ export interface RpcAgent {
    * the returned function is called. The handler must not block: it only queues.
    * Query events must be the live ones, so that `respond` reaches the asker.
    */
-  subscribeEvents(handler: (event: SerfEvent) => void): () => void;
+  subscribeEvents(handler: EventSubscriber): () => void;
   /**
    * Delivers agent log lines (`2006/01/02 15:04:05 [LEVEL] ...`, no newline) at
    * `level` ("TRACE", "DEBUG", "INFO", "WARN" or "ERR", already validated) or

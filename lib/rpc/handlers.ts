@@ -8,7 +8,7 @@
  */
 import type { MsgpackEncodable } from "../codec/msgpack.ts";
 import { errorMessage } from "../util/errors.ts";
-import type { RpcAgent, RpcKeyResult } from "./agent_api.ts";
+import type { AgentKeyResult, RpcAgent } from "./agent_api.ts";
 import {
   coordinateResponseValue,
   decodeEventRequest,
@@ -274,7 +274,7 @@ async function handleLeave(conn: RpcConnection, seq: number): Promise<void> {
 
 type KeyCommand = "install-key" | "use-key" | "remove-key" | "list-keys";
 
-function runKeyCommand(agent: RpcAgent, op: KeyCommand, key: string): Promise<RpcKeyResult> {
+function runKeyCommand(agent: RpcAgent, op: KeyCommand, key: string): Promise<AgentKeyResult> {
   switch (op) {
     case "install-key":
       return agent.installKey(key);
@@ -290,7 +290,7 @@ function runKeyCommand(agent: RpcAgent, op: KeyCommand, key: string): Promise<Rp
 async function handleKey(conn: RpcConnection, seq: number, op: KeyCommand): Promise<void> {
   const key = op === "list-keys" ? "" : decodeSingleString(await conn.readBody(op), "Key");
   let error = "";
-  let body: RpcKeyResult["response"] = {
+  let body: AgentKeyResult["response"] = {
     messages: {},
     keys: {},
     primaryKeys: {},

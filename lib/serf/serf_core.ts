@@ -8,6 +8,7 @@
  * @module
  */
 import type { Clock, Timer } from "../util/clock.ts";
+import { raceTimer } from "../util/deadline.ts";
 import { errorMessage, ShutdownError } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
@@ -145,18 +146,10 @@ export class SerfCore {
 
   /** Queues an intent and waits until it has gone out, or rejects after the broadcast timeout. */
   async broadcastIntentAndWait(raw: Uint8Array, timeoutMessage: string): Promise<void> {
-    let done!: () => void;
-    const sent = new Promise<void>((r) => (done = r));
-    this.broadcastIntent(raw, () => done());
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimer(this.config.broadcastTimeoutMs, () => reject(new Error(timeoutMessage)));
+    const sent = new Promise<void>((done) => this.broadcastIntent(raw, done));
+    await raceTimer(this.clock, this.config.broadcastTimeoutMs, sent, () => {
+      throw new Error(timeoutMessage);
     });
-    try {
-      await Promise.race([sent, timeout]);
-    } finally {
-      timer?.cancel();
-    }
   }
 
   /** True when another member is alive, so a broadcast has somewhere to go. */

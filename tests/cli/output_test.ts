@@ -1,7 +1,8 @@
 /** Serf-compatible formatting helpers: columnize, Go JSON, Go number and value printing. */
 import assert from "node:assert/strict";
 import { goEventInfoLines } from "../../lib/cli/go_value_format.ts";
-import { columnize, compareBytes, formatOutput, goFixed, goJson, goQuote } from "../../lib/cli/output.ts";
+import { columnize, compareBytes, formatOutput, goFixed, goJson } from "../../lib/cli/output.ts";
+import { goQuote } from "../../lib/util/go_quote.ts";
 import { formatRttMs } from "../../lib/cli/rtt_command.ts";
 import { statsText } from "../../lib/cli/info_command.ts";
 import { goStruct } from "../../lib/codec/msgpack.ts";

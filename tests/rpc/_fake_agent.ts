@@ -2,7 +2,7 @@
  * An in-memory {@linkcode RpcAgent} for server tests: records every call and
  * lets the test emit events and log lines.
  */
-import type { RpcAgent, RpcKeyResult, RpcQueryResponse } from "../../lib/rpc/agent_api.ts";
+import type { AgentKeyResult, RpcAgent, RpcQueryResponse } from "../../lib/rpc/agent_api.ts";
 import type { KeyOperation } from "../../lib/serf/key_manager.ts";
 import type { NodeResponse, QueryParam } from "../../lib/serf/query_response.ts";
 import type { Member, QueryEvent, SerfEvent } from "../../lib/serf/types.ts";
@@ -116,19 +116,19 @@ export class FakeAgent implements RpcAgent {
     this.local = { ...this.local, tags };
     return Promise.resolve();
   }
-  installKey(key: string): Promise<RpcKeyResult> {
+  installKey(key: string): Promise<AgentKeyResult> {
     return this.#key("install-key", key);
   }
-  useKey(key: string): Promise<RpcKeyResult> {
+  useKey(key: string): Promise<AgentKeyResult> {
     return this.#key("use-key", key);
   }
-  removeKey(key: string): Promise<RpcKeyResult> {
+  removeKey(key: string): Promise<AgentKeyResult> {
     return this.#key("remove-key", key);
   }
-  listKeys(): Promise<RpcKeyResult> {
+  listKeys(): Promise<AgentKeyResult> {
     return this.#key("list-keys", "");
   }
-  #key(op: KeyOperation, key: string): Promise<RpcKeyResult> {
+  #key(op: KeyOperation, key: string): Promise<AgentKeyResult> {
     this.calls.push(`${op} ${key}`);
     const response = {
       messages: {} as Record<string, string>,
