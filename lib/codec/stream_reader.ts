@@ -1,5 +1,5 @@
 /**
- * Buffered reading of memberlist's stream framing from a {@linkcode Stream}.
+ * Buffered reading of memberlist's stream framing from a {@linkcode ByteSource} (a TCP stream).
  *
  * A TCP stream delivers chunks of any size, while memberlist writes a type
  * byte, then msgpack objects back to back, then raw bytes whose length an
@@ -10,7 +10,6 @@
  *
  * @module
  */
-import type { Stream } from "../transport/transport.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { DecodeError, TimeoutError } from "../util/errors.ts";
 import { decodeMsgpack, decodeScannedMsgpack, type MsgpackDecodeOptions } from "./msgpack.ts";
@@ -19,7 +18,10 @@ import { DEFAULT_MAX_DEPTH, msgpackObjectLength, MsgpackScanner } from "./msgpac
 export { msgpackObjectLength };
 
 /** The part of a stream this reader needs. */
-export type ByteSource = Pick<Stream, "read">;
+export interface ByteSource {
+  /** Next chunk of bytes, or `null` at end of input. Rejects on a broken source. */
+  read(): Promise<Uint8Array | null>;
+}
 
 /** Settings for a {@linkcode StreamReader}. */
 export interface StreamReaderOptions {

@@ -12,7 +12,8 @@
 import { decodeMsgpack, type MsgpackEncodable } from "../codec/msgpack.ts";
 import { StreamReader } from "../codec/stream_reader.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
-import { DialError, dialStream } from "../transport/tcp_listener.ts";
+import { dialStream } from "../transport/detect.ts";
+import { DialError } from "../transport/tcp_listener.ts";
 import type { Stream } from "../transport/transport.ts";
 import { parseAddress } from "../util/addr.ts";
 import { errorMessage, TimeoutError } from "../util/errors.ts";

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { listenStream, type StreamListener } from "../transport/tcp_listener.ts";
+import { listenStream } from "../transport/detect.ts";
+import type { StreamListener } from "../transport/tcp_listener.ts";
 import type { Stream } from "../transport/transport.ts";
 import { type Address, parseAddress } from "../util/addr.ts";
 import { type Clock, RealClock } from "../util/clock.ts";

@@ -10,7 +10,7 @@ import { RpcClient, RpcError } from "../../lib/rpc/client.ts";
 import { encodeRpcFrame, requestHeaderValue } from "../../lib/rpc/protocol.ts";
 import { handshakeValue } from "../../lib/rpc/bodies.ts";
 import { RpcServer } from "../../lib/rpc/server.ts";
-import { dialStream } from "../../lib/transport/tcp_listener.ts";
+import { dialStream } from "../../lib/transport/detect.ts";
 import type { Stream } from "../../lib/transport/transport.ts";
 import { formatAddress } from "../../lib/util/addr.ts";
 import { TimeoutError } from "../../lib/util/errors.ts";

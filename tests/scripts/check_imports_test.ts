@@ -132,7 +132,7 @@ Deno.test("checkImports lists allowlisted violations apart and flags stale entri
   }
 });
 
-Deno.test("checkImports reports import circles as notes", async () => {
+Deno.test("checkImports reports import circles", async () => {
   const dir = await tree({ ...clean, "serf/x.ts": 'import "./y.ts";\n', "serf/y.ts": 'import "./x.ts";\n' });
   try {
     const result = await checkImports(dir, new Set());
@@ -156,8 +156,9 @@ Deno.test("importSpecifiers finds static, type, re-export, side-effect and dynam
   assert.deepEqual(importSpecifiers(src), ["./a.ts", "./c.ts", "./d.ts", "./e.ts", "./f.ts", "./g.ts"]);
 });
 
-Deno.test("lib/ keeps the import rules apart from the allowlisted issue 9 violations", async () => {
+Deno.test("lib/ keeps every import rule and has no import circle", async () => {
   const result = await checkImports(new URL("../../lib", import.meta.url).pathname);
   assert.deepEqual(result.violations, [], result.violations.map((v) => `${v.file}: ${v.detail}`).join("\n"));
-  assert.ok(KNOWN_VIOLATIONS.size <= 4, "the allowlist only holds the issue 9 item 4 violations");
+  assert.deepEqual(result.cycles, []);
+  assert.equal(KNOWN_VIOLATIONS.size, 0, "nothing is excused any more");
 });
