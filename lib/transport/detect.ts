@@ -9,7 +9,21 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/log.ts";
 import type { ListenOptions, Transport } from "./transport.ts";
 
-/** Options for {@linkcode listenTransport}: where to listen, plus what the runtime transports accept. */
+/**
+ * Options for {@linkcode listenTransport}: where to listen, plus what the runtime transports accept.
+ *
+ * @example The in-memory network accepts the same options (it uses the address)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, SeededRandom, silentLogger, type TransportOptions, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const options: TransportOptions = { host: "127.0.0.1", port: 7946, logger: silentLogger(), clock };
+ * // `await listenTransport(options)` would bind real UDP and TCP sockets instead.
+ * const transport = new MemoryNetwork({ clock, rng: new SeededRandom(1) }).listen(options);
+ * assert.deepEqual(transport.localAddress, { host: "127.0.0.1", port: 7946 });
+ * ```
+ */
 export interface TransportOptions extends ListenOptions {
   /**
    * Where socket failures are reported.
