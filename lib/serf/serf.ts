@@ -376,6 +376,7 @@ export class Serf {
     this.#snapshot?.close();
   }
 
+  /** Shuts the node down (see {@linkcode Serf.shutdown}), so `await using` releases it. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }

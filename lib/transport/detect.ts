@@ -15,7 +15,8 @@ import type { ListenOptions, Transport } from "./transport.ts";
  * @example The in-memory network accepts the same options (it uses the address)
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryNetwork, SeededRandom, silentLogger, type TransportOptions, VirtualClock } from "../../mod.ts";
+ * import { MemoryNetwork, SeededRandom, silentLogger, VirtualClock } from "../../mod.ts";
+ * import type { TransportOptions } from "./detect.ts";
  *
  * const clock = new VirtualClock();
  * const options: TransportOptions = { host: "127.0.0.1", port: 7946, logger: silentLogger(), clock };
