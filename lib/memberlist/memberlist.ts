@@ -28,7 +28,8 @@ import { handleStream, pushPullNode, sendUserStream } from "./stream.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Memberlist, type MemberlistOptions, MemoryNetwork, SeededRandom, VirtualClock } from "../../mod.ts";
+ * import { Memberlist, MemoryNetwork, SeededRandom, VirtualClock } from "../../mod.ts";
+ * import type { MemberlistOptions } from "./memberlist.ts";
  *
  * const clock = new VirtualClock();
  * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
