@@ -39,13 +39,17 @@ export interface Node {
   meta: Uint8Array;
   /** Alive, suspect, dead or left, as memberlist numbers them. */
   state: NodeStateCode;
-  /** memberlist protocol range and current version. */
+  /** Oldest memberlist protocol version the node understands. */
   pMin: number;
+  /** Newest memberlist protocol version the node understands. */
   pMax: number;
+  /** memberlist protocol version the node speaks. */
   pCur: number;
-  /** Delegate (Serf) protocol range and current version. */
+  /** Oldest delegate (Serf) protocol version the node understands. */
   dMin: number;
+  /** Newest delegate (Serf) protocol version the node understands. */
   dMax: number;
+  /** Delegate (Serf) protocol version the node speaks. */
   dCur: number;
 }
 

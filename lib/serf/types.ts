@@ -187,6 +187,7 @@ export interface QueryEvent {
   payload: Uint8Array;
   /** Query id, unique per LTime. */
   id: number;
+  /** Name of the node that asked. */
   sourceNode: string;
   /** Wall-clock (engine clock) time after which responses are refused. */
   deadline: number;

@@ -175,7 +175,10 @@ export class MemoryNetwork {
   };
   #wire: Wire;
 
-  /** @param options the clock and randomness that drive every delivery, and the default latency and loss. */
+  /**
+   * An empty network; attach nodes with {@linkcode MemoryNetwork.listen}.
+   * @param options the clock and randomness that drive every delivery, and the default latency and loss.
+   */
   constructor(options: MemoryNetworkOptions) {
     this.#clock = options.clock;
     this.#rng = options.rng;

@@ -20,7 +20,9 @@
  * ```
  */
 export interface Address {
+  /** IP literal or host name. */
   host: string;
+  /** UDP/TCP port. */
   port: number;
 }
 

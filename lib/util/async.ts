@@ -46,7 +46,10 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   /** Items dropped because the queue was full. */
   dropped = 0;
 
-  /** @param options capacity and back-pressure callbacks; see {@linkcode AsyncQueueOptions}. */
+  /**
+   * An empty, open queue.
+   * @param options capacity and back-pressure callbacks; see {@linkcode AsyncQueueOptions}.
+   */
   constructor(options: AsyncQueueOptions = {}) {
     this.#capacity = options.capacity ?? 4096;
     this.#warnAt = options.warnAt ?? Math.max(1, Math.floor(this.#capacity / 2));

@@ -102,7 +102,10 @@ export class RealClock implements Clock {
   readonly #monotonic: () => number;
   readonly #wall: () => number;
 
-  /** @param sources overrides of {@linkcode systemTimeSources}. */
+  /**
+   * A clock on the runtime's time sources, or on injected ones.
+   * @param sources overrides of {@linkcode systemTimeSources}.
+   */
   constructor(sources: Partial<TimeSources> = {}) {
     const system = systemTimeSources();
     this.#monotonic = sources.monotonic ?? system.monotonic;
@@ -193,7 +196,10 @@ export class VirtualClock implements Clock {
   /** Count of callbacks that threw; tests can assert it stays zero. */
   errors = 0;
 
-  /** @param startMs the initial time, by default a fixed epoch so runs are repeatable. */
+  /**
+   * A clock standing still at `startMs` with no timers.
+   * @param startMs the initial time, by default a fixed epoch so runs are repeatable.
+   */
   constructor(startMs = 1_700_000_000_000) {
     this.#now = startMs;
   }

@@ -25,6 +25,11 @@
 export class DecodeError extends Error {
   /** Always `"DecodeError"`, so logs and `String(err)` name the class. */
   override name = "DecodeError";
+  /**
+   * Reports a decode failure.
+   * @param message what failed, in sentence case with the detail after a colon
+   * @param options `cause`: the underlying error, if any
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
@@ -51,6 +56,11 @@ export class DecodeError extends Error {
 export class SecurityError extends Error {
   /** Always `"SecurityError"`, so logs and `String(err)` name the class. */
   override name = "SecurityError";
+  /**
+   * Reports a security failure.
+   * @param message what failed, in sentence case with the detail after a colon
+   * @param options `cause`: the underlying error, if any
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
@@ -77,6 +87,11 @@ export class SecurityError extends Error {
 export class ShutdownError extends Error {
   /** Always `"ShutdownError"`, so logs and `String(err)` name the class. */
   override name = "ShutdownError";
+  /**
+   * Reports an operation refused because the node has shut down.
+   * @param message what was refused; a generic sentence by default
+   * @param options `cause`: the underlying error, if any
+   */
   constructor(message = "Cannot complete operation: node is shut down", options?: ErrorOptions) {
     super(message, options);
   }
@@ -103,6 +118,11 @@ export class ShutdownError extends Error {
 export class TimeoutError extends Error {
   /** Always `"TimeoutError"`, so logs and `String(err)` name the class. */
   override name = "TimeoutError";
+  /**
+   * Reports a timeout.
+   * @param message what failed, in sentence case with the detail after a colon
+   * @param options `cause`: the underlying error, if any
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }

@@ -84,6 +84,7 @@ export class Logger {
   #now: () => number;
 
   /**
+   * A logger writing lines at or above a minimum level to a sink.
    * @param options `sink` (default: `console.error`), minimum `level` (default `INFO`),
    * `subsystem` prefix (default none) and the wall-clock source `now` (default `Date.now`).
    */

@@ -45,7 +45,10 @@ export interface Random {
 export class SeededRandom implements Random {
   #state: number;
 
-  /** @param seed any number; only its low 32 bits are used. */
+  /**
+   * A generator whose sequence is fixed by `seed`.
+   * @param seed any number; only its low 32 bits are used.
+   */
   constructor(seed: number) {
     this.#state = seed >>> 0;
   }
