@@ -42,7 +42,7 @@ export type MessageTypeCode = typeof MessageType[keyof typeof MessageType];
 export const NodeState = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
 /**
  * A node state's number (0-3), one of the values of {@linkcode NodeState}, as
- * {@linkcode Node.state} carries it.
+ * `Node.state` carries it.
  *
  * @example Narrowing a number read from elsewhere
  * ```ts

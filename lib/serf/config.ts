@@ -25,7 +25,7 @@ export function memberlistProtocolFor(serfProtocol: number): number {
 
 /**
  * Veto over joins and alive messages (Serf's MergeDelegate). Pass one as
- * `merge` to {@linkcode Serf.create}; it must return quickly and not throw.
+ * `merge` to `Serf.create`; it must return quickly and not throw.
  *
  * @example Keeping a cluster to one datacenter
  * ```ts
@@ -49,8 +49,8 @@ export interface SerfMergeDelegate {
 /**
  * Every setting of a Serf node: Serf's own tunables (each with its `@default`)
  * and the nested memberlist configuration. Start from
- * {@linkcode defaultSerfConfig}; {@linkcode Serf.create} takes the same fields
- * as {@linkcode SerfOptions}, all optional but the transport.
+ * {@linkcode defaultSerfConfig}. `Serf.create` takes these fields as
+ * `SerfOptions`: all optional except the memberlist transport.
  *
  * @example Coalescing member events
  * ```ts

@@ -58,7 +58,7 @@ export interface KeyQueryRunner {
 /**
  * The cluster-wide key operations of `serf keys`: install a key on every
  * member, make it the primary (`use-key`), remove it, or list what each member
- * holds. Run one with {@linkcode Serf.keyOperation}, passing the key in base64
+ * holds. Run one with `Serf.keyOperation`, passing the key in base64
  * (16, 24 or 32 bytes) for all but `list-keys`.
  *
  * @example Installing a second key across the cluster

@@ -57,13 +57,13 @@ export interface QueryParam {
 export interface NodeResponse {
   /** Name of the node that answered. */
   from: string;
-  /** Its answer, as passed to {@linkcode QueryEvent.respond}. */
+  /** Its answer, as passed to `QueryEvent.respond`. */
   payload: Uint8Array;
 }
 
 /**
  * The asker's side of a running query: acks and responses arrive as async
- * streams that end at the deadline. {@linkcode Serf.query} returns one.
+ * streams that end at the deadline. `Serf.query` returns one.
  *
  * @example Each node counts once, and nothing is taken after the deadline
  * ```ts
@@ -100,7 +100,7 @@ export class QueryResponse {
   #now: () => number;
 
   /**
-   * The record of a query just sent; {@linkcode Serf.query} makes one.
+   * The record of a query just sent; `Serf.query` makes one.
    * @param q the query's `id`, `lTime` and `deadline`; `ack` to collect acks;
    * `expected` answers (sizes the queues); `now` reads the clock the deadline is on.
    */
