@@ -89,6 +89,7 @@ export class CoordinateClient {
   #resets = 0;
 
   /**
+   * A client at the origin with the maximum error, as a node starts.
    * @param config overrides of {@linkcode defaultCoordinateConfig}.
    * @param rng direction source when coordinates coincide (they all start at
    *   the origin); inject a seeded one for reproducible simulations.

@@ -16,6 +16,17 @@
 /**
  * Parameters of the coordinate algorithm. Every node of a cluster must use the
  * same `dimensionality`, or their coordinates cannot be compared.
+ *
+ * @example A client in two dimensions
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CoordinateConfig, CoordinateClient, DEFAULT_COORDINATE_CONFIG } from "../../mod.ts";
+ *
+ * const config: CoordinateConfig = { ...DEFAULT_COORDINATE_CONFIG, dimensionality: 2 };
+ * const client = new CoordinateClient(config);
+ * assert.equal(client.getCoordinate().vec.length, 2);
+ * assert.throws(() => new CoordinateClient({ ...config, dimensionality: 0 }), RangeError);
+ * ```
  */
 export interface CoordinateConfig {
   /**

@@ -16,6 +16,18 @@ import type { CoordinateConfig } from "./config.ts";
 /**
  * A node's estimated position. Field units follow Serf's wire format: `vec`,
  * `adjustment` and `height` in seconds, `error` dimensionless.
+ *
+ * @example A new node starts at the origin, unsure of its position
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Coordinate, CoordinateClient, distanceTo } from "../../mod.ts";
+ *
+ * const here: Coordinate = new CoordinateClient({ dimensionality: 2 }).getCoordinate();
+ * assert.deepEqual(here.vec, [0, 0]);
+ * assert.equal(here.error, 1.5); // vivaldiErrorMax
+ * const there: Coordinate = { vec: [0.003, 0.004], error: 0.5, adjustment: 0, height: here.height };
+ * assert.ok(Math.abs(distanceTo(here, there) - (0.005 + 2 * here.height)) < 1e-12);
+ * ```
  */
 export interface Coordinate {
   /** Euclidean part, in seconds, one entry per dimension. */

@@ -19,16 +19,84 @@ import type {
 } from "./delegate.ts";
 import type { Keyring } from "./keyring.ts";
 
-/** Oldest memberlist protocol version we understand. */
+/**
+ * Oldest memberlist protocol version we understand.
+ *
+ * @example A node cannot speak a version below it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Memberlist, MemoryNetwork, PROTOCOL_VERSION_MIN, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const config = { name: "a", transport, clock, protocolVersion: PROTOCOL_VERSION_MIN - 1 };
+ * assert.throws(() => Memberlist.create(config), RangeError);
+ * ```
+ */
 export const PROTOCOL_VERSION_MIN = 1;
 /** Version spoken by default: 2 keeps old peers happy; peers with max >= 3 get TCP pings, >= 4 nacks, >= 5 CRCs. */
 export const PROTOCOL_VERSION_2_COMPATIBLE = 2;
-/** Newest memberlist protocol version we understand. */
+/**
+ * Newest memberlist protocol version we understand.
+ *
+ * @example A node cannot speak a version above it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Memberlist, MemoryNetwork, PROTOCOL_VERSION_MAX, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const config = { name: "a", transport, clock, protocolVersion: PROTOCOL_VERSION_MAX + 1 };
+ * assert.throws(() => Memberlist.create(config), /'protocolVersion' must be 1-5/);
+ * ```
+ */
 export const PROTOCOL_VERSION_MAX = 5;
-/** Largest node metadata accepted, as memberlist enforces. */
+/**
+ * Largest node metadata accepted, as memberlist enforces. It is the `limit` the
+ * engine passes to {@linkcode Delegate.nodeMeta}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Memberlist, MemoryNetwork, META_MAX_SIZE, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * let limit = 0;
+ * const delegate = {
+ *   nodeMeta(l: number) {
+ *     limit = l;
+ *     return new Uint8Array();
+ *   },
+ *   notifyMsg: () => {},
+ *   getBroadcasts: () => [],
+ *   localState: () => new Uint8Array(),
+ *   mergeRemoteState: () => {},
+ * };
+ * const node = Memberlist.create({ name: "a", bindAddr: "127.0.0.1", transport, clock, delegate });
+ * assert.equal(limit, META_MAX_SIZE);
+ * await node.shutdown();
+ * ```
+ */
 export const META_MAX_SIZE = 512;
 
-/** Tunables and collaborators of one memberlist node. */
+/**
+ * Tunables and collaborators of one memberlist node.
+ *
+ * @example A LAN profile with one setting changed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultLanConfig, type MemberlistConfig } from "../../mod.ts";
+ *
+ * const config: MemberlistConfig = { ...defaultLanConfig(), name: "a", suspicionMult: 6 };
+ * assert.equal(config.suspicionMult, 6);
+ * assert.equal(config.probeIntervalMs, 1_000); // the LAN default
+ * assert.equal(config.transport, undefined); // required by Memberlist.create
+ * ```
+ */
 export interface MemberlistConfig {
   /** Unique node name in the cluster. @default the host name */
   name: string;
@@ -44,9 +112,9 @@ export interface MemberlistConfig {
   protocolVersion: number;
   /** Delegate (Serf) protocol range advertised in `Vsn`. @default 0 */
   delegateProtocolVersion: number;
-  /** @default 0 */
+  /** Oldest delegate (Serf) protocol understood, advertised in `Vsn`. @default 0 */
   delegateProtocolMin: number;
-  /** @default 0 */
+  /** Newest delegate (Serf) protocol understood, advertised in `Vsn`. @default 0 */
   delegateProtocolMax: number;
   /** Deadline for TCP work: dials, push/pull, stream reads. @default 10000 */
   tcpTimeoutMs: number;
@@ -101,15 +169,34 @@ export interface MemberlistConfig {
   rng?: Random;
   /** Log sink. @default Logger at INFO to stderr */
   logger?: Logger;
+  /** Metadata, user messages and push/pull state of the layer above. @default undefined */
   delegate?: Delegate;
+  /** Told of joins, leaves and updates. @default undefined */
   events?: EventDelegate;
+  /** Rides on probe acks (RTTs and payloads). @default undefined */
   ping?: PingDelegate;
+  /** Veto over merging remote state on join. @default undefined */
   merge?: MergeDelegate;
+  /** Told of name conflicts. @default undefined */
   conflict?: ConflictDelegate;
+  /** Veto over admitting nodes. @default undefined */
   alive?: AliveDelegate;
 }
 
-/** LAN profile: favours fast convergence over bandwidth (memberlist's DefaultLANConfig). */
+/**
+ * LAN profile: favours fast convergence over bandwidth (memberlist's DefaultLANConfig).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultLanConfig } from "./config.ts";
+ *
+ * const config = defaultLanConfig();
+ * assert.equal(config.probeIntervalMs, 1_000); // one failure check a second
+ * assert.equal(config.probeTimeoutMs, 500); // a reasonable LAN round trip
+ * assert.notEqual(defaultLanConfig(), config); // a fresh object each call
+ * ```
+ */
 export function defaultLanConfig(): MemberlistConfig {
   return {
     name: "",
@@ -145,7 +232,20 @@ export function defaultLanConfig(): MemberlistConfig {
   };
 }
 
-/** WAN profile: higher latency tolerance, less chatter (memberlist's DefaultWANConfig). */
+/**
+ * WAN profile: higher latency tolerance, less chatter (memberlist's DefaultWANConfig).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultWanConfig } from "./config.ts";
+ *
+ * const config = defaultWanConfig();
+ * assert.equal(config.probeTimeoutMs, 3_000);
+ * assert.equal(config.probeIntervalMs, 5_000);
+ * assert.equal(config.gossipNodes, 4);
+ * ```
+ */
 export function defaultWanConfig(): MemberlistConfig {
   return {
     ...defaultLanConfig(),
@@ -160,7 +260,20 @@ export function defaultWanConfig(): MemberlistConfig {
   };
 }
 
-/** Loopback profile: short timeouts for nodes on one host (memberlist's DefaultLocalConfig). */
+/**
+ * Loopback profile: short timeouts for nodes on one host (memberlist's DefaultLocalConfig).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultLocalConfig } from "./config.ts";
+ *
+ * const config = defaultLocalConfig();
+ * assert.equal(config.probeTimeoutMs, 200);
+ * assert.equal(config.tcpTimeoutMs, 1_000);
+ * assert.equal(config.indirectChecks, 1);
+ * ```
+ */
 export function defaultLocalConfig(): MemberlistConfig {
   return {
     ...defaultLanConfig(),

@@ -21,7 +21,26 @@ import { encryptionEnabled, sendRawPacket } from "./outbound.ts";
 import { aliveNode, deadNode } from "./state_machine.ts";
 import { handleStream, pushPullNode, sendUserStream } from "./stream.ts";
 
-/** Options for {@linkcode Memberlist.create}: any config field, plus the required transport. */
+/**
+ * Options for {@linkcode Memberlist.create}: any config field, plus the required transport.
+ * Fields left out take {@linkcode defaultLanConfig}'s values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Memberlist, MemoryNetwork, SeededRandom, VirtualClock } from "../../mod.ts";
+ * import type { MemberlistOptions } from "./memberlist.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const options: MemberlistOptions = { name: "a", bindAddr: "127.0.0.1", transport, clock };
+ * const node = Memberlist.create(options);
+ * assert.equal(node.name, "a");
+ * assert.equal(node.numMembers(), 1);
+ * await node.shutdown();
+ * ```
+ */
 export type MemberlistOptions = Partial<MemberlistConfig> & { transport: Transport };
 
 /** Largest user message sent over UDP (a datagram's payload less our framing). */
@@ -239,6 +258,7 @@ export class Memberlist {
     await this.#engine.shutdown();
   }
 
+  /** Shuts the node down (see {@linkcode Memberlist.shutdown}), so `await using` releases it. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }

@@ -27,8 +27,35 @@ export const MessageType = {
 } as const;
 export type MessageTypeCode = typeof MessageType[keyof typeof MessageType];
 
-/** Node states as memberlist numbers them on the wire (pushNodeState.State). */
+/**
+ * Node states as memberlist numbers them on the wire (pushNodeState.State).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NodeState } from "../../mod.ts";
+ *
+ * assert.deepEqual(Object.values(NodeState), [0, 1, 2, 3]);
+ * assert.equal(NodeState.dead, 2);
+ * ```
+ */
 export const NodeState = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
+/**
+ * A node state's number (0-3), one of the values of {@linkcode NodeState}, as
+ * `Node.state` carries it.
+ *
+ * @example Narrowing a number read from elsewhere
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NodeState, type NodeStateCode } from "../../mod.ts";
+ *
+ * function asStateCode(n: number): NodeStateCode | undefined {
+ *   return (Object.values(NodeState) as number[]).includes(n) ? n as NodeStateCode : undefined;
+ * }
+ * assert.equal(asStateCode(1), NodeState.suspect);
+ * assert.equal(asStateCode(7), undefined);
+ * ```
+ */
 export type NodeStateCode = typeof NodeState[keyof typeof NodeState];
 
 /** Direct probe. `node` lets the target reject probes meant for a previous owner of its address. */

@@ -10,21 +10,46 @@ import { NodeState, type NodeStateCode } from "./messages.ts";
 export { NodeState };
 export type { NodeStateCode };
 
-/** A cluster member as reported to delegates and callers. */
+/**
+ * A cluster member as reported to delegates and callers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Memberlist, MemoryNetwork, type Node, NodeState, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const node = Memberlist.create({ name: "a", bindAddr: "127.0.0.1", transport, clock });
+ * const self: Node = node.localNode();
+ * assert.deepEqual([self.name, [...self.addr], self.port], ["a", [127, 0, 0, 1], 7946]);
+ * assert.equal(self.state, NodeState.alive);
+ * await node.shutdown();
+ * ```
+ */
 export interface Node {
+  /** Unique name in the cluster. */
   name: string;
   /** IP as raw bytes (4 or 16), as on the wire. */
   addr: Uint8Array;
+  /** Port of both UDP and TCP. */
   port: number;
+  /** Application metadata from the delegate's `nodeMeta` (Serf's encoded tags). */
   meta: Uint8Array;
+  /** Alive, suspect, dead or left, as memberlist numbers them. */
   state: NodeStateCode;
-  /** memberlist protocol range and current version. */
+  /** Oldest memberlist protocol version the node understands. */
   pMin: number;
+  /** Newest memberlist protocol version the node understands. */
   pMax: number;
+  /** memberlist protocol version the node speaks. */
   pCur: number;
-  /** Delegate (Serf) protocol range and current version. */
+  /** Oldest delegate (Serf) protocol version the node understands. */
   dMin: number;
+  /** Newest delegate (Serf) protocol version the node understands. */
   dMax: number;
+  /** Delegate (Serf) protocol version the node speaks. */
   dCur: number;
 }
 
@@ -67,7 +92,18 @@ export function isDeadOrLeft(n: Node): boolean {
   return n.state === NodeState.dead || n.state === NodeState.left;
 }
 
-/** Human name of a state, as logs and `members` print it. */
+/**
+ * Human name of a state, as logs and `members` print it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NodeState, stateName } from "./node.ts";
+ *
+ * assert.equal(stateName(NodeState.suspect), "suspect");
+ * assert.equal(stateName(NodeState.left), "left");
+ * ```
+ */
 export function stateName(s: NodeStateCode): string {
   return ["alive", "suspect", "dead", "left"][s] ?? `unknown(${s})`;
 }

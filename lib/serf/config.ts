@@ -23,12 +23,45 @@ export function memberlistProtocolFor(serfProtocol: number): number {
   return serfProtocol >= 2 ? 2 : 1;
 }
 
-/** Veto over joins and alive messages (Serf's MergeDelegate). */
+/**
+ * Veto over joins and alive messages (Serf's MergeDelegate). Pass one as
+ * `merge` to `Serf.create`; it must return quickly and not throw.
+ *
+ * @example Keeping a cluster to one datacenter
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Member, SerfMergeDelegate } from "../../mod.ts";
+ *
+ * const merge: SerfMergeDelegate = {
+ *   notifyMerge: (members) =>
+ *     members.every((m) => m.tags.dc === "east") ? undefined : "Cannot merge: member outside dc east",
+ * };
+ * const member = (dc: string) => ({ name: "b", tags: { dc } }) as unknown as Member;
+ * assert.equal(merge.notifyMerge([member("east")]), undefined);
+ * assert.equal(merge.notifyMerge([member("west")]), "Cannot merge: member outside dc east");
+ * ```
+ */
 export interface SerfMergeDelegate {
   /** Returns an error message to refuse the members, or undefined. */
   notifyMerge(members: import("./types.ts").Member[]): string | undefined;
 }
 
+/**
+ * Every setting of a Serf node: Serf's own tunables (each with its `@default`)
+ * and the nested memberlist configuration. Start from
+ * {@linkcode defaultSerfConfig}. `Serf.create` takes these fields as
+ * `SerfOptions`: all optional except the memberlist transport.
+ *
+ * @example Coalescing member events
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultSerfConfig, type SerfConfig } from "../../mod.ts";
+ *
+ * const config: SerfConfig = { ...defaultSerfConfig(), coalescePeriodMs: 3_000, quiescentPeriodMs: 1_000 };
+ * assert.equal(config.tombstoneTimeoutMs, 24 * 3600_000); // left members are remembered a day
+ * assert.equal(config.memberlist.probeIntervalMs, 1_000); // memberlist's LAN profile
+ * ```
+ */
 export interface SerfConfig {
   /** Unique node name. @default host name */
   nodeName: string;
@@ -42,11 +75,11 @@ export interface SerfConfig {
   leavePropagateDelayMs: number;
   /** Member event coalescing; both must be > 0 to enable. @default 0 */
   coalescePeriodMs: number;
-  /** @default 0 */
+  /** Member events are flushed after this long without a new one (with coalescing on). @default 0 */
   quiescentPeriodMs: number;
   /** User event coalescing (only events sent with coalesce=true); both > 0 to enable. @default 0 */
   userCoalescePeriodMs: number;
-  /** @default 0 */
+  /** User events are flushed after this long without a new one (with coalescing on). @default 0 */
   userQuiescentPeriodMs: number;
   /** How often failed and left members are checked for reaping. @default 15000 */
   reapIntervalMs: number;
@@ -100,7 +133,21 @@ export interface SerfConfig {
   memberlist: Partial<MemberlistConfig> & { keyring?: Keyring };
 }
 
-/** Serf's defaults (serf.DefaultConfig), with memberlist's LAN profile. */
+/**
+ * Serf's defaults (serf.DefaultConfig), with memberlist's LAN profile. Returns a fresh object.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultSerfConfig } from "./config.ts";
+ *
+ * const config = defaultSerfConfig();
+ * assert.equal(config.protocolVersion, 5);
+ * assert.equal(config.reconnectTimeoutMs, 86_400_000); // keep trying a failed node for a day
+ * assert.equal(config.enableNameConflictResolution, true);
+ * assert.notEqual(defaultSerfConfig().tags, config.tags); // nothing shared between calls
+ * ```
+ */
 export function defaultSerfConfig(): SerfConfig {
   return {
     nodeName: "",

@@ -9,13 +9,39 @@ import { parseKeyBase64 } from "../memberlist/keyring.ts";
 import { decodeKeyResponse, encodeKeyRequest } from "./messages.ts";
 import type { QueryParam, QueryResponse } from "./query_response.ts";
 
-/** Per-cluster outcome of a key operation. */
+/**
+ * Per-cluster outcome of a key operation.
+ *
+ * @example Listing the keys of a one-node cluster
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Keyring, MemoryNetwork, SeededRandom, Serf, VirtualClock } from "../../mod.ts";
+ * import type { KeyResponse } from "./key_manager.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const key = new Uint8Array(16).fill(1);
+ * const keyring = new Keyring([key], key);
+ * const memberlist = { bindAddr: "127.0.0.1", transport, clock, keyring };
+ * const serf = await Serf.create({ nodeName: "a", memberlist });
+ * const listing = serf.keyOperation("list-keys");
+ * await clock.advance(1_000);
+ * const { response, error }: { response: KeyResponse; error?: string } = await listing;
+ * assert.equal(error, undefined);
+ * assert.deepEqual([response.numNodes, response.numResp, response.numErr], [1, 1, 0]);
+ * assert.deepEqual(response.primaryKeys, { "AQEBAQEBAQEBAQEBAQEBAQ==": 1 });
+ * await serf.shutdown();
+ * ```
+ */
 export interface KeyResponse {
   /** Error or warning text by node name. */
   messages: Record<string, string>;
   /** Members when the query started. */
   numNodes: number;
+  /** Nodes that answered. */
   numResp: number;
+  /** Nodes that answered with an error. */
   numErr: number;
   /** For list: how many nodes hold each key. */
   keys: Record<string, number>;
@@ -29,6 +55,33 @@ export interface KeyQueryRunner {
   numMembers(): number;
 }
 
+/**
+ * The cluster-wide key operations of `serf keys`: install a key on every
+ * member, make it the primary (`use-key`), remove it, or list what each member
+ * holds. Run one with `Serf.keyOperation`, passing the key in base64
+ * (16, 24 or 32 bytes) for all but `list-keys`.
+ *
+ * @example Installing a second key across the cluster
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Keyring, MemoryNetwork, SeededRandom, Serf, VirtualClock } from "../../mod.ts";
+ * import type { KeyOperation } from "./key_manager.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const key = new Uint8Array(16).fill(1);
+ * const keyring = new Keyring([key], key);
+ * const memberlist = { bindAddr: "127.0.0.1", transport, clock, keyring };
+ * const serf = await Serf.create({ nodeName: "a", memberlist });
+ * const op: KeyOperation = "install-key";
+ * const installing = serf.keyOperation(op, "AgICAgICAgICAgICAgICAg==");
+ * await clock.advance(1_000);
+ * assert.equal((await installing).error, undefined);
+ * assert.equal(keyring.getKeys().length, 2);
+ * await serf.shutdown();
+ * ```
+ */
 export type KeyOperation = "install-key" | "use-key" | "remove-key" | "list-keys";
 
 /**

@@ -76,6 +76,19 @@ export function loadKeyringFile(path: string, options: KeyringFileOptions = {}):
  *
  * @param keys a keyring, or its keys with the primary first
  * @throws {Error} `Failed to write keyring file: ...` when the file cannot be written.
+ * @example The file is what `serf agent` writes: a JSON array, two-space indent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Keyring } from "../memberlist/keyring.ts";
+ * import { saveKeyringFile } from "./keyring_file.ts";
+ * import { MemorySnapshotFs } from "./snapshot_fs.ts";
+ *
+ * const fs = new MemorySnapshotFs();
+ * const key = new Uint8Array(16).fill(1);
+ * saveKeyringFile("/keys.json", new Keyring([key], key), { fs });
+ * const text = new TextDecoder().decode(fs.readFile("/keys.json")!);
+ * assert.equal(text, '[\n  "AQEBAQEBAQEBAQEBAQEBAQ=="\n]');
+ * ```
  */
 export function saveKeyringFile(
   path: string,

@@ -6,7 +6,26 @@
  */
 import { AsyncQueue } from "../util/async.ts";
 
-/** How to run a query. */
+/**
+ * How to run a query.
+ *
+ * @example Asking one node, with a short deadline
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type QueryParam, SeededRandom, Serf, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const serf = await Serf.create({ nodeName: "a", memberlist: { bindAddr: "127.0.0.1", transport, clock } });
+ * const params: QueryParam = { filterNodes: ["a"], timeoutMs: 500 };
+ * const response = serf.query("uptime", new Uint8Array(), params);
+ * assert.equal(response.deadline, clock.now() + 500);
+ * await clock.advance(500);
+ * assert.equal(response.finished(), true);
+ * await serf.shutdown();
+ * ```
+ */
 export interface QueryParam {
   /** Only these nodes answer. @default all */
   filterNodes?: string[];
@@ -20,28 +39,71 @@ export interface QueryParam {
   timeoutMs?: number;
 }
 
-/** One node's answer. */
+/**
+ * One node's answer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type NodeResponse, QueryResponse } from "./query_response.ts";
+ *
+ * const query = new QueryResponse({ id: 1, lTime: 1, deadline: 500, ack: false, expected: 1, now: () => 0 });
+ * query.addResponse({ from: "b", payload: new TextEncoder().encode("42s") });
+ * const answer: NodeResponse | undefined = query.responses.tryShift();
+ * assert.equal(answer?.from, "b");
+ * assert.equal(new TextDecoder().decode(answer?.payload), "42s");
+ * ```
+ */
 export interface NodeResponse {
+  /** Name of the node that answered. */
   from: string;
+  /** Its answer, as passed to `QueryEvent.respond`. */
   payload: Uint8Array;
 }
 
 /**
  * The asker's side of a running query: acks and responses arrive as async
- * streams that end at the deadline.
+ * streams that end at the deadline. `Serf.query` returns one.
+ *
+ * @example Each node counts once, and nothing is taken after the deadline
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { QueryResponse } from "./query_response.ts";
+ *
+ * let now = 0;
+ * const clock = () => now;
+ * const query = new QueryResponse({ id: 7, lTime: 1, deadline: 500, ack: true, expected: 3, now: clock });
+ * query.addAck("b");
+ * query.addAck("b");
+ * now = 501;
+ * query.addAck("c");
+ * query.close();
+ * const acks: string[] = [];
+ * for await (const from of query.acks!) acks.push(from);
+ * assert.deepEqual(acks, ["b"]);
+ * ```
  */
 export class QueryResponse {
+  /** The query's id, unique per Lamport time; responses carry it back. */
   readonly id: number;
+  /** The query's Lamport time. */
   readonly lTime: number;
+  /** Time on the node's clock after which acks and responses are ignored. */
   readonly deadline: number;
   /** Names of nodes that acknowledged (present only with `requestAck`). */
   readonly acks: AsyncQueue<string> | undefined;
+  /** Answers, at most one per node, until the deadline or {@linkcode QueryResponse.close}. */
   readonly responses: AsyncQueue<NodeResponse>;
   readonly #ackFrom = new Set<string>();
   readonly #respFrom = new Set<string>();
   #closed = false;
   #now: () => number;
 
+  /**
+   * The record of a query just sent; `Serf.query` makes one.
+   * @param q the query's `id`, `lTime` and `deadline`; `ack` to collect acks;
+   * `expected` answers (sizes the queues); `now` reads the clock the deadline is on.
+   */
   constructor(
     q: { id: number; lTime: number; deadline: number; ack: boolean; expected: number; now: () => number },
   ) {

@@ -47,7 +47,29 @@ import type { Member, SerfEvent, SerfState } from "./types.ts";
 import { rejoinPrevious, startMaintenance, stripNodeName } from "./maintenance.ts";
 import { sendUserEvent, startQuery } from "./send.ts";
 
-/** Options for {@linkcode Serf.create}: any Serf setting plus the gossip layer's, which needs a transport. */
+/**
+ * Options for {@linkcode Serf.create}: any Serf setting plus the gossip layer's, which needs a transport.
+ * Settings left out take {@linkcode defaultSerfConfig}'s values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, SeededRandom, Serf, VirtualClock } from "../../mod.ts";
+ * import type { SerfOptions } from "./serf.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const transport = network.listen({ host: "127.0.0.1", port: 7946 });
+ * const options: SerfOptions = {
+ *   nodeName: "web-1",
+ *   tags: { role: "web" },
+ *   memberlist: { bindAddr: "127.0.0.1", transport, clock },
+ * };
+ * const serf = await Serf.create(options);
+ * assert.deepEqual(serf.localMember().tags, { role: "web" });
+ * await serf.shutdown();
+ * ```
+ */
 export type SerfOptions = Partial<Omit<SerfConfig, "memberlist">> & {
   memberlist: Partial<SerfConfig["memberlist"]> & {
     transport: Transport;
@@ -376,6 +398,7 @@ export class Serf {
     this.#snapshot?.close();
   }
 
+  /** Shuts the node down (see {@linkcode Serf.shutdown}), so `await using` releases it. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }

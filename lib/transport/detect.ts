@@ -12,7 +12,22 @@ import type { Logger } from "../util/log.ts";
 import type { StreamListener, StreamNetwork } from "./tcp_listener.ts";
 import type { ListenOptions, Stream, StreamHandler, Transport } from "./transport.ts";
 
-/** Options for {@linkcode listenTransport}: where to listen, plus what the runtime transports accept. */
+/**
+ * Options for {@linkcode listenTransport}: where to listen, plus what the runtime transports accept.
+ *
+ * @example The in-memory network accepts the same options (it uses the address)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, SeededRandom, silentLogger, VirtualClock } from "../../mod.ts";
+ * import type { TransportOptions } from "./detect.ts";
+ *
+ * const clock = new VirtualClock();
+ * const options: TransportOptions = { host: "127.0.0.1", port: 7946, logger: silentLogger(), clock };
+ * // `await listenTransport(options)` would bind real UDP and TCP sockets instead.
+ * const transport = new MemoryNetwork({ clock, rng: new SeededRandom(1) }).listen(options);
+ * assert.deepEqual(transport.localAddress, { host: "127.0.0.1", port: 7946 });
+ * ```
+ */
 export interface TransportOptions extends ListenOptions {
   /**
    * Where socket failures are reported.

@@ -22,7 +22,21 @@ import { TransportBase } from "./transport_base.ts";
 /** First port handed out for `port: 0`, per host; above the well-known range like an OS would. */
 const FIRST_EPHEMERAL_PORT = 30000;
 
-/** Options for {@linkcode MemoryNetwork}. */
+/**
+ * Options for {@linkcode MemoryNetwork}.
+ *
+ * @example A network that loses every packet
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type MemoryNetworkOptions, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const options: MemoryNetworkOptions = { clock: new VirtualClock(), rng: new SeededRandom(1), loss: 1 };
+ * const network = new MemoryNetwork(options);
+ * const a = network.listen({ host: "10.0.0.1", port: 7946 });
+ * a.sendPacket(new Uint8Array([1]), { host: "10.0.0.2", port: 7946 });
+ * assert.equal(network.counters.packetsDropped, 1);
+ * ```
+ */
 export interface MemoryNetworkOptions {
   /** Drives every delivery; use a `VirtualClock` for deterministic runs. */
   clock: Clock;
@@ -45,7 +59,29 @@ export interface MemoryNetworkOptions {
   logger?: Logger;
 }
 
-/** Overrides for one direction of one link (or both, see `bothWays`). */
+/**
+ * Overrides for one direction of one link (or both, see `bothWays`).
+ *
+ * @example A slow link
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type LinkOptions, MemoryNetwork, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const a = network.listen({ host: "10.0.0.1", port: 7946 });
+ * const b = network.listen({ host: "10.0.0.2", port: 7946 });
+ * const slow: LinkOptions = { latencyMs: 50 };
+ * network.configureLink(a.localAddress, b.localAddress, slow);
+ * let got = 0;
+ * b.onPacket(() => got++);
+ * a.sendPacket(new Uint8Array([1]), b.localAddress);
+ * await clock.advance(49);
+ * assert.equal(got, 0);
+ * await clock.advance(1);
+ * assert.equal(got, 1);
+ * ```
+ */
 export interface LinkOptions {
   /** One-way delay in milliseconds for this link. */
   latencyMs?: number;
@@ -69,7 +105,21 @@ export interface NetworkCounters {
   streamsRefused: number;
 }
 
-/** A transport attached to a {@linkcode MemoryNetwork}. */
+/**
+ * A transport attached to a {@linkcode MemoryNetwork}.
+ *
+ * @example A killed host's transport reports itself closed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type MemoryTransport, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const network = new MemoryNetwork({ clock: new VirtualClock(), rng: new SeededRandom(1) });
+ * const transport: MemoryTransport = network.listen({ host: "10.0.0.1", port: 7946 });
+ * assert.equal(transport.closed, false);
+ * network.kill(transport.localAddress);
+ * assert.equal(transport.closed, true);
+ * ```
+ */
 export interface MemoryTransport extends Transport {
   /** True after `close()` or after the network killed this node. */
   readonly closed: boolean;
@@ -125,6 +175,10 @@ export class MemoryNetwork {
   };
   #wire: Wire;
 
+  /**
+   * An empty network; attach nodes with {@linkcode MemoryNetwork.listen}.
+   * @param options the clock and randomness that drive every delivery, and the default latency and loss.
+   */
   constructor(options: MemoryNetworkOptions) {
     this.#clock = options.clock;
     this.#rng = options.rng;

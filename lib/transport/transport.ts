@@ -12,7 +12,28 @@ import { type Address, formatAddress } from "../util/addr.ts";
 
 export type { Address };
 
-/** One datagram as received. */
+/**
+ * One datagram as received.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, type Packet, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock(0);
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1), defaultLatencyMs: 5 });
+ * const a = network.listen({ host: "10.0.0.1", port: 7946 });
+ * const b = network.listen({ host: "10.0.0.2", port: 7946 });
+ * const received: Packet[] = [];
+ * b.onPacket((packet) => received.push(packet));
+ * a.sendPacket(new Uint8Array([1, 2]), b.localAddress);
+ * await clock.advance(5);
+ * assert.equal(received.length, 1);
+ * assert.deepEqual(received[0]!.buf, new Uint8Array([1, 2]));
+ * assert.deepEqual(received[0]!.from, a.localAddress);
+ * assert.equal(received[0]!.receivedAt, 5);
+ * ```
+ */
 export interface Packet {
   /** The datagram bytes, owned by the receiver. */
   buf: Uint8Array;
@@ -26,6 +47,29 @@ export interface Packet {
  * A reliable, ordered byte stream (a TCP connection). One reader at a time.
  * Reads return chunks of whatever size arrived; framing is the caller's job
  * (see `lib/codec/stream_reader.ts`).
+ *
+ * @example An echo over the in-memory network
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryNetwork, SeededRandom, type Stream, VirtualClock } from "../../mod.ts";
+ *
+ * const clock = new VirtualClock();
+ * const network = new MemoryNetwork({ clock, rng: new SeededRandom(1) });
+ * const a = network.listen({ host: "10.0.0.1", port: 7946 });
+ * const b = network.listen({ host: "10.0.0.2", port: 7946 });
+ * b.onStream(async (s: Stream) => {
+ *   await s.write((await s.read())!);
+ *   s.close();
+ * });
+ * const dialing = a.dial(b.localAddress, 1_000);
+ * await clock.advance(10);
+ * const stream = await dialing;
+ * await stream.write(new Uint8Array([42]));
+ * const reply = stream.read();
+ * await clock.advance(10);
+ * assert.deepEqual(await reply, new Uint8Array([42]));
+ * stream.close();
+ * ```
  */
 export interface Stream {
   /** The peer's address. */
@@ -43,7 +87,24 @@ export type PacketHandler = (packet: Packet) => void;
 /** Called for every accepted stream; the handler owns the stream and must close it. */
 export type StreamHandler = (stream: Stream) => void;
 
-/** Network endpoint of one node: a UDP socket and a TCP listener on the same address. */
+/**
+ * Network endpoint of one node: a UDP socket and a TCP listener on the same address.
+ *
+ * @example Code that takes a `Transport` runs on the in-memory network in tests
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Address, MemoryNetwork, SeededRandom, type Transport, VirtualClock } from "../../mod.ts";
+ *
+ * function announce(transport: Transport, to: Address): void {
+ *   transport.sendPacket(new TextEncoder().encode("hello"), to);
+ * }
+ * const network = new MemoryNetwork({ clock: new VirtualClock(), rng: new SeededRandom(1) });
+ * const transport: Transport = network.listen({ host: "10.0.0.1", port: 7946 });
+ * announce(transport, { host: "10.0.0.2", port: 7946 });
+ * assert.equal(network.counters.packetsSent, 1);
+ * await transport.close();
+ * ```
+ */
 export interface Transport {
   /** The address actually bound (with the real port when 0 was asked for). */
   readonly localAddress: Address;
@@ -62,9 +123,24 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Where a transport should listen. Port 0 picks a free port. */
+/**
+ * Where a transport should listen. Port 0 picks a free port.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ListenOptions, MemoryNetwork, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const network = new MemoryNetwork({ clock: new VirtualClock(), rng: new SeededRandom(1) });
+ * const options: ListenOptions = { host: "10.0.0.1", port: 0 };
+ * const transport = network.listen(options);
+ * assert.notEqual(transport.localAddress.port, 0);
+ * ```
+ */
 export interface ListenOptions {
+  /** IP literal or host name to bind. */
   host: string;
+  /** Port to bind; 0 lets the transport pick a free one. */
   port: number;
 }
 

@@ -5,9 +5,24 @@
  * @module
  */
 
-/** A UDP/TCP endpoint. `host` is an IP literal (IPv4 dotted or IPv6) or a hostname. */
+/**
+ * A UDP/TCP endpoint. `host` is an IP literal (IPv4 dotted or IPv6) or a hostname.
+ *
+ * @example A transport reports the address it is bound to
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Address, MemoryNetwork, SeededRandom, VirtualClock } from "../../mod.ts";
+ *
+ * const network = new MemoryNetwork({ clock: new VirtualClock(), rng: new SeededRandom(1) });
+ * const where: Address = { host: "10.0.0.1", port: 7946 };
+ * const transport = network.listen(where);
+ * assert.deepEqual(transport.localAddress, where);
+ * ```
+ */
 export interface Address {
+  /** IP literal or host name. */
   host: string;
+  /** UDP/TCP port. */
   port: number;
 }
 

@@ -17,7 +17,23 @@ export interface AsyncQueueOptions {
   onDrop?: (dropped: number) => void;
 }
 
-/** A bounded multi-producer, single-consumer queue. */
+/**
+ * A bounded multi-producer, single-consumer queue.
+ *
+ * @example When full, the oldest item is dropped and counted
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncQueue } from "./async.ts";
+ *
+ * const queue = new AsyncQueue<number>({ capacity: 2 });
+ * for (const n of [1, 2, 3]) queue.push(n);
+ * queue.close();
+ * const got: number[] = [];
+ * for await (const n of queue) got.push(n);
+ * assert.deepEqual(got, [2, 3]);
+ * assert.equal(queue.dropped, 1);
+ * ```
+ */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   #items: T[] = [];
   #head = 0;
@@ -30,6 +46,10 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   /** Items dropped because the queue was full. */
   dropped = 0;
 
+  /**
+   * An empty, open queue.
+   * @param options capacity and back-pressure callbacks; see {@linkcode AsyncQueueOptions}.
+   */
   constructor(options: AsyncQueueOptions = {}) {
     this.#capacity = options.capacity ?? 4096;
     this.#warnAt = options.warnAt ?? Math.max(1, Math.floor(this.#capacity / 2));
@@ -41,6 +61,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return this.#items.length - this.#head;
   }
 
+  /** True once {@linkcode AsyncQueue.close} was called; items queued before may still be drained. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -86,6 +107,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return item;
   }
 
+  /** The iterator step: the next item, waiting for one, or `done` once closed and drained. */
   next(): Promise<IteratorResult<T>> {
     if (this.size > 0) return Promise.resolve({ value: this.tryShift()!, done: false });
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
@@ -99,6 +121,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
   }
 
+  /** Iterates with `for await`, taking each item; the loop ends once the queue is closed and drained. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return { next: () => this.next() };
   }

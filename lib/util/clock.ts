@@ -15,7 +15,23 @@
  */
 import { setImmediate } from "node:timers";
 
-/** A scheduled callback that can be cancelled. Cancelling twice is harmless. */
+/**
+ * A scheduled callback that can be cancelled. Cancelling twice is harmless.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "./clock.ts";
+ *
+ * const clock = new VirtualClock();
+ * let fired = false;
+ * const timer = clock.setTimer(100, () => fired = true);
+ * assert.equal(timer.cancel(), true);
+ * assert.equal(timer.cancel(), false);
+ * await clock.advance(200);
+ * assert.equal(fired, false);
+ * ```
+ */
 export interface Timer {
   /** Stops the timer; returns true if it had not fired yet. */
   cancel(): boolean;
@@ -24,6 +40,20 @@ export interface Timer {
 /**
  * Source of time and timers. Callbacks must not throw; a throwing callback is
  * reported by the clock and does not stop other timers.
+ *
+ * @example Code written against `Clock` runs on virtual time in tests
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Clock, VirtualClock } from "./clock.ts";
+ *
+ * function expireAfter(clock: Clock, ms: number): Promise<number> {
+ *   return new Promise((resolve) => clock.setTimer(ms, () => resolve(clock.now())));
+ * }
+ * const clock = new VirtualClock(0);
+ * const expired = expireAfter(clock, 500);
+ * await clock.advance(500);
+ * assert.equal(await expired, 500);
+ * ```
  */
 export interface Clock {
   /**
@@ -72,7 +102,10 @@ export class RealClock implements Clock {
   readonly #monotonic: () => number;
   readonly #wall: () => number;
 
-  /** @param sources overrides of {@linkcode systemTimeSources}. */
+  /**
+   * A clock on the runtime's time sources, or on injected ones.
+   * @param sources overrides of {@linkcode systemTimeSources}.
+   */
   constructor(sources: Partial<TimeSources> = {}) {
     const system = systemTimeSources();
     this.#monotonic = sources.monotonic ?? system.monotonic;
@@ -139,6 +172,21 @@ interface VirtualEntry {
  * is called, and timers fire in (due time, creation order) order. Between timers the clock
  * yields to the event loop so promise chains (stream I/O, async handlers) settle, which keeps
  * async protocol code correct on virtual time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VirtualClock } from "./clock.ts";
+ *
+ * const clock = new VirtualClock(0);
+ * const fired: number[] = [];
+ * clock.setTimer(1_000, () => fired.push(clock.now()));
+ * await clock.advance(999);
+ * assert.deepEqual(fired, []);
+ * await clock.advance(1);
+ * assert.deepEqual(fired, [1_000]);
+ * assert.equal(clock.pending, 0);
+ * ```
  */
 export class VirtualClock implements Clock {
   #now: number;
@@ -148,7 +196,10 @@ export class VirtualClock implements Clock {
   /** Count of callbacks that threw; tests can assert it stays zero. */
   errors = 0;
 
-  /** @param startMs the initial time, by default a fixed epoch so runs are repeatable. */
+  /**
+   * A clock standing still at `startMs` with no timers.
+   * @param startMs the initial time, by default a fixed epoch so runs are repeatable.
+   */
   constructor(startMs = 1_700_000_000_000) {
     this.#now = startMs;
   }

@@ -5,12 +5,39 @@
  * @module
  */
 
-/** Levels in Serf's order of severity. */
+/**
+ * Levels in Serf's order of severity.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Logger, type LogLevel } from "./log.ts";
+ *
+ * const level: LogLevel = "DEBUG";
+ * const logger = new Logger({ level, sink: () => {} });
+ * assert.equal(logger.enabled("DEBUG"), true);
+ * assert.equal(logger.enabled("TRACE"), false);
+ * ```
+ */
 export type LogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERR";
 
 const LEVEL_RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERR: 4 };
 
-/** Where formatted lines go. */
+/**
+ * Where formatted lines go.
+ *
+ * @example Collecting lines in memory
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Logger, type LogSink } from "./log.ts";
+ *
+ * const lines: string[] = [];
+ * const sink: LogSink = (line) => lines.push(line);
+ * new Logger({ sink, subsystem: "serf" }).info("EventMemberJoin: a 127.0.0.1");
+ * assert.equal(lines.length, 1);
+ * assert.match(lines[0]!, /\[INFO\] serf: EventMemberJoin: a 127\.0\.0\.1$/);
+ * ```
+ */
 export type LogSink = (line: string) => void;
 
 /** Parses a level name as Serf accepts it (case-insensitive; `ERROR` and `WARNING` too). */
@@ -43,6 +70,19 @@ export function formatLogTime(ms: number): string {
 /**
  * A leveled logger. Cheap to create; `child` prefixes a subsystem name.
  * Lines below the minimum level are dropped before formatting.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Logger } from "./log.ts";
+ *
+ * const lines: string[] = [];
+ * const logger = new Logger({ level: "WARN", sink: (line) => lines.push(line) });
+ * logger.info("dropped: below WARN");
+ * logger.child("memberlist").warn("Was able to connect to b over TCP but UDP probes failed");
+ * assert.equal(lines.length, 1);
+ * assert.match(lines[0]!, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[WARN\] memberlist: Was able/);
+ * ```
  */
 export class Logger {
   #sink: LogSink;
@@ -50,6 +90,11 @@ export class Logger {
   #subsystem: string;
   #now: () => number;
 
+  /**
+   * A logger writing lines at or above a minimum level to a sink.
+   * @param options `sink` (default: `console.error`), minimum `level` (default `INFO`),
+   * `subsystem` prefix (default none) and the wall-clock source `now` (default `Date.now`).
+   */
   constructor(options: { sink?: LogSink; level?: LogLevel; subsystem?: string; now?: () => number } = {}) {
     this.#sink = options.sink ?? ((line) => console.error(line));
     this.#minLevel = options.level ?? "INFO";
@@ -67,30 +112,48 @@ export class Logger {
     return LEVEL_RANK[level] >= LEVEL_RANK[this.#minLevel];
   }
 
+  /** Writes `message` at `level` as one Serf-format line, unless the level is below the minimum. */
   log(level: LogLevel, message: string): void {
     if (!this.enabled(level)) return;
     const prefix = this.#subsystem ? `${this.#subsystem}: ` : "";
     this.#sink(`${formatLogTime(this.#now())} [${level}] ${prefix}${message}`);
   }
 
+  /** Writes `message` at `TRACE`. */
   trace(message: string): void {
     this.log("TRACE", message);
   }
+  /** Writes `message` at `DEBUG`. */
   debug(message: string): void {
     this.log("DEBUG", message);
   }
+  /** Writes `message` at `INFO`. */
   info(message: string): void {
     this.log("INFO", message);
   }
+  /** Writes `message` at `WARN`. */
   warn(message: string): void {
     this.log("WARN", message);
   }
+  /** Writes `message` at `ERR`, Serf's name for the error level. */
   error(message: string): void {
     this.log("ERR", message);
   }
 }
 
-/** A logger that writes nothing, for tests and embedders that do not want output. */
+/**
+ * A logger that writes nothing, for tests and embedders that do not want output.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { silentLogger } from "./log.ts";
+ *
+ * const logger = silentLogger();
+ * logger.warn("nobody hears this");
+ * assert.equal(logger.enabled("WARN"), false);
+ * ```
+ */
 export function silentLogger(): Logger {
   return new Logger({ sink: () => {}, level: "ERR" });
 }
