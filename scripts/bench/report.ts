@@ -189,6 +189,9 @@ handler, against the wall time the bench read just before sending.
   from an agent's bind port, plus packets to an agent's bind port from a non-agent port (the dialing side of
   TCP push/pull); the total over the steady window (after convergence, before the events) divided by agents
   and seconds. IP headers included; RPC traffic excluded. The table is deleted afterwards.
+- **Live peers declared failed**: over the whole cluster run, the (observer, peer) pairs where an agent logged
+  \`EventMemberFailed\` for a peer that was alive (the victim before its kill included): false alarms, which
+  a loaded machine provokes.
 - **CPU and RSS per agent**: utime+stime from \`/proc/<pid>/stat\` over the same window, VmRSS from
   \`/proc/<pid>/status\` at its end.
 - **Lone idle agent**: one (or more) agents of each kind, not joined, started together; after 3 s, CPU ticks

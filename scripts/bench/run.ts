@@ -35,6 +35,7 @@ function failedCluster(): ClusterMeasurement {
     bytesPerAgentPerSec: NaN,
     cpuPercentPerAgent: NaN,
     rssMbPerAgent: NaN,
+    falseFailures: NaN,
   };
 }
 
