@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Doorbell } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger, RateLimitedLog } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
@@ -44,6 +45,10 @@ export interface Engine {
   readonly nodes: NodeTable;
   readonly awareness: Awareness;
   readonly broadcasts: TransmitLimitedQueue;
+  /** Rung when a broadcast is queued or a node added: wakes a parked gossip loop. */
+  readonly gossipBell: Doorbell;
+  /** Rung when a node is added: wakes a probe loop parked while we were alone. */
+  readonly probeBell: Doorbell;
   readonly acks: AckHandlers;
   /** Active suspicion timers by node name. */
   readonly suspicions: Map<string, Suspicion>;

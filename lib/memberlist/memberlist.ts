@@ -8,6 +8,7 @@
  */
 import { bytesToIp, formatAddress, ipToBytes, isIpLiteral, parseAddress } from "../util/addr.ts";
 import type { Address } from "../util/addr.ts";
+import { Doorbell } from "../util/async.ts";
 import { type Clock, RealClock, type Timer } from "../util/clock.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
@@ -74,6 +75,8 @@ export class Memberlist implements Engine {
   #timers = new Set<Timer>();
   #streams = new Set<Promise<void>>();
   #advertise: { addr: Uint8Array; port: number };
+  readonly gossipBell: Doorbell = new Doorbell();
+  readonly probeBell: Doorbell = new Doorbell();
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -82,7 +85,10 @@ export class Memberlist implements Engine {
     this.rng = config.rng ?? systemRandom;
     this.log = (config.logger ?? new Logger()).child("memberlist");
     this.badInput = new RateLimitedLog(this.log, 10_000, () => this.clock.now());
-    this.nodes = new NodeTable(this.rng);
+    this.nodes = new NodeTable(this.rng, () => {
+      this.gossipBell.ring();
+      this.probeBell.ring();
+    });
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.broadcasts = new TransmitLimitedQueue({
       numNodes: () => this.nodes.countAlive(),
@@ -153,6 +159,7 @@ export class Memberlist implements Engine {
       invalidates: () => false,
       finished: () => notify?.(),
     });
+    this.gossipBell.ring();
   }
   sendMsg(to: Address, msg: Uint8Array, node?: NodeRecord): number {
     return sendMsg(this, to, msg, node);
@@ -305,6 +312,14 @@ export class Memberlist implements Engine {
   /** Every node we know of, in any state, with its incarnation. */
   allNodes(): (Node & { incarnation: number })[] {
     return this.nodes.all().map((n) => ({ ...snapshotNode(n), incarnation: n.incarnation }));
+  }
+
+  /**
+   * Tells the gossip loop that the delegate queued a broadcast. Needed only by
+   * a delegate that implements `Delegate.pendingBroadcasts`.
+   */
+  wakeGossip(): void {
+    this.gossipBell.ring();
   }
 
   numMembers(): number {

@@ -224,6 +224,8 @@ export class Serf implements SerfCore {
   }
   broadcastIntent(raw: Uint8Array, notify?: () => void): void {
     this.intentQueue.queueBroadcast(uniqueBroadcast(raw, notify));
+    // Undefined only while #start builds the memberlist, whose gossip then starts with this queued.
+    this.#memberlist?.wakeGossip();
   }
   forgetCoordinate(name: string): void {
     this.coordClient?.forgetNode(name);
