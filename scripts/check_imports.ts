@@ -23,6 +23,7 @@
  *   `node:os`, `node:dns`, `node:process`) are runtime code too: they may be
  *   imported by those adapters and anywhere in `platform/`, the seam that wraps
  *   them (e.g. platform/multicast_node.ts, used on both runtimes), nowhere else.
+ *   Loading one by name (`lazyBuiltin("node:fs")`) counts as importing it.
  *
  * - No import circles: each is reported and fails the check.
  *
@@ -205,10 +206,15 @@ export async function checkImports(
   for (const file of files) {
     const src = await Deno.readTextFile(`${libDir}/${file}`);
     const targets: string[] = [];
-    for (const spec of importSpecifiers(src)) {
-      if (NODE_IO.test(spec) && !isRuntimeAdapter(file) && !file.startsWith("platform/")) {
-        found.push({ file, rule: "runtime", detail: `imports ${spec}` });
+    const specs = importSpecifiers(src);
+    // A builtin loaded by name (`lazyBuiltin("node:fs")`, `process.getBuiltinModule`) counts as an import.
+    const builtins = [...stripSource(src, false).matchAll(/["'`](node:[\w/]+)["'`]/g)].map((m) => m[1]!);
+    if (!isRuntimeAdapter(file) && !file.startsWith("platform/")) {
+      for (const spec of new Set([...specs, ...builtins])) {
+        if (NODE_IO.test(spec)) found.push({ file, rule: "runtime", detail: `imports ${spec}` });
       }
+    }
+    for (const spec of specs) {
       const to = resolve(file, spec);
       if (to === undefined) continue;
       targets.push(to);

@@ -14,8 +14,6 @@ import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
 import { parseGoDuration } from "../agent/duration.ts";
 import { retryJoin, SignalQueue, waitForExit } from "../agent/lifecycle.ts";
 import { LogWriter } from "../agent/log_writer.ts";
-import { startAgentMdns } from "../agent/mdns.ts";
-import { openNodeMulticast } from "../platform/multicast_node.ts";
 import {
   addrParts,
   encryptKeyBytes,
@@ -306,6 +304,11 @@ async function runStarted(
 ): Promise<number> {
   if (config.discover) {
     try {
+      // Loaded only with -discover: most agents never multicast.
+      const [{ startAgentMdns }, { openNodeMulticast }] = await Promise.all([
+        import("../agent/mdns.ts"),
+        import("../platform/multicast_node.ts"),
+      ]);
       const mdns = await startAgentMdns(agent, config, { platform: s.platform, open: openNodeMulticast });
       s.stop.signal.addEventListener("abort", () => void mdns.close());
     } catch (err) {

@@ -173,6 +173,19 @@ export class MsgpackWriter {
     return this.#buf.slice(0, this.#len);
   }
 
+  /**
+   * Returns the bytes written so far without copying them, and carries on in a
+   * fresh buffer of the same capacity. For output handed off whole (to a socket):
+   * copying a large buffer costs more than allocating the next one.
+   */
+  detach(): Uint8Array {
+    const out = this.#buf.subarray(0, this.#len);
+    this.#buf = new Uint8Array(this.#buf.length);
+    this.#view = new DataView(this.#buf.buffer);
+    this.#len = 0;
+    return out;
+  }
+
   /** Bytes written so far. */
   get length(): number {
     return this.#len;

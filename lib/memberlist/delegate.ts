@@ -38,6 +38,14 @@ export interface Delegate {
   notifyMsg(msg: Uint8Array): void;
   /** Extra user broadcasts to piggyback, each costing `overhead` bytes plus its length, within `limit`. */
   getBroadcasts(overhead: number, limit: number): Uint8Array[];
+  /**
+   * How many user broadcasts wait to be sent, for a delegate that can tell
+   * cheaply. With it, gossip sleeps while nothing at all is queued (an idle
+   * node then has no 200 ms timer), so the delegate must call
+   * `Memberlist.wakeGossip()` after queueing one. Without it gossip ticks every
+   * interval, as memberlist does.
+   */
+  pendingBroadcasts?(): number;
   /** State sent in push/pull; `join` is true when the exchange is part of a join. */
   localState(join: boolean): Uint8Array;
   /** State received in push/pull. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { Doorbell } from "../util/async.ts";
 import { type Clock, RealClock, type Timer } from "../util/clock.ts";
 import { raceTimer } from "../util/deadline.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
@@ -56,6 +57,10 @@ export class Engine {
   readonly nodes: NodeTable;
   readonly awareness: Awareness;
   readonly broadcasts: TransmitLimitedQueue;
+  /** Rung when a broadcast is queued or a node added: wakes a parked gossip loop. */
+  readonly gossipBell: Doorbell = new Doorbell();
+  /** Rung when a node is added: wakes a probe loop parked while we were alone. */
+  readonly probeBell: Doorbell = new Doorbell();
   readonly acks: AckHandlers;
   /** Active suspicion timers by node name. */
   readonly suspicions: Map<string, Suspicion> = new Map();
@@ -89,7 +94,10 @@ export class Engine {
     this.rng = config.rng ?? systemRandom;
     this.log = (config.logger ?? new Logger()).child("memberlist");
     this.badInput = new RateLimitedLog(this.log, 10_000, () => this.clock.now());
-    this.nodes = new NodeTable(this.rng);
+    this.nodes = new NodeTable(this.rng, () => {
+      this.gossipBell.ring();
+      this.probeBell.ring();
+    });
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.broadcasts = new TransmitLimitedQueue({
       numNodes: () => this.nodes.countAlive(),
@@ -159,6 +167,7 @@ export class Engine {
       invalidates: () => false,
       finished: () => notify?.(),
     });
+    this.gossipBell.ring();
   }
 
   /** Records and logs (rate-limited) a dropped packet or stream from `from`. */

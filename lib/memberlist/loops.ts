@@ -4,10 +4,18 @@
  * starts after a random stagger so nodes created together do not tick in
  * lockstep, and each ends when the node's stop signal fires.
  *
+ * A tick that could do nothing does not happen: gossip parks while no
+ * broadcast is queued or we know no other node, probing while we know no
+ * other node, each woken by a doorbell. Every wakeup of an idle process costs CPU in the
+ * runtime (event loop, allocator, GC timers) far beyond the JavaScript it runs,
+ * so an idle agent is cheap only when it has no timer firing for nothing. What
+ * goes on the wire is unchanged: a parked gossip resumes on its interval grid,
+ * so a queued broadcast leaves at the next tick it would have left at.
+ *
  * @module
  */
+import type { Doorbell } from "../util/async.ts";
 import { errorMessage } from "../util/errors.ts";
-import { every } from "../util/periodic.ts";
 import { randomStagger } from "../util/random.ts";
 import type { Engine } from "./engine.ts";
 import { pushPullScale } from "./math.ts";
@@ -31,13 +39,7 @@ export function startLoops(m: Engine, signal: AbortSignal): Promise<void>[] {
   const c = m.config;
   const loops: Promise<void>[] = [];
   if (c.probeIntervalMs > 0) loops.push(probeLoop(m, signal));
-  if (c.gossipIntervalMs > 0) {
-    loops.push(every(m.clock, c.gossipIntervalMs, () => gossip(m), {
-      signal,
-      onError: (err) => m.log.error(`Gossip failed: ${errorMessage(err)}`),
-      firstDelayMs: randomStagger(m.rng, c.gossipIntervalMs),
-    }));
-  }
+  if (c.gossipIntervalMs > 0) loops.push(gossipLoop(m, signal));
   if (c.pushPullIntervalMs > 0) loops.push(pushPullLoop(m, signal));
   return loops;
 }
@@ -52,10 +54,47 @@ async function sleep(m: Engine, ms: number, signal: AbortSignal): Promise<boolea
   }
 }
 
+/** Waits for `bell` until `ready()`; false when the stop signal ended the wait. */
+async function parkUntil(bell: Doorbell, ready: () => boolean, signal: AbortSignal): Promise<boolean> {
+  while (!ready()) {
+    if (!await bell.wait(signal)) return false;
+  }
+  return !signal.aborted;
+}
+
+/** True when a gossip tick may find something to send and someone to send it to. */
+function gossipPending(m: Engine): boolean {
+  if (m.nodes.size <= 1) return false;
+  if (m.broadcasts.numQueued() > 0) return true;
+  const d = m.config.delegate;
+  return d !== undefined && (d.pendingBroadcasts?.() ?? 1) > 0;
+}
+
+/** Gossip on a fixed grid of intervals (Go's ticker), skipping the ticks that would find nothing queued. */
+async function gossipLoop(m: Engine, signal: AbortSignal): Promise<void> {
+  const interval = m.config.gossipIntervalMs;
+  let next = m.clock.now() + randomStagger(m.rng, interval);
+  for (;;) {
+    if (!await sleep(m, Math.max(0, next - m.clock.now()), signal)) return;
+    if (!gossipPending(m)) {
+      if (!await parkUntil(m.gossipBell, () => gossipPending(m), signal)) return;
+      // Back on the grid: the first tick at or after now.
+      next += Math.max(0, Math.ceil((m.clock.now() - next) / interval)) * interval;
+      continue;
+    }
+    m.safeCall("gossip", () => gossip(m));
+    next += interval;
+    // A stalled event loop skips the missed ticks, as a Go ticker drops them.
+    if (next < m.clock.now()) next += Math.ceil((m.clock.now() - next) / interval) * interval;
+  }
+}
+
 /** One probe per interval; a slow probe delays the next one rather than overlapping it, as in memberlist. */
 async function probeLoop(m: Engine, signal: AbortSignal): Promise<void> {
   if (!await sleep(m, randomStagger(m.rng, m.config.probeIntervalMs), signal)) return;
   while (!signal.aborted) {
+    // Alone there is no one to probe: sleep until a node is added.
+    if (!await parkUntil(m.probeBell, () => m.nodes.size > 1, signal)) return;
     const started = m.clock.now();
     const target = nextProbeTarget(m);
     if (target) {

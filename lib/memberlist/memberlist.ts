@@ -165,6 +165,15 @@ export class Memberlist {
     return this.#engine.nodes.all().map((n) => ({ ...snapshotNode(n), incarnation: n.incarnation }));
   }
 
+  /**
+   * Tells the gossip loop that the delegate queued a broadcast. Needed only by
+   * a delegate that implements `Delegate.pendingBroadcasts`: gossip parks while
+   * nothing is queued.
+   */
+  wakeGossip(): void {
+    this.#engine.gossipBell.ring();
+  }
+
   /** How many members are alive or suspect, including ourselves. */
   numMembers(): number {
     return this.#engine.nodes.countAlive();

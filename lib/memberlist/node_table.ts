@@ -17,8 +17,12 @@ export class NodeTable {
   /** Position of the next node to probe in the round-robin. */
   probeIndex = 0;
 
-  constructor(rng: Random) {
+  #onAdd: () => void;
+
+  /** @param onAdd called after each record is added (it wakes loops parked while we were alone) */
+  constructor(rng: Random, onAdd: () => void = () => {}) {
     this.#rng = rng;
+    this.#onAdd = onAdd;
   }
 
   get size(): number {
@@ -41,6 +45,7 @@ export class NodeTable {
     this.#nodes.push(record);
     const offset = randomInt(this.#rng, n + 1);
     [this.#nodes[offset], this.#nodes[n]] = [this.#nodes[n]!, this.#nodes[offset]!];
+    this.#onAdd();
   }
 
   /**

@@ -26,7 +26,11 @@
  * @module
  */
 
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
+import { lazyBuiltin } from "../util/builtin.ts";
+
+/** Loaded on the first encrypt or decrypt: an agent without a keyring never pays for it. */
+const nodeCrypto = lazyBuiltin<typeof NodeCrypto>("node:crypto");
 import { DecodeError, SecurityError } from "../util/errors.ts";
 import { validateKey } from "./keyring.ts";
 
@@ -118,7 +122,7 @@ export function encryptPayload(
 ): Uint8Array {
   checkVersion(vsn);
   validateKey(key);
-  const nonce = (options.nonce ?? randomBytes)(NONCE_SIZE);
+  const nonce = (options.nonce ?? nodeCrypto().randomBytes)(NONCE_SIZE);
   if (nonce.length !== NONCE_SIZE) {
     throw new RangeError(
       `Cannot encrypt payload: nonce must be ${NONCE_SIZE} bytes: current size is ${nonce.length}`,
@@ -138,7 +142,7 @@ export function encryptPayload(
   out.set(nonce, VERSION_SIZE);
   const aad = additionalData ?? new Uint8Array(0);
   if (hasNativeGcm(key.length)) {
-    const cipher = createCipheriv(gcmName(key.length), key, nonce);
+    const cipher = nodeCrypto().createCipheriv(gcmName(key.length), key, nonce);
     cipher.setAAD(aad);
     const body = cipher.update(src);
     cipher.final();
@@ -202,7 +206,7 @@ function open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8
   const tag = sealed.subarray(sealed.length - TAG_SIZE);
   if (!hasNativeGcm(key.length)) return portableOpen(key, nonce, body, tag, aad);
   try {
-    const decipher = createDecipheriv(gcmName(key.length), key, nonce);
+    const decipher = nodeCrypto().createDecipheriv(gcmName(key.length), key, nonce);
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
     const plain = decipher.update(body);
@@ -240,7 +244,7 @@ function hasNativeGcm(keyLength: number): boolean {
   let known = nativeGcm.get(keyLength);
   if (known === undefined) {
     try {
-      createCipheriv(gcmName(keyLength), new Uint8Array(keyLength), new Uint8Array(NONCE_SIZE));
+      nodeCrypto().createCipheriv(gcmName(keyLength), new Uint8Array(keyLength), new Uint8Array(NONCE_SIZE));
       known = true;
     } catch {
       known = false;
@@ -254,7 +258,7 @@ function hasNativeGcm(keyLength: number): boolean {
 
 /** E_K(0^128) for GHASH and E_K(J0) for the tag, where J0 = nonce || 1. */
 function gcmSubkeys(key: Uint8Array, nonce: Uint8Array): { h: Uint8Array; tagMask: Uint8Array } {
-  const ecb = createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
+  const ecb = nodeCrypto().createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
   ecb.setAutoPadding(false);
   const j0 = new Uint8Array(BLOCK_SIZE);
   j0.set(nonce);
@@ -271,7 +275,7 @@ function gcmCtr(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): Uint8Arra
   const counter = new Uint8Array(BLOCK_SIZE);
   counter.set(nonce);
   counter[15] = 2;
-  const ctr = createCipheriv(`aes-${key.length * 8}-ctr`, key, counter);
+  const ctr = nodeCrypto().createCipheriv(`aes-${key.length * 8}-ctr`, key, counter);
   return ctr.update(data);
 }
 
@@ -304,7 +308,7 @@ function portableOpen(
   tag: Uint8Array,
   aad: Uint8Array,
 ): Uint8Array | null {
-  if (!timingSafeEqual(portableTag(key, nonce, ciphertext, aad), tag)) return null;
+  if (!nodeCrypto().timingSafeEqual(portableTag(key, nonce, ciphertext, aad), tag)) return null;
   const plain = gcmCtr(key, nonce, ciphertext);
   return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
 }

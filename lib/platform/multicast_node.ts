@@ -8,14 +8,18 @@
  *
  * @module
  */
-import dgram from "node:dgram";
+import type * as NodeDgram from "node:dgram";
+import { lazyBuiltin } from "../util/builtin.ts";
 import type { MulticastOpener, MulticastSocket, MulticastSocketOptions } from "./multicast.ts";
+
+/** Loaded when -discover opens its first socket. */
+const nodeDgram = lazyBuiltin<typeof NodeDgram>("node:dgram");
 
 /** Opens a `node:dgram` socket, binds it, and joins the group when asked. */
 export const openNodeMulticast: MulticastOpener = function openNodeMulticast(
   options: MulticastSocketOptions,
 ): Promise<MulticastSocket> {
-  const sock = dgram.createSocket({ type: options.family, reuseAddr: options.reuseAddr ?? false });
+  const sock = nodeDgram().createSocket({ type: options.family, reuseAddr: options.reuseAddr ?? false });
   return new Promise((resolve, reject) => {
     let bound = false;
     sock.on("error", (err) => {
@@ -52,7 +56,7 @@ export const openNodeMulticast: MulticastOpener = function openNodeMulticast(
   });
 };
 
-function wrap(sock: dgram.Socket): MulticastSocket {
+function wrap(sock: NodeDgram.Socket): MulticastSocket {
   let closed: Promise<void> | undefined;
   return {
     port: sock.address().port,

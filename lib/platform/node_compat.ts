@@ -1,14 +1,17 @@
 /**
  * The {@linkcode Platform} for runtimes without the `Deno` namespace (Bun),
- * through the `node:` modules both runtimes implement.
+ * through the `node:` modules both runtimes implement. Each module loads on
+ * first use (see {@linkcode lazyBuiltin}): an agent that spawns no handler,
+ * reads no file and resolves no name never loads the module for it.
  *
  * @module
  */
-import { spawn as nodeSpawn } from "node:child_process";
-import { lookup } from "node:dns/promises";
-import { promises as fsp } from "node:fs";
-import os from "node:os";
+import type * as NodeChildProcess from "node:child_process";
+import type * as NodeDns from "node:dns/promises";
+import type * as NodeFs from "node:fs";
+import type * as NodeOs from "node:os";
 import process from "node:process";
+import { lazyBuiltin } from "../util/builtin.ts";
 import { DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
 import type {
   AgentSignal,
@@ -19,11 +22,17 @@ import type {
   SpawnOptions,
 } from "./platform.ts";
 
+const childProcess = lazyBuiltin<typeof NodeChildProcess>("node:child_process");
+const dns = lazyBuiltin<typeof NodeDns>("node:dns/promises");
+const fsp = () => lazyFs().promises;
+const lazyFs = lazyBuiltin<typeof NodeFs>("node:fs");
+const os = lazyBuiltin<typeof NodeOs>("node:os");
+
 /** Platform backed by `node:process` and `node:os`. */
 export function nodeCompatPlatform(runtime: string): Platform {
   return {
     runtime,
-    hostname: () => os.hostname(),
+    hostname: () => os().hostname(),
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
     environ: () =>
@@ -39,31 +48,35 @@ export function nodeCompatPlatform(runtime: string): Platform {
     writeStderr: (text) => void process.stderr.write(text),
     exit: (code) => process.exit(code),
     spawn: spawnChild,
-    readFile: async (path) => new Uint8Array(await fsp.readFile(path)),
+    readFile: async (path) => new Uint8Array(await fsp().readFile(path)),
     async readDir(path) {
-      const entries = await fsp.readdir(path, { withFileTypes: true });
+      const entries = await fsp().readdir(path, { withFileTypes: true });
       return entries.map((e) => ({ name: String(e.name), isDirectory: e.isDirectory() }));
     },
     async stat(path) {
       try {
-        return { isDirectory: (await fsp.stat(path)).isDirectory() };
+        return { isDirectory: (await fsp().stat(path)).isDirectory() };
       } catch (err) {
         if ((err as { code?: string }).code === "ENOENT") return null;
         throw err;
       }
     },
-    writeFile: (path, data, mode) => fsp.writeFile(path, data, { mode }),
+    writeFile: (path, data, mode) => fsp().writeFile(path, data, { mode }),
     lookupHost: systemLookupHost,
     networkInterfaces(): InterfaceAddress[] {
       const out: InterfaceAddress[] = [];
-      for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+      for (const [name, addrs] of Object.entries(os().networkInterfaces())) {
         for (const a of addrs ?? []) {
           out.push({ name, address: a.address, family: String(a.family).endsWith("6") ? "IPv6" : "IPv4" });
         }
       }
       return out;
     },
-    systemInfo: () => ({ os: process.platform, arch: goArch(process.arch), cpuCount: os.cpus().length || 1 }),
+    systemInfo: () => ({
+      os: process.platform,
+      arch: goArch(process.arch),
+      cpuCount: os().cpus().length || 1,
+    }),
   };
 }
 
@@ -72,7 +85,7 @@ export function nodeCompatPlatform(runtime: string): Platform {
  * IPv4 first. Exported for the Deno platform, whose own API only queries DNS servers.
  */
 export async function systemLookupHost(host: string): Promise<string[]> {
-  const found = await lookup(host, { all: true, order: "ipv4first" });
+  const found = await dns().lookup(host, { all: true, order: "ipv4first" });
   return found.map((a) => a.address);
 }
 
@@ -80,7 +93,7 @@ function spawnChild(argv: string[], options: SpawnOptions): SpawnedProcess {
   const [program, ...args] = argv;
   if (!program) throw new TypeError("Cannot spawn: empty command line");
   // detached = setsid(): the child leads its own process group, so kill() reaches its children too.
-  const child = nodeSpawn(program, args, { env: options.env, detached: true, stdio: "pipe" });
+  const child = childProcess().spawn(program, args, { env: options.env, detached: true, stdio: "pipe" });
   child.stdin.on("error", (err) => options.onStdinError?.(err));
   child.stdin.end(options.stdin);
   const drained = (s: NodeJS.ReadableStream) =>
@@ -104,7 +117,7 @@ function spawnChild(argv: string[], options: SpawnOptions): SpawnedProcess {
       } else {
         await pumps;
       }
-      if (signal) resolve({ code: 128 + (os.constants.signals[signal] ?? 0), signal });
+      if (signal) resolve({ code: 128 + (os().constants.signals[signal] ?? 0), signal });
       else resolve({ code: code ?? 0 });
     });
   });

@@ -11,7 +11,11 @@
  *
  * @module
  */
-import * as nodeFs from "node:fs";
+import type * as NodeFs from "node:fs";
+import { lazyBuiltin } from "../util/builtin.ts";
+
+/** Loaded when a snapshot is opened. */
+const fs = lazyBuiltin<typeof NodeFs>("node:fs");
 
 /** An open file handle. */
 export interface SnapshotFile {
@@ -41,20 +45,20 @@ export interface SnapshotFs {
  */
 export function nodeSnapshotFs(): SnapshotFs {
   const open = (path: string, flags: string, mode: number): SnapshotFile => {
-    const fd = nodeFs.openSync(path, flags, mode);
+    const fd = fs().openSync(path, flags, mode);
     return {
       write(data) {
         let done = 0;
-        while (done < data.length) done += nodeFs.writeSync(fd, data, done, data.length - done);
+        while (done < data.length) done += fs().writeSync(fd, data, done, data.length - done);
       },
-      sync: () => nodeFs.fsyncSync(fd),
-      close: () => nodeFs.closeSync(fd),
+      sync: () => fs().fsyncSync(fd),
+      close: () => fs().closeSync(fd),
     };
   };
   return {
     readFile(path) {
       try {
-        const b = nodeFs.readFileSync(path);
+        const b = fs().readFileSync(path);
         return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       } catch (err) {
         if ((err as { code?: string }).code === "ENOENT") return null;
@@ -63,7 +67,7 @@ export function nodeSnapshotFs(): SnapshotFs {
     },
     openAppend: (path, mode) => open(path, "a", mode),
     openTruncate: (path, mode) => open(path, "w", mode),
-    rename: (from, to) => nodeFs.renameSync(from, to),
-    remove: (path) => nodeFs.unlinkSync(path),
+    rename: (from, to) => fs().renameSync(from, to),
+    remove: (path) => fs().unlinkSync(path),
   };
 }

@@ -42,6 +42,8 @@ export interface ServerContext {
 /** Held responses beyond this many bytes are written at once, holding or not. */
 const MAX_HELD_BYTES = 256 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Output at least this big is handed to the stream without a copy (`MsgpackWriter.detach`). */
+const DETACH_BYTES = 16 * 1024;
 
 /** A running event stream or log monitor of this connection. */
 export interface Subscription {
@@ -169,7 +171,8 @@ export class RpcConnection {
   }
 
   #flush(): Promise<void> {
-    const frame = this.#out.finish();
+    // Small batches are copied out so the writer keeps its buffer; big ones are handed over.
+    const frame = this.#out.length < DETACH_BYTES ? this.#out.finish() : this.#out.detach();
     this.#out.reset();
     const write = this.#writeChain.then(async () => {
       if (this.#closed) throw new Error(`Cannot write to ${this.name}: connection closed`);

@@ -65,6 +65,7 @@ export function serfDelegate(s: SerfCore): Delegate {
       }
       return out;
     },
+    pendingBroadcasts: () => s.intentQueue.numQueued() + s.queryQueue.numQueued() + s.eventQueue.numQueued(),
     localState: () =>
       encodeSerfMessage({
         type: "pushPull",
@@ -121,7 +122,10 @@ function notifyMsg(s: SerfCore, buf: Uint8Array): void {
     default:
       s.log.warn(`Received message of unknown type: ${buf[0]}`);
   }
-  if (rebroadcast) queue.queueBroadcast(uniqueBroadcast(buf.slice()));
+  if (rebroadcast) {
+    queue.queueBroadcast(uniqueBroadcast(buf.slice()));
+    s.memberlist.wakeGossip();
+  }
 }
 
 /** Forwards a relayed query response to its destination (we are one of the relays). */

@@ -36,6 +36,7 @@ export function sendUserEvent(s: SerfCore, name: string, payload: Uint8Array, co
   s.eventClock.increment();
   handleUserEvent(s, s.eventBuffer, msg);
   s.eventQueue.queueBroadcast(uniqueBroadcast(raw));
+  s.memberlist.wakeGossip();
 }
 
 /**
@@ -86,5 +87,6 @@ export function startQuery(
   });
   handleQuery(s, q, s.querySeen);
   s.queryQueue.queueBroadcast(uniqueBroadcast(raw));
+  s.memberlist.wakeGossip();
   return resp;
 }

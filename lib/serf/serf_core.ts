@@ -142,6 +142,8 @@ export class SerfCore {
   /** Queues an encoded intent broadcast; `notify` runs once it has been sent enough times. */
   broadcastIntent(raw: Uint8Array, notify?: () => void): void {
     this.intentQueue.queueBroadcast(uniqueBroadcast(raw, notify));
+    // Undefined only while the node starts; its gossip then begins with this queued.
+    this.#memberlist?.wakeGossip();
   }
 
   /** Queues an intent and waits until it has gone out, or rejects after the broadcast timeout. */

@@ -126,3 +126,58 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return { next: () => this.next() };
   }
 }
+
+/**
+ * Wakes a loop that sleeps until there is work, so an idle node has no timer
+ * firing for nothing. `ring()` resolves the pending `wait()`; a ring with
+ * nobody waiting is remembered (once), so the waiter re-checks its condition
+ * rather than missing the work.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Doorbell } from "./async.ts";
+ * const bell = new Doorbell();
+ * const woken = bell.wait(new AbortController().signal);
+ * bell.ring();
+ * assert.equal(await woken, true);
+ * ```
+ */
+export class Doorbell {
+  #rung = false;
+  #waiter: ((rung: boolean) => void) | undefined;
+
+  /** Wakes the waiter, or the next one to wait. */
+  ring(): void {
+    const w = this.#waiter;
+    if (!w) {
+      this.#rung = true;
+      return;
+    }
+    this.#waiter = undefined;
+    w(true);
+  }
+
+  /**
+   * Resolves true at the next ring (at once if one came since the last wait),
+   * false when `signal` aborts. One waiter at a time.
+   */
+  wait(signal: AbortSignal): Promise<boolean> {
+    if (this.#rung || signal.aborted) {
+      const rung = !signal.aborted;
+      this.#rung = false;
+      return Promise.resolve(rung);
+    }
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        this.#waiter = undefined;
+        resolve(false);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiter = (rung) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(rung);
+      };
+    });
+  }
+}

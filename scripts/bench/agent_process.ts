@@ -74,8 +74,8 @@ export class BenchAgent {
   readonly spawnedAt: number;
   /** Peer name -> `performance.now()` when this agent logged its EventMemberJoin. */
   readonly joinSeen = new Map<string, number>();
-  /** Peer name -> `performance.now()` when this agent logged its EventMemberFailed. */
-  readonly failedSeen = new Map<string, number>();
+  /** Peer name -> every `performance.now()` at which this agent logged EventMemberFailed for it. */
+  readonly failedSeen = new Map<string, number[]>();
   readonly #child: Deno.ChildProcess;
   readonly #done: Promise<unknown>;
   #log = "";
@@ -153,6 +153,14 @@ export class BenchAgent {
     return this.#client;
   }
 
+  /**
+   * When this agent first logged `name` as failed at or after `since` (a
+   * loaded cluster may have flagged it falsely before), or undefined.
+   */
+  failedAfter(name: string, since: number): number | undefined {
+    return this.failedSeen.get(name)?.find((t) => t >= since);
+  }
+
   /** Sends SIGKILL (no leave) and waits for the process and its output to end. */
   async stop(): Promise<void> {
     if (this.#client) {
@@ -186,6 +194,6 @@ export class BenchAgent {
     const join = /serf: EventMemberJoin: (\S+)/.exec(line);
     if (join && !this.joinSeen.has(join[1]!)) this.joinSeen.set(join[1]!, at);
     const failed = /serf: EventMemberFailed: (\S+)/.exec(line);
-    if (failed && !this.failedSeen.has(failed[1]!)) this.failedSeen.set(failed[1]!, at);
+    if (failed) this.failedSeen.set(failed[1]!, [...this.failedSeen.get(failed[1]!) ?? [], at]);
   }
 }

@@ -11,7 +11,8 @@
  * 4. query responses: a query through agent 0's RPC, the time until all N
  *    responses arrived back on the RPC stream (median over the queries);
  * 5. failure detection: SIGKILL of the last agent, the time until every other
- *    agent has logged EventMemberFailed for it.
+ *    agent has logged EventMemberFailed for it (after the kill); and how many
+ *    times during the run an agent logged a live peer as failed.
  * A step that does not complete within its bound is reported as NaN ("n/a").
  */
 import { type BenchAgent, startReady } from "./agent_process.ts";
@@ -31,6 +32,8 @@ export interface ClusterMeasurement {
   /** Average CPU of one agent over the steady window, percent of one core. */
   cpuPercentPerAgent: number;
   rssMbPerAgent: number;
+  /** (observer, peer) pairs where an agent logged a live peer as failed: false alarms under load. */
+  falseFailures: number;
 }
 
 /** Sizes of the steps of {@linkcode measureCluster}. */
@@ -61,6 +64,7 @@ export async function measureCluster(
     bytesPerAgentPerSec: NaN,
     cpuPercentPerAgent: NaN,
     rssMbPerAgent: NaN,
+    falseFailures: NaN,
   };
   const dir = await Deno.makeTempDir({ prefix: "serfts-bench-" });
   const handler = recordingHandler(dir);
@@ -152,9 +156,18 @@ export async function measureCluster(
     const others = agents.filter((a) => a !== victim);
     const killedAt = performance.now();
     await victim.stop();
-    if (await waitUntil(() => others.every((a) => a.failedSeen.has(victim.name)), FAILURE_MS, 50)) {
-      result.failureMs = Math.max(...others.map((a) => a.failedSeen.get(victim.name)!)) - killedAt;
+    const seen = () => others.map((a) => a.failedAfter(victim.name, killedAt));
+    if (await waitUntil(() => seen().every((t) => t !== undefined), FAILURE_MS, 50)) {
+      result.failureMs = Math.max(...seen().map((t) => t!)) - killedAt;
     }
+    result.falseFailures = others.reduce(
+      (n, a) =>
+        n +
+        agents.filter((b) =>
+          b !== a && (a.failedSeen.get(b.name) ?? []).some((t) => b !== victim || t < killedAt)
+        ).length,
+      0,
+    );
     return result;
   } finally {
     await Promise.all(agents.map((a) => a.stop()));

@@ -35,10 +35,13 @@ export interface BenchConfig {
   out: string;
   /** Also write the raw results as JSON here. @default {undefined} */
   json?: string;
+  /** Measure nothing: write the report from the JSON of an earlier run. @default {undefined} */
+  fromJson?: string;
 }
 
 const USAGE = `Usage: deno task bench [--quick] [--serfts=binary|deno] [--rounds=N] [--sizes=8,16,32]
-  [--steady=SECONDS] [--idle=SECONDS] [--rtt-settle=SECONDS] [--out=PATH] [--json=PATH]`;
+  [--steady=SECONDS] [--idle=SECONDS] [--rtt-settle=SECONDS] [--out=PATH] [--json=PATH]
+  [--from-json=PATH (only rewrite the report from an earlier run's --json)]`;
 
 /**
  * Parses `args` into a configuration.
@@ -113,6 +116,9 @@ export function parseOptions(args: string[], root: string): BenchConfig {
         break;
       case "--json":
         config.json = value;
+        break;
+      case "--from-json":
+        config.fromJson = value;
         break;
       default:
         throw new TypeError(`Unknown option: ${arg}\n${USAGE}`);

@@ -143,7 +143,22 @@ export async function writeReport(r: BenchResults): Promise<string> {
     METHOD,
   ];
   await Deno.writeTextFile(c.out, lines.join("\n"));
+  await formatMarkdown(c.out);
   return headline;
+}
+
+/** `deno fmt` the report so the repository's `deno fmt --check` stays clean (best effort). */
+async function formatMarkdown(path: string): Promise<void> {
+  try {
+    await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", path],
+      cwd: new URL("../..", import.meta.url).pathname,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  } catch {
+    // left as written
+  }
 }
 
 function rpcTable(r: BenchResults): string[] {
@@ -177,7 +192,9 @@ handler, against the wall time the bench read just before sending.
 - **Join convergence**: N agents started alone; once every one answers RPC, agents 1..N-1 are asked (RPC \`join\`,
   all at once) to join agent 0. Time until every agent has logged \`serf: EventMemberJoin\` for every other agent
   (Serf logs this as it learns of the member, before the handler coalescing); log lines are timestamped as they
-  arrive through the pipe.
+  arrive through the pipe. A join RPC that fails (the seed did not finish the push/pull within the RPC client's
+  10 s) is asked again, up to three times, and the wait stays in the figure: the bench prints
+  \`join attempt N failed\` when that happens.
 - **Failure detection**: the last agent of the cluster is SIGKILLed; time until every other agent has logged
   \`serf: EventMemberFailed\` for it. Agents alternate serf first in the mixed cluster, so the victim is a
   serfts agent when N is even.
@@ -189,6 +206,9 @@ handler, against the wall time the bench read just before sending.
   from an agent's bind port, plus packets to an agent's bind port from a non-agent port (the dialing side of
   TCP push/pull); the total over the steady window (after convergence, before the events) divided by agents
   and seconds. IP headers included; RPC traffic excluded. The table is deleted afterwards.
+- **Live peers declared failed**: over the whole cluster run, the (observer, peer) pairs where an agent logged
+  \`EventMemberFailed\` for a peer that was alive (the victim before its kill included): false alarms, which
+  a loaded machine provokes.
 - **CPU and RSS per agent**: utime+stime from \`/proc/<pid>/stat\` over the same window, VmRSS from
   \`/proc/<pid>/status\` at its end.
 - **Lone idle agent**: one (or more) agents of each kind, not joined, started together; after 3 s, CPU ticks

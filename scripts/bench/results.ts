@@ -63,6 +63,7 @@ export const CLUSTER_METRICS: {
   { key: "bytesPerAgentPerSec", label: "bytes sent per agent per s", unit: "B/s", digits: 0 },
   { key: "cpuPercentPerAgent", label: "CPU per agent (steady)", unit: "% core", digits: 2 },
   { key: "rssMbPerAgent", label: "RSS per agent", unit: "MB", digits: 1 },
+  { key: "falseFailures", label: "live peers declared failed (false alarms)", unit: "count", digits: 0 },
 ];
 
 /** Median of one cluster metric over the rounds of a kind and size. */

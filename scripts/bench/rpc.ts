@@ -47,7 +47,7 @@ export interface RpcBenchOptions {
    */
   rounds?: number;
   /**
-   * User events pipelined per round.
+   * User events pipelined per run; 0 skips the events bench.
    * @default {5000}
    */
   events?: number;
@@ -106,6 +106,8 @@ export interface RpcTargetResult {
   eventsColdCpuMs: number;
   membersSequentialMs: number;
   membersPipelinedMs: number;
+  /** Agent CPU (all threads) over the sequential and pipelined `members` runs of a round, in ms. */
+  membersCpuMs: number;
   /** Every round's numbers, in order. */
   rounds: {
     eventsMs: number[];
@@ -114,6 +116,7 @@ export interface RpcTargetResult {
     eventsColdCpuMs: number[];
     membersSequentialMs: number[];
     membersPipelinedMs: number[];
+    membersCpuMs: number[];
   };
 }
 
@@ -131,6 +134,7 @@ export interface RpcBenchResult {
     eventsColdCpu: number;
     membersSequential: number;
     membersPipelined: number;
+    membersCpu: number;
   }>;
 }
 
@@ -463,11 +467,12 @@ export async function benchRpc(options: RpcBenchOptions = {}): Promise<RpcBenchR
       eventsColdCpuMs: [],
       membersSequentialMs: [],
       membersPipelinedMs: [],
+      membersCpuMs: [],
     };
   }
 
   log(`rpc: ${opts.events} pipelined events, ${opts.rounds} rounds, targets ${targets.map((t) => t.name)}`);
-  for (let r = 0; r < opts.rounds; r++) {
+  for (let r = 0; r < opts.rounds && opts.events > 0; r++) {
     for (const t of targets) {
       const agent = await startAgent(t, `ev-${t.name}-${r}`);
       try {
@@ -531,14 +536,17 @@ async function benchMembers(
     for (const { agent } of agents) await timeMembers(agent.rpcPort, 20, true, opts.memberCount); // warm up
     for (let r = 0; r < opts.rounds; r++) {
       for (const { target, agent } of agents) {
+        const cpuBefore = cpuMs(agent.proc.child.pid);
         const seq = await timeMembers(agent.rpcPort, opts.membersSequential, false, opts.memberCount);
         const pipe = await timeMembers(agent.rpcPort, opts.membersPipelined, true, opts.memberCount);
+        const cpu = cpuMs(agent.proc.child.pid) - cpuBefore;
         rounds[target.name]!.membersSequentialMs.push(seq);
         rounds[target.name]!.membersPipelinedMs.push(pipe);
+        rounds[target.name]!.membersCpuMs.push(cpu);
         log(
           `  round ${r + 1} ${target.name.padEnd(12)} members x${opts.membersSequential} sequential ${
             seq.toFixed(1)
-          } ms, x${opts.membersPipelined} pipelined ${pipe.toFixed(1)} ms`,
+          } ms, x${opts.membersPipelined} pipelined ${pipe.toFixed(1)} ms (agent CPU ${cpu} ms)`,
         );
       }
     }
@@ -568,6 +576,7 @@ function summarize(
       eventsColdCpuMs: median(r.eventsColdCpuMs),
       membersSequentialMs: median(r.membersSequentialMs),
       membersPipelinedMs: median(r.membersPipelinedMs),
+      membersCpuMs: median(r.membersCpuMs),
       rounds: r,
     };
   }
@@ -582,6 +591,7 @@ function summarize(
       eventsColdCpu: x.eventsColdCpuMs / base.eventsColdCpuMs,
       membersSequential: x.membersSequentialMs / base.membersSequentialMs,
       membersPipelined: x.membersPipelinedMs / base.membersPipelinedMs,
+      membersCpu: x.membersCpuMs / base.membersCpuMs,
     };
   }
   return result;
@@ -602,8 +612,8 @@ export function formatRpcResult(result: RpcBenchResult): string {
   const o = result.options;
   const lines = [
     `| target | ${o.events} events, cold | agent CPU | ${o.events} events, warm | agent CPU | ` +
-    `${o.membersSequential} x members (${o.memberCount}), sequential | ${o.membersPipelined} x members, pipelined |`,
-    "|---|---|---|---|---|---|---|",
+    `${o.membersSequential} x members (${o.memberCount}), sequential | ${o.membersPipelined} x members, pipelined | agent CPU |`,
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const [name, t] of Object.entries(result.targets)) {
     const x = result.ratios[name];
@@ -614,7 +624,7 @@ export function formatRpcResult(result: RpcBenchResult): string {
         `${cell(t.eventsMs, x?.events)} | ${cell(t.eventsCpuMs, x?.eventsCpu)} | ` +
         `${cell(t.membersSequentialMs, x?.membersSequential)} | ${
           cell(t.membersPipelinedMs, x?.membersPipelined)
-        } |`,
+        } | ${cell(t.membersCpuMs, x?.membersCpu)} |`,
     );
   }
   return lines.join("\n");
@@ -646,6 +656,7 @@ async function runSwarm(size: number): Promise<void> {
         probeTimeoutMs: 3_000,
         gossipIntervalMs: 1_000,
         pushPullIntervalMs: 300_000,
+        tcpTimeoutMs: 30_000,
       },
       reapIntervalMs: 60_000,
     });
@@ -653,7 +664,15 @@ async function runSwarm(size: number): Promise<void> {
       for await (const _ of serf.events) { /* drain */ }
     })().catch(() => {});
     nodes.push(serf);
-    if (i > 0) await serf.join([`127.0.0.1:${nodes[0]!.memberlist.advertiseAddress.port}`]);
+    if (i === 0) continue;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await serf.join([`127.0.0.1:${nodes[0]!.memberlist.advertiseAddress.port}`]);
+        break;
+      } catch (err) {
+        if (attempt === 5) throw err; // a busy machine can stall a push/pull; give up after a few
+      }
+    }
   }
   const seed = `127.0.0.1:${nodes[0]!.memberlist.advertiseAddress.port}`;
   while (nodes[0]!.allMembers().length < size) await sleep(100);

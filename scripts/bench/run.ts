@@ -5,7 +5,8 @@
  * printed for README.md. See docs/benchmarks.md for how each number is taken.
  *
  * Run: `deno task bench [--quick] [--serfts=binary|deno] [--rounds=N]
- * [--sizes=8,16,32] [--steady=S] [--idle=S] [--rtt-settle=S] [--out=PATH] [--json=PATH]`.
+ * [--sizes=8,16,32] [--steady=S] [--idle=S] [--rtt-settle=S] [--out=PATH] [--json=PATH]
+ * [--from-json=PATH]`; `--from-json` rewrites the report from an earlier `--json` without measuring.
  * `--quick` (one round, 3-agent clusters, short windows, report to a temporary
  * file) takes about a minute; the default about 20 minutes on 2 cores.
  *
@@ -35,6 +36,7 @@ function failedCluster(): ClusterMeasurement {
     bytesPerAgentPerSec: NaN,
     cpuPercentPerAgent: NaN,
     rssMbPerAgent: NaN,
+    falseFailures: NaN,
   };
 }
 
@@ -124,6 +126,13 @@ if (import.meta.main) {
   } catch (err) {
     console.error((err as Error).message);
     Deno.exit(2);
+  }
+  if (config.fromJson) {
+    // NaN was written as null; the report treats both as "n/a".
+    const earlier: BenchResults = JSON.parse(await Deno.readTextFile(config.fromJson));
+    earlier.config.out = config.out;
+    console.log(await writeReport(earlier));
+    Deno.exit(0);
   }
   let serfPath: string;
   try {

@@ -38,7 +38,7 @@ function scale(max: number): { top: number; step: number } {
 
 function frame(spec: ChartSpec, top: number, step: number, body: string[], xAxis: string[]): string {
   const plotH = H - M.top - M.bottom;
-  const y = (v: number) => M.top + plotH - (v / top) * plotH;
+  const y = (v: number) => Number((M.top + plotH - (v / top) * plotH).toFixed(1));
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
     `font-family="sans-serif" font-size="12">`,
@@ -75,7 +75,8 @@ export function lineChart(spec: ChartSpec & { xLabel: string; xs: number[] }): s
   const plotH = H - M.top - M.bottom;
   const maxX = Math.max(...spec.xs);
   const minX = Math.min(...spec.xs);
-  const x = (v: number) => M.left + (maxX === minX ? plotW / 2 : ((v - minX) / (maxX - minX)) * plotW);
+  const x = (v: number) =>
+    Number((M.left + (maxX === minX ? plotW / 2 : ((v - minX) / (maxX - minX)) * plotW)).toFixed(1));
   const { top, step } = scale(Math.max(0, ...spec.series.flatMap((s) => s.values.filter(Number.isFinite))));
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
   const axis = spec.xs.map((v) =>

@@ -59,6 +59,7 @@ const EXPOSED: Record<string, string[]> = {
     "shutdown",
     "stats",
     "updateNode",
+    "wakeGossip",
   ],
   Serf: [
     "static create",

@@ -34,3 +34,10 @@ Deno.test("parseFlags rejects unknown flags, missing values and bad numbers", ()
   assert.throws(() => parseFlags(["-retry-max=x"], specs), /invalid value/);
   assert.throws(() => parseFlags(["-replay=maybe"], specs), /invalid boolean/);
 });
+
+Deno.test("CLI command table: each lazily loaded command has the synopsis the usage lists", async () => {
+  const { COMMANDS } = await import("../../lib/cli/main.ts");
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    assert.equal((await entry.load()).synopsis, entry.synopsis, name);
+  }
+});

@@ -56,3 +56,13 @@ Deno.test("StreamReader.tryReadMsgpack takes only objects already buffered in fu
   assert.deepEqual(second, first);
   assert.equal(reader.buffered, 0);
 });
+
+Deno.test("MsgpackWriter.detach hands over the bytes and carries on in a new buffer", () => {
+  const w = new MsgpackWriter();
+  w.write("first");
+  const first = w.detach();
+  w.write("second");
+  const second = w.finish();
+  assert.deepEqual(first, encodeMsgpack("first"));
+  assert.deepEqual(second, encodeMsgpack("second"));
+});

@@ -14,6 +14,7 @@ import { dialStream } from "../../lib/transport/detect.ts";
 import type { Stream } from "../../lib/transport/transport.ts";
 import { formatAddress } from "../../lib/util/addr.ts";
 import { TimeoutError } from "../../lib/util/errors.ts";
+import { Logger } from "../../lib/util/log.ts";
 import { FakeAgent } from "./_fake_agent.ts";
 import { waitUntil } from "./_serf_agent.ts";
 
@@ -290,4 +291,52 @@ Deno.test("RpcServer writes strings as str8 and bytes as bin, as Serf's handle d
     assert.ok(hex.includes("c4047f000001"), "IPv4 address as bin8 of 4 bytes");
     c.stream.close();
   });
+});
+
+Deno.test("RpcServer drops events for a client that stops reading, and keeps serving the others", async () => {
+  const agent = new FakeAgent();
+  const lines: string[] = [];
+  const server = await RpcServer.listen({ host: "127.0.0.1", port: 0 }, {
+    agent,
+    authKey: "",
+    logger: new Logger({ sink: (l) => lines.push(l), level: "DEBUG" }),
+  });
+  const addr = formatAddress(server.address!);
+  try {
+    const slow = await raw(addr);
+    await slow.stream.write(req("handshake", 1, handshakeValue(1)));
+    assert.deepEqual(await slow.next(), { Seq: 1, Error: "" });
+    await slow.stream.write(
+      encodeRpcFrame(requestHeaderValue({ command: "stream", seq: 2 }), { Type: "user" }),
+    );
+    assert.deepEqual(await slow.next(), { Seq: 2, Error: "" });
+    assert.ok(await waitUntil(() => agent.eventSubscribers === 1, 2_000));
+
+    // 2000 events of 16 KiB (32 MiB) cannot all sit in socket buffers: the 512-record queue fills and the
+    // rest are dropped rather than held in memory.
+    const emitted = 2_000;
+    const payload = new Uint8Array(16 * 1024);
+    for (let i = 0; i < emitted; i++) {
+      agent.emit({ type: "user", lTime: i + 1, name: `e${i}`, payload, coalesce: false });
+    }
+    assert.ok(lines.some((l) => l.includes("[WARN] agent.ipc: Dropping event to 127.0.0.1:")), "drop logged");
+
+    const good = await RpcClient.connect(addr);
+    assert.equal((await good.members()).length, 3, "others are still served");
+    good.close();
+
+    // The slow client now reads what was kept: the oldest events, in order, far fewer than were sent.
+    const names: string[] = [];
+    while (true) {
+      const header = await slow.next().catch(() => undefined);
+      if (header === undefined) break;
+      const body = await slow.next() as { Name: string };
+      names.push(body.Name);
+    }
+    assert.ok(names.length > 0 && names.length < emitted, `read ${names.length} of ${emitted}`);
+    assert.deepEqual(names, names.map((_, i) => `e${i}`), "the kept events are the oldest, in order");
+    slow.stream.close();
+  } finally {
+    await server.close();
+  }
 });

@@ -94,6 +94,8 @@ Deno.test("checkImports reports Deno, Bun and node I/O outside the runtime adapt
     await violationsOf({
       ...clean,
       "serf/fs.ts": 'import * as fs from "node:fs";\nexport const f = fs;\n',
+      "serf/lazy.ts":
+        'import { lazyBuiltin } from "../util/a.ts";\nexport const n = lazyBuiltin("node:net");\n',
       "memberlist/net.ts": "export const n: Deno.NetAddr | undefined = undefined;\n",
       "rpc/bun.ts": "export const b = (globalThis as { Bun?: { version: string } }).Bun?.version;\n",
       "transport/bun_x.ts": "export const ok = (globalThis as any).Bun;\n",
@@ -102,6 +104,7 @@ Deno.test("checkImports reports Deno, Bun and node I/O outside the runtime adapt
       "memberlist/net.ts runtime touches Deno",
       "rpc/bun.ts runtime touches Bun",
       "serf/fs.ts runtime imports node:fs",
+      "serf/lazy.ts runtime imports node:net",
     ],
   );
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { encodeFilters, shouldProcessQuery } from "../../lib/serf/query.ts";
 import { QueryResponse, QuerySeen } from "../../lib/serf/query_response.ts";
-import { encodeFilter } from "../../lib/serf/messages.ts";
 import { serfCoreOf } from "../../lib/serf/serf.ts";
-import { SerfCluster } from "./_serf_cluster.ts";
+import { encodeFilter } from "../../lib/serf/messages.ts";
+import { SerfCluster, type TestSerf } from "./_serf_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -84,3 +84,48 @@ Deno.test("Query: responses stop at the timeout and the query is forgotten", opt
   );
   await c.shutdown();
 });
+
+Deno.test(
+  "Query responses are relayed through relayFactor members when the direct path is down",
+  opts,
+  async () => {
+    const c = new SerfCluster(13);
+    for (const n of ["asker", "responder", "m1", "m2"]) await c.add(n);
+    await c.joinAll();
+    assert.ok(await c.converge(4));
+    const [asker, responder] = c.nodes as [TestSerf, TestSerf];
+    // The responder's packets to the asker are lost; everything else flows.
+    c.network.blockUdp(responder.addr, asker.addr);
+    const answered = new Set<unknown>();
+    const ask = async (relayFactor: number) => {
+      const resp = asker.serf.query("where", new Uint8Array(), {
+        filterNodes: ["responder"],
+        relayFactor,
+        timeoutMs: 3_000,
+      });
+      const got: string[] = [];
+      const reading = (async () => {
+        for await (const r of resp.responses) got.push(`${r.from}=${new TextDecoder().decode(r.payload)}`);
+      })();
+      await c.clock.advanceUntil(
+        () => {
+          for (const e of responder.events) {
+            if (e.type === "query" && e.name === "where" && !answered.has(e)) {
+              answered.add(e);
+              e.respond(new TextEncoder().encode(`here ${relayFactor}`));
+            }
+          }
+          return resp.finished();
+        },
+        10_000,
+        50,
+      );
+      await c.clock.advance(10);
+      await reading;
+      return got;
+    };
+    assert.deepEqual(await ask(0), [], "without relays the response is lost");
+    assert.deepEqual(await ask(2), ["responder=here 2"], "a relay delivers it, once");
+    await c.shutdown();
+  },
+);
