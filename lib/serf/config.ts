@@ -121,6 +121,12 @@ export interface SerfConfig {
   enableNameConflictResolution: boolean;
   /** Do not compute network coordinates. @default false */
   disableCoordinates: boolean;
+  /**
+   * Vivaldi gets the least of the last this many round trips measured to a node
+   * (see lib/serf/rtt_filter.ts): host delays only add to a round trip, so the
+   * minimum is nearest the wire. 1 feeds every sample, as Serf does. @default 5
+   */
+  rttMinWindow: number;
   /** Keyring file to rewrite on key changes; empty for none. @default "" */
   keyringFile: string;
   /** Capacity of the event stream before the oldest events are dropped. @default 4096 */
@@ -179,6 +185,7 @@ export function defaultSerfConfig(): SerfConfig {
     rejoinAfterLeave: false,
     enableNameConflictResolution: true,
     disableCoordinates: false,
+    rttMinWindow: 5,
     keyringFile: "",
     eventQueueCapacity: 4096,
     memberlist: defaultLanConfig(),
@@ -204,7 +211,7 @@ export function validateSerfConfig(c: SerfConfig): void {
   if (c.userEventSizeLimit > USER_EVENT_SIZE_LIMIT) {
     throw new RangeError(`user event size limit exceeds limit of ${USER_EVENT_SIZE_LIMIT} bytes`);
   }
-  for (const key of ["eventBuffer", "queryBuffer", "queryTimeoutMult"] as const) {
+  for (const key of ["eventBuffer", "queryBuffer", "queryTimeoutMult", "rttMinWindow"] as const) {
     if (!(c[key] > 0)) {
       throw new RangeError(`Cannot create serf: '${key}' must be positive: current value is ${c[key]}`);
     }

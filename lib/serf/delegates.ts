@@ -224,7 +224,7 @@ export function serfPingDelegate(s: SerfCore): PingDelegate {
         return;
       }
       try {
-        s.coordClient!.update(node.name, other, rttMs);
+        s.coordClient!.update(node.name, other, s.rttFilter.observe(node.name, rttMs));
         s.coordCache.set(node.name, other);
         s.coordCache.set(s.config.nodeName, s.coordClient!.getCoordinate());
       } catch (err) {

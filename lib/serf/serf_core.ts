@@ -22,6 +22,7 @@ import { EventBuffer } from "./event_buffer.ts";
 import { EventPipeline } from "./event_pipeline.ts";
 import { LamportClock } from "./lamport.ts";
 import { MemberTable } from "./member_table.ts";
+import { MinRttFilter } from "./rtt_filter.ts";
 import { type QueryResponse, QuerySeen } from "./query_response.ts";
 import type { SerfEvent, SerfState } from "./types.ts";
 
@@ -66,6 +67,8 @@ export class SerfCore {
   readonly coordClient: CoordinateClient | undefined;
   /** Latest coordinate heard from each node. */
   readonly coordCache: Map<string, Coordinate> = new Map();
+  /** Recent round trips per node; Vivaldi gets their minimum. */
+  readonly rttFilter: MinRttFilter;
   /** Where events go: snapshot, internal queries, coalescing, the consumer's queue. */
   readonly pipeline: EventPipeline;
   /** Oldest user event / query LTime we accept (raised after snapshot replay or join without replay). */
@@ -96,6 +99,7 @@ export class SerfCore {
     this.eventBuffer = new EventBuffer(config.eventBuffer);
     this.querySeen = new QuerySeen(config.queryBuffer);
     this.coordClient = config.disableCoordinates ? undefined : new CoordinateClient({}, deps.rng);
+    this.rttFilter = new MinRttFilter(config.rttMinWindow);
     this.pipeline = new EventPipeline({
       clock: deps.clock,
       log: this.log,
@@ -166,6 +170,7 @@ export class SerfCore {
   forgetCoordinate(name: string): void {
     this.coordClient?.forgetNode(name);
     this.coordCache.delete(name);
+    this.rttFilter.forget(name);
   }
 
   /** Stops timers, loops and queries, then the gossip layer and the pipeline. Safe to call twice. */

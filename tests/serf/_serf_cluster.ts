@@ -26,12 +26,14 @@ export class SerfCluster {
   nodes: TestSerf[] = [];
   #port = 8000;
 
-  constructor(seed = 1) {
+  /** @param latency one-way delay per packet, by default 1 ms */
+  constructor(seed = 1, latency?: (from: Address, to: Address) => number) {
     this.rng = new SeededRandom(seed);
     this.network = new MemoryNetwork({
       clock: this.clock,
       rng: new SeededRandom(seed + 99),
       defaultLatencyMs: 1,
+      latency,
     });
   }
 
