@@ -103,6 +103,8 @@ export async function measureCluster(
       result.convergeMs = Math.max(
         ...agents.flatMap((a) => agents.filter((b) => b !== a).map((b) => a.joinSeen.get(b.name)!)),
       ) - joinStart;
+    } else {
+      reportStragglers(agents);
     }
     await sleep(2_000);
 
@@ -173,5 +175,24 @@ export async function measureCluster(
     await Promise.all(agents.map((a) => a.stop()));
     await Promise.allSettled(pending);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Says which agents had not seen which peers when convergence timed out, and how the first one ended its log. */
+function reportStragglers(agents: BenchAgent[]): void {
+  const behind = agents.filter((a) => agents.some((b) => b !== a && !a.joinSeen.has(b.name)));
+  for (const a of behind) {
+    const missing = agents.filter((b) => b !== a && !a.joinSeen.has(b.name)).map((b) => b.name);
+    console.log(
+      `bench: no convergence: ${a.name}${a.exited ? " (exited)" : ""} never saw ${missing.length}: ${
+        missing.slice(0, 5).join(", ")
+      }`,
+    );
+  }
+  const first = behind.find((a) => a.exited) ?? behind[0];
+  if (first) {
+    console.log(
+      `bench: last lines of ${first.name}:\n${first.log.trimEnd().split("\n").slice(-8).join("\n")}`,
+    );
   }
 }
