@@ -13,7 +13,8 @@
  * 5. failure detection: SIGKILL of the last agent, the time until every other
  *    agent has logged EventMemberFailed for it (after the kill); and how many
  *    times during the run an agent logged a live peer as failed.
- * A step that does not complete within its bound is reported as NaN ("n/a").
+ * A step that does not complete within its bound is reported as NaN ("n/a"); a
+ * cluster that does not converge is not measured further.
  */
 import { type BenchAgent, startReady } from "./agent_process.ts";
 import { recordingHandler } from "./handler_script.ts";
@@ -105,6 +106,7 @@ export async function measureCluster(
       ) - joinStart;
     } else {
       reportStragglers(agents);
+      return result; // the other steps mean nothing on a split cluster
     }
     await sleep(2_000);
 
