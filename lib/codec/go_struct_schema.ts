@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { goStruct, type MsgpackEncodable } from "./msgpack.ts";
+import type { MsgpackEncodable } from "./msgpack.ts";
 import { asBool, asBytes, asInt, asString, asUint, asUint8Slice } from "./msgpack_schema.ts";
 
 /** How one field travels; `undefined` either way means the field is left out (omitempty). */
@@ -113,14 +113,19 @@ export class GoStructSchema<T extends object> {
       if (!m || !kind) throw new TypeError(`Cannot build struct schema: bad field spec '${entry}'`);
       return { go: m[1]!, ts: m[2] ?? tsName(m[1]!), kind: kind as FieldKind<unknown> };
     });
+    // go-msgpack writes struct fields sorted by name; sort once here, not per message.
+    this.#fields.sort((a, b) => (a.go < b.go ? -1 : a.go > b.go ? 1 : 0));
   }
 
   /** The struct as go-msgpack writes it (fields sorted by Go name, omitted ones left out). */
   encode(value: T): Map<string, MsgpackEncodable> {
-    const fields: Record<string, MsgpackEncodable> = {};
+    const out = new Map<string, MsgpackEncodable>();
     const v = value as Record<string, unknown>;
-    for (const f of this.#fields) fields[f.go] = f.kind.encode(v[f.ts]);
-    return goStruct(fields);
+    for (const f of this.#fields) {
+      const encoded = f.kind.encode(v[f.ts]);
+      if (encoded !== undefined) out.set(f.go, encoded);
+    }
+    return out;
   }
 
   /**

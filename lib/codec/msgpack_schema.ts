@@ -60,9 +60,15 @@ export function asStruct(value: unknown, what: string): Record<string, unknown> 
  */
 export function asString(value: unknown, field: string): string {
   if (isNil(value)) return "";
-  if (value instanceof Uint8Array) return lossyUtf8.decode(value);
+  if (value instanceof Uint8Array) return value.length <= 32 ? shortText(value) : lossyUtf8.decode(value);
   if (typeof value === "string") return value;
   return fail(field, "a string", value);
+}
+
+/** Short ASCII (command, node and event names) without a TextDecoder call, which costs an op on Deno. */
+function shortText(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return lossyUtf8.decode(bytes);
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /** A Go `[]byte` field, as an owned copy (the input buffer may be reused). */

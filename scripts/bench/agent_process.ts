@@ -120,6 +120,11 @@ export class BenchAgent {
     return this.#child.pid;
   }
 
+  /** True once the process ended. */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
   /** Everything the agent printed so far. */
   get log(): string {
     return this.#log;

@@ -13,7 +13,8 @@
  * 5. failure detection: SIGKILL of the last agent, the time until every other
  *    agent has logged EventMemberFailed for it (after the kill); and how many
  *    times during the run an agent logged a live peer as failed.
- * A step that does not complete within its bound is reported as NaN ("n/a").
+ * A step that does not complete within its bound is reported as NaN ("n/a"); a
+ * cluster that does not converge is not measured further.
  */
 import { type BenchAgent, startReady } from "./agent_process.ts";
 import { recordingHandler } from "./handler_script.ts";
@@ -103,6 +104,9 @@ export async function measureCluster(
       result.convergeMs = Math.max(
         ...agents.flatMap((a) => agents.filter((b) => b !== a).map((b) => a.joinSeen.get(b.name)!)),
       ) - joinStart;
+    } else {
+      reportStragglers(agents);
+      return result; // the other steps mean nothing on a split cluster
     }
     await sleep(2_000);
 
@@ -173,5 +177,24 @@ export async function measureCluster(
     await Promise.all(agents.map((a) => a.stop()));
     await Promise.allSettled(pending);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Says which agents had not seen which peers when convergence timed out, and how the first one ended its log. */
+function reportStragglers(agents: BenchAgent[]): void {
+  const behind = agents.filter((a) => agents.some((b) => b !== a && !a.joinSeen.has(b.name)));
+  for (const a of behind) {
+    const missing = agents.filter((b) => b !== a && !a.joinSeen.has(b.name)).map((b) => b.name);
+    console.log(
+      `bench: no convergence: ${a.name}${a.exited ? " (exited)" : ""} never saw ${missing.length}: ${
+        missing.slice(0, 5).join(", ")
+      }`,
+    );
+  }
+  const first = behind.find((a) => a.exited) ?? behind[0];
+  if (first) {
+    console.log(
+      `bench: last lines of ${first.name}:\n${first.log.trimEnd().split("\n").slice(-8).join("\n")}`,
+    );
   }
 }

@@ -5,6 +5,8 @@
  *   CPU ticks (user+system, 10 ms each) over the window;
  * - cluster N: N agents of one variant joined to the first, then the next
  *   variant, round after round (A B A B); per-agent RSS and CPU over the window;
+ *   with `--together`, one cluster per variant running at once, measured over
+ *   the same window (start order alternating by round);
  * - ready: exec to the first answered RPC `members`, variants alternating.
  *
  * Run: `deno run -A scripts/bench/footprint.ts [--idle] [--cluster=8,16,32]
@@ -156,6 +158,18 @@ export async function measureIdle(variants: Variant[], windowS: number, settleS 
   }
 }
 
+/** Starts N agents of `v`, each joining the first; resolves once the first sees all N alive. */
+async function startCluster(v: Variant, n: number, agents: Running[]): Promise<number> {
+  const started = performance.now();
+  agents.push(startAgent(v, `${v.name}0`));
+  await waitAlive(agents[0]!.rpc, 1, 20_000);
+  for (let i = 1; i < n; i++) agents.push(startAgent(v, `${v.name}${i}`, agents[0]!.bind));
+  if (!await waitAlive(agents[0]!.rpc, n, 120_000)) {
+    throw new Error(`${v.name}: ${n} agents did not converge`);
+  }
+  return performance.now() - started;
+}
+
 /** N agents of one variant joined to the first; per-agent figures over the window after convergence. */
 export async function measureCluster(
   v: Variant,
@@ -164,21 +178,38 @@ export async function measureCluster(
   settleS = 10,
 ): Promise<Footprint & { convergeMs: number }> {
   const agents: Running[] = [];
-  const started = performance.now();
   try {
-    agents.push(startAgent(v, `${v.name}0`));
-    await waitAlive(agents[0]!.rpc, 1, 20_000);
-    for (let i = 1; i < n; i++) agents.push(startAgent(v, `${v.name}${i}`, agents[0]!.bind));
-    if (!await waitAlive(agents[0]!.rpc, n, 120_000)) {
-      throw new Error(`${v.name}: ${n} agents did not converge`);
-    }
-    const convergeMs = performance.now() - started;
+    const convergeMs = await startCluster(v, n, agents);
     await sleep(settleS * 1000);
     const before = sample(agents);
     await sleep(windowS * 1000);
     return { ...average(before, sample(agents)), convergeMs };
   } finally {
     await stopAll(agents);
+  }
+}
+
+/**
+ * One N-agent cluster per variant, all running at once and measured over the
+ * same window: on a shared machine the others' load then hits every variant
+ * alike, which back-to-back runs cannot promise.
+ */
+export async function measureClustersTogether(
+  variants: Variant[],
+  n: number,
+  windowS: number,
+  settleS = 10,
+): Promise<(Footprint & { convergeMs: number })[]> {
+  const clusters: Running[][] = variants.map(() => []);
+  try {
+    const converge: number[] = [];
+    for (const [i, v] of variants.entries()) converge.push(await startCluster(v, n, clusters[i]!));
+    await sleep(settleS * 1000);
+    const before = clusters.map(sample);
+    await sleep(windowS * 1000);
+    return clusters.map((c, i) => ({ ...average(before[i]!, sample(c)), convergeMs: converge[i]! }));
+  } finally {
+    for (const c of clusters) await stopAll(c);
   }
 }
 
@@ -228,7 +259,7 @@ function report(title: string, variants: Variant[], rows: Footprint[][]): void {
 if (import.meta.main) {
   const args = Deno.args;
   const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=").slice(1).join("=");
-  const variants: Variant[] = args.filter((a) => a.startsWith("--variant=") || a.startsWith("--floor="))
+  let variants: Variant[] = args.filter((a) => a.startsWith("--variant=") || a.startsWith("--floor="))
     .map((a) => {
       const [name, ...cmd] = a.slice(a.indexOf("=") + 1).split("=");
       return { name: name!, command: cmd.join("=").split(" "), raw: a.startsWith("--floor=") };
@@ -255,6 +286,13 @@ if (import.meta.main) {
   for (const n of clusters) {
     const rows: (Footprint & { convergeMs: number })[][] = [];
     for (let r = 0; r < rounds; r++) {
+      if (args.includes("--together")) {
+        rows.push(
+          await measureClustersTogether(r % 2 ? [...variants].reverse() : variants, n, windowS, settleS),
+        );
+        if (r % 2) rows[rows.length - 1]!.reverse();
+        continue;
+      }
       const row = [];
       for (const v of variants) row.push(await measureCluster(v, n, windowS, settleS));
       rows.push(row);
@@ -267,6 +305,7 @@ if (import.meta.main) {
     );
   }
   if (readyRuns > 0) {
+    variants = variants.filter((v) => !v.raw);
     const times: number[][] = variants.map(() => []);
     for (let r = 0; r < readyRuns; r++) {
       for (const [i, v] of variants.entries()) times[i]!.push(await measureReady(v));

@@ -324,7 +324,7 @@ export async function timeEvents(port: number, count: number): Promise<number> {
   }
 }
 
-/** Sends `count` `members` requests, pipelined or one at a time; checks the last answer lists `want`. */
+/** Sends `count` `members` requests, pipelined or one at a time; checks the last answer lists at least `want`. */
 export async function timeMembers(
   port: number,
   count: number,
@@ -350,7 +350,7 @@ export async function timeMembers(
     }
     const ms = performance.now() - started;
     const members = (decodeMsgpack(body) as { Members?: unknown[] }).Members ?? [];
-    if (members.length !== want) throw new Error(`members listed ${members.length}, expected ${want}`);
+    if (members.length < want) throw new Error(`members listed ${members.length}, expected ${want}`);
     return ms;
   } finally {
     rpc.close();
@@ -521,7 +521,15 @@ async function benchMembers(
     for (const t of targets) {
       const agent = await startAgent(t, `m-${t.name}`);
       agents.push({ target: t, agent });
-      await call(agent.rpcPort, "join", joinRequestValue([seed], false));
+      for (let attempt = 1;; attempt++) {
+        try {
+          await call(agent.rpcPort, "join", joinRequestValue([seed], false));
+          break;
+        } catch (err) {
+          if (attempt === 5) throw new Error(`${t.name} could not join the swarm`, { cause: err });
+          log(`  ${t.name}: join failed, retrying: ${err instanceof Error ? err.message : err}`);
+        }
+      }
     }
     const deadline = Date.now() + 60_000;
     for (const { target, agent } of agents) {
@@ -529,9 +537,11 @@ async function benchMembers(
       while (Date.now() < deadline && (n = await memberCount(agent.rpcPort)) < opts.memberCount) {
         await sleep(200);
       }
-      if (n !== opts.memberCount) {
+      // More is possible: another bench on this machine may join a swarm node that took a port it expected.
+      if (n < opts.memberCount) {
         throw new Error(`${target.name} lists ${n} members, want ${opts.memberCount}`);
       }
+      log(`  ${target.name} lists ${n} members`);
     }
     for (const { agent } of agents) await timeMembers(agent.rpcPort, 20, true, opts.memberCount); // warm up
     for (let r = 0; r < opts.rounds; r++) {
