@@ -178,7 +178,16 @@ async function startCluster(v: Variant, n: number, agents: Running[]): Promise<n
   agents.push(startAgent(v, `${v.name}0`));
   await waitAlive(agents[0]!.rpc, 1, 20_000);
   for (let i = 1; i < n; i++) agents.push(startAgent(v, `${v.name}${i}`, agents[0]!.bind));
-  if (!await waitAlive(agents[0]!.rpc, n, 120_000)) {
+  // A port picked free can be taken by another process before the agent binds it (the machine is
+  // shared): an agent that exited is started again on new ports while we wait.
+  const deadline = performance.now() + 120_000;
+  while (!await waitAlive(agents[0]!.rpc, n, 5_000) && performance.now() < deadline) {
+    for (let i = 1; i < n; i++) {
+      const st = await Promise.race([agents[i]!.child.status, sleep(10).then(() => undefined)]);
+      if (st) agents[i] = startAgent(v, `${v.name}${i}`, agents[0]!.bind);
+    }
+  }
+  if (!await waitAlive(agents[0]!.rpc, n, 1_000)) {
     const exited: string[] = [];
     for (const [i, a] of agents.entries()) {
       const st = await Promise.race([a.child.status, sleep(10).then(() => undefined)]);
