@@ -37,7 +37,7 @@ export function freePort(): number {
  * Starts an agent and waits until it answers RPC; an agent that exits first
  * (a port taken meanwhile by another process) is started again on new ports,
  * at most `attempts` times in all.
- * @returns the ready agent, or undefined (all attempts stopped) when none became ready
+ * @returns the ready agent, or undefined (all attempts stopped) when none became ready; never throws
  */
 export async function startReady(
   runner: Runner,
@@ -46,7 +46,14 @@ export async function startReady(
   attempts = 3,
 ): Promise<{ agent: BenchAgent; readyMs: number } | undefined> {
   for (let i = 0; i < attempts; i++) {
-    const agent = BenchAgent.start(runner, name, options);
+    let agent: BenchAgent;
+    try {
+      agent = BenchAgent.start(runner, name, options);
+    } catch (err) {
+      // Never throw: callers start many agents with Promise.all and must get every started one back to stop it.
+      console.log(`bench: cannot start agent ${name}: ${err instanceof Error ? err.message : err}`);
+      continue;
+    }
     const readyMs = await agent.waitReady(90_000);
     if (Number.isFinite(readyMs)) return { agent, readyMs };
     await agent.stop();

@@ -52,6 +52,12 @@ interface Running {
   child: Deno.ChildProcess;
   rpc: string;
   bind: string;
+  log: string;
+}
+
+let logs: string | undefined;
+function logDir(): string {
+  return logs ??= Deno.makeTempDirSync({ prefix: "footprint-" });
 }
 
 function freePort(): number {
@@ -91,9 +97,17 @@ function startAgent(v: Variant, name: string, join?: string): Running {
   const [cmd, ...pre] = v.command;
   const args = v.raw ? pre : [...pre, "agent", `-node=${name}`, `-bind=${bind}`, `-rpc-addr=${rpc}`];
   if (join && !v.raw) args.push(`-join=${join}`);
-  const child = new Deno.Command(cmd!, { args, stdout: "null", stderr: "null", stdin: "null", cwd: root })
-    .spawn();
-  return { child, rpc, bind };
+  // Output goes to a file (exec keeps the pid ours to measure) so a failed start can be explained.
+  const log = `${logDir()}/${name}.log`;
+  const sh = `exec "$0" "$@" >${log} 2>&1`;
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", sh, cmd!, ...args],
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+    cwd: root,
+  }).spawn();
+  return { child, rpc, bind, log };
 }
 
 async function stopAll(agents: Running[]): Promise<void> {
@@ -164,8 +178,29 @@ async function startCluster(v: Variant, n: number, agents: Running[]): Promise<n
   agents.push(startAgent(v, `${v.name}0`));
   await waitAlive(agents[0]!.rpc, 1, 20_000);
   for (let i = 1; i < n; i++) agents.push(startAgent(v, `${v.name}${i}`, agents[0]!.bind));
-  if (!await waitAlive(agents[0]!.rpc, n, 120_000)) {
-    throw new Error(`${v.name}: ${n} agents did not converge`);
+  // A port picked free can be taken by another process before the agent binds it (the machine is
+  // shared): an agent that exited is started again on new ports while we wait.
+  const deadline = performance.now() + 120_000;
+  while (!await waitAlive(agents[0]!.rpc, n, 5_000) && performance.now() < deadline) {
+    for (let i = 1; i < n; i++) {
+      const st = await Promise.race([agents[i]!.child.status, sleep(10).then(() => undefined)]);
+      if (st) agents[i] = startAgent(v, `${v.name}${i}`, agents[0]!.bind);
+    }
+  }
+  if (!await waitAlive(agents[0]!.rpc, n, 1_000)) {
+    const exited: string[] = [];
+    for (const [i, a] of agents.entries()) {
+      const st = await Promise.race([a.child.status, sleep(10).then(() => undefined)]);
+      if (st) {
+        exited.push(
+          `${i} (exit ${st.code}): ${Deno.readTextFileSync(a.log).trim().split("\n").slice(-3).join(" | ")}`,
+        );
+      }
+    }
+    const seen = await membersAlive(agents[0]!.rpc).catch(() => -1);
+    throw new Error(
+      `${v.name}: ${n} agents did not converge: the first sees ${seen}; exited: ${exited.join(", ")}`,
+    );
   }
   return performance.now() - started;
 }

@@ -63,9 +63,15 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
 
   say(`bytes are counted in nftables table inet ${trafficTableName()} (deleted after each cluster)`);
   say(`idle: ${config.idleAgents} lone agent(s) of each kind for ${config.idleMs / 1000} s`);
-  results.idle = await measureIdle([serf, serfts], config.idleAgents, config.idleMs);
+  results.idle = await measureIdle([serf, serfts], config.idleAgents, config.idleMs).catch((err) => {
+    say(`idle measurement failed: ${err instanceof Error ? err.message : err}`);
+    return [];
+  });
   say(`start-to-ready: ${config.startups} start(s) of each kind`);
-  results.startup = await measureStartup([serf, serfts], config.startups);
+  results.startup = await measureStartup([serf, serfts], config.startups).catch((err) => {
+    say(`start-to-ready failed: ${err instanceof Error ? err.message : err}`);
+    return { serf: [], serfts: [] };
+  });
 
   const plan = { steadyMs: config.steadyMs, events: config.events, queries: config.events };
   for (let round = 1; round <= config.rounds; round++) {
@@ -156,6 +162,7 @@ if (import.meta.main) {
   try {
     results = await runAll(config, serfRunner(serfPath), serfts);
   } finally {
+    await BenchAgent.stopAll(); // none should be left; a safety net so the run can always exit
     await serfts.cleanup?.();
   }
   if (config.json) await Deno.writeTextFile(config.json, JSON.stringify(results, null, 2) + "\n");
