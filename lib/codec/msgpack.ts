@@ -448,9 +448,13 @@ export function decodeMsgpackPrefix(
   if (length < 0) {
     throw new DecodeError(`Cannot decode msgpack: input truncated after ${buf.length - offset} bytes`);
   }
+  const body = buf.subarray(offset, offset + length);
+  // Most protocol bodies are small flat maps (ping, ack, alive, suspect): read those directly.
+  const flat = decodeFlatMap(body, options.maxLength ?? DEFAULT_MAX_LENGTH);
+  if (flat !== undefined) return { value: flat, length };
   const decoder = decoderFor(options.maxLength);
   try {
-    return { value: decoder.decode(buf.subarray(offset, offset + length)), length };
+    return { value: decoder.decode(body), length };
   } catch (err) {
     throw new DecodeError(`Cannot decode msgpack: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

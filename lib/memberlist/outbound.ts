@@ -64,14 +64,31 @@ export function getBroadcasts(m: Engine, overhead: number, limit: number): Uint8
  * Sends `msg` with as many queued broadcasts as fit in the UDP buffer.
  * @returns the send time, taken after all the wrapping (see {@linkcode sendRawPacket})
  */
-export function sendMsg(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): number {
+export function sendMsg(
+  m: Engine,
+  to: Address,
+  msg: Uint8Array,
+  node?: NodeRecord,
+  options: SendOptions = {},
+): number {
   let avail = m.config.udpBufferSize - msg.length - COMPOUND_HEADER_OVERHEAD;
   if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
     avail -= encryptOverhead(encryptionVersion(m.config.protocolVersion));
   }
   const extra = getBroadcasts(m, COMPOUND_OVERHEAD, avail);
-  const packet = extra.length === 0 ? msg : makeCompoundMessage([msg, ...extra]);
-  return sendRawPacket(m, to, packet, node);
+  if (extra.length === 0) return sendRawPacket(m, to, msg, node, options);
+  return sendRawPacket(m, to, makeCompoundMessage([msg, ...extra]), node);
+}
+
+/** How one datagram is sent. */
+export interface SendOptions {
+  /**
+   * Skip the LZW attempt: for a lone ack, which sits on the round trip a probe
+   * measures. Its coordinate payload (float64s) does not shrink under LZW, so
+   * memberlist's attempt only costs time; piggybacked gossip is always tried.
+   * @default false
+   */
+  uncompressed?: boolean;
 }
 
 /**
@@ -80,9 +97,15 @@ export function sendMsg(m: Engine, to: Address, msg: Uint8Array, node?: NodeReco
  * round trip starts here, so piggybacking, compression and encryption do not count as
  * network time in the Vivaldi coordinates
  */
-export function sendRawPacket(m: Engine, to: Address, msg: Uint8Array, node?: NodeRecord): number {
+export function sendRawPacket(
+  m: Engine,
+  to: Address,
+  msg: Uint8Array,
+  node?: NodeRecord,
+  options: SendOptions = {},
+): number {
   let out = msg;
-  if (m.config.enableCompression) {
+  if (m.config.enableCompression && !options.uncompressed) {
     try {
       const compressed = compressPayload(out);
       if (compressed.length < out.length) out = compressed;

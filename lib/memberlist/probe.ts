@@ -185,7 +185,9 @@ export function handlePing(m: Engine, p: PingMessage, from: Address): void {
     : new Uint8Array();
   const ack: AckMessage = { type: "ackResp", seqNo: p.seqNo, payload };
   const to = replyAddress(p.sourceAddr, p.sourcePort, from);
-  sendMsg(m, to, encodeMessage(ack), p.sourceNode ? m.nodes.get(p.sourceNode) : undefined);
+  sendMsg(m, to, encodeMessage(ack), p.sourceNode ? m.nodes.get(p.sourceNode) : undefined, {
+    uncompressed: true,
+  });
 }
 
 /** Probes a target on another node's behalf, relaying the ack, or a nack on timeout. */

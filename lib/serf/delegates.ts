@@ -212,8 +212,11 @@ export function serfConflictDelegate(s: SerfCore, resolve: () => void): Conflict
 
 /** Coordinates on probe acks: our coordinate out, the peer's in with the measured RTT. */
 export function serfPingDelegate(s: SerfCore): PingDelegate {
+  // Every ack carries our coordinate, which changes only when one of our own probes completes:
+  // encode it once per change, not once per ack (acks are on the round trip being measured).
+  let ackBytes: Uint8Array | undefined;
   return {
-    ackPayload: () => encodePingPayload(s.coordClient!.getCoordinate()),
+    ackPayload: () => ackBytes ??= encodePingPayload(s.coordClient!.getCoordinate()),
     notifyPingComplete(node: Node, rttMs: number, payload: Uint8Array) {
       if (payload.length === 0) return;
       let other;
@@ -224,6 +227,7 @@ export function serfPingDelegate(s: SerfCore): PingDelegate {
         return;
       }
       try {
+        ackBytes = undefined;
         s.coordClient!.update(node.name, other, s.rttFilter.observe(node.name, rttMs));
         s.coordCache.set(node.name, other);
         s.coordCache.set(s.config.nodeName, s.coordClient!.getCoordinate());
