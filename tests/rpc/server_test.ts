@@ -102,7 +102,9 @@ Deno.test("RpcServer drops clients sending garbage, huge or truncated frames, an
   await withServer(async (addr, _agent, server) => {
     const good = await RpcClient.connect(addr);
     const hostile = [
-      crypto.getRandomValues(new Uint8Array(512)).map((b) => (b === 0xc1 ? 0 : b)).fill(0xc1, 7, 8),
+      // Random bytes led by 0xc1, which msgpack never uses: random leading bytes could instead
+      // announce a string longer than the input, and the server rightly waits for the rest.
+      crypto.getRandomValues(new Uint8Array(512)).fill(0xc1, 0, 1),
       new Uint8Array([0xdb, 0x7f, 0xff, 0xff, 0xff, ...new Uint8Array(2 * 1024 * 1024)]),
       req("handshake", 1, handshakeValue(1)).subarray(0, 9),
       new Uint8Array([0x05]), // a header that is not a map
