@@ -69,14 +69,14 @@ export function sendMsg(
   to: Address,
   msg: Uint8Array,
   node?: NodeRecord,
-  options: SendOptions = {},
+  opt?: SendOptions,
 ): number {
   let avail = m.config.udpBufferSize - msg.length - COMPOUND_HEADER_OVERHEAD;
   if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
     avail -= encryptOverhead(encryptionVersion(m.config.protocolVersion));
   }
   const extra = getBroadcasts(m, COMPOUND_OVERHEAD, avail);
-  if (extra.length === 0) return sendRawPacket(m, to, msg, node, options);
+  if (extra.length === 0) return sendRawPacket(m, to, msg, node, opt);
   return sendRawPacket(m, to, makeCompoundMessage([msg, ...extra]), node);
 }
 
@@ -102,10 +102,10 @@ export function sendRawPacket(
   to: Address,
   msg: Uint8Array,
   node?: NodeRecord,
-  options: SendOptions = {},
+  opt?: SendOptions,
 ): number {
   let out = msg;
-  if (m.config.enableCompression && !options.uncompressed) {
+  if (m.config.enableCompression && !opt?.uncompressed) {
     try {
       const compressed = compressPayload(out);
       if (compressed.length < out.length) out = compressed;

@@ -9,7 +9,7 @@ import { formatAddress } from "../util/addr.ts";
 import type { Clock } from "../util/clock.ts";
 import { BunStream, type BunTcpApi, socketHandlers } from "./bun_stream.ts";
 import { PendingDials } from "./pending_dials.ts";
-import { dialFailure, type StreamListener, type StreamNetwork } from "./tcp_listener.ts";
+import { deliverStream, dialFailure, type StreamListener, type StreamNetwork } from "./tcp_listener.ts";
 import type { ListenOptions, Stream, StreamHandler } from "./transport.ts";
 
 function bunNet(): BunTcpApi {
@@ -26,12 +26,7 @@ function listen(options: ListenOptions, onStream: StreamHandler, clock: Clock): 
       const stream = new BunStream(socket, () => streams.delete(stream));
       socket.data = stream;
       if (closed) return stream.close();
-      streams.add(stream);
-      try {
-        onStream(stream);
-      } catch {
-        stream.close();
-      }
+      deliverStream(streams, stream, onStream);
     }),
   });
   return Promise.resolve({

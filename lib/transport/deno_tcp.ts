@@ -9,7 +9,7 @@ import { formatAddress } from "../util/addr.ts";
 import type { Clock } from "../util/clock.ts";
 import { closeQuietly, DenoStream } from "./deno_stream.ts";
 import { PendingDials } from "./pending_dials.ts";
-import { dialFailure, type StreamListener, type StreamNetwork } from "./tcp_listener.ts";
+import { deliverStream, dialFailure, type StreamListener, type StreamNetwork } from "./tcp_listener.ts";
 import type { ListenOptions, Stream, StreamHandler } from "./transport.ts";
 
 /** How long to back off after a failed accept (EMFILE) instead of spinning. */
@@ -31,12 +31,7 @@ function listen(options: ListenOptions, onStream: StreamHandler, clock: Clock): 
         continue;
       }
       const stream = new DenoStream(conn, () => streams.delete(stream));
-      streams.add(stream);
-      try {
-        onStream(stream);
-      } catch {
-        stream.close();
-      }
+      deliverStream(streams, stream, onStream);
     }
   })();
   return Promise.resolve({

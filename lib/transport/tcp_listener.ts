@@ -54,3 +54,13 @@ export function dialFailure(to: Address, timeoutMs: number, err: unknown): DialE
     cause,
   });
 }
+
+/** Tracks an accepted stream until it closes and hands it to the handler; a handler that throws loses it. */
+export function deliverStream<S extends Stream>(streams: Set<S>, stream: S, onStream: StreamHandler): void {
+  streams.add(stream);
+  try {
+    onStream(stream);
+  } catch {
+    stream.close();
+  }
+}
