@@ -52,12 +52,9 @@ const EVENT_MS = 20_000;
 const FAILURE_MS = 60_000;
 
 /** Starts `size` agents, agent i running `runners[i % runners.length]`, measures them and stops them. */
-export async function measureCluster(
-  runners: Runner[],
-  size: number,
-  plan: ClusterPlan,
-): Promise<ClusterMeasurement> {
-  const result: ClusterMeasurement = {
+/** A cluster measurement with nothing measured yet (every figure NaN). */
+export function unmeasuredCluster(): ClusterMeasurement {
+  return {
     convergeMs: NaN,
     eventMs: NaN,
     queryMs: NaN,
@@ -67,6 +64,14 @@ export async function measureCluster(
     rssMbPerAgent: NaN,
     falseFailures: NaN,
   };
+}
+
+export async function measureCluster(
+  runners: Runner[],
+  size: number,
+  plan: ClusterPlan,
+): Promise<ClusterMeasurement> {
+  const result = unmeasuredCluster();
   const dir = await Deno.makeTempDir({ prefix: "serfts-bench-" });
   const handler = recordingHandler(dir);
   const agents: BenchAgent[] = [];

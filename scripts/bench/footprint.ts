@@ -20,6 +20,8 @@
  * @module
  */
 import { RpcClient } from "../../lib/rpc/client.ts";
+import { freePort } from "./agent_process.ts";
+import { sleep } from "./stats.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -58,17 +60,6 @@ interface Running {
 let logs: string | undefined;
 function logDir(): string {
   return logs ??= Deno.makeTempDirSync({ prefix: "footprint-" });
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** VmRSS in kB, utime+stime in ticks and run time in ns of a live process (zeros once it is gone). */

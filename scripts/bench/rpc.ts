@@ -36,6 +36,8 @@ import { defaultLanConfig } from "../../lib/memberlist/config.ts";
 import { Serf } from "../../lib/serf/serf.ts";
 import { listenTransport } from "../../lib/transport/detect.ts";
 import { Logger } from "../../lib/util/log.ts";
+import { freePort } from "./agent_process.ts";
+import { sleep } from "./stats.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -146,17 +148,6 @@ interface Target {
 interface Proc {
   child: Deno.ChildProcess;
   output: () => string;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function spawn(cmd: string, args: string[]): Proc {

@@ -13,7 +13,7 @@
  * @module
  */
 import { BenchAgent } from "./agent_process.ts";
-import { type ClusterMeasurement, measureCluster } from "./cluster.ts";
+import { measureCluster, unmeasuredCluster } from "./cluster.ts";
 import { measureIdle } from "./idle.ts";
 import { repoRoot, type Runner, serfRunner, serftsRunner } from "./kinds.ts";
 import { describeMachine, versionOf } from "./machine.ts";
@@ -26,19 +26,6 @@ import { ensureSerf } from "./serf_install.ts";
 import { fmt } from "./stats.ts";
 import { measureStartup } from "./startup.ts";
 import { deleteTrafficTable, trafficTableName } from "./traffic.ts";
-
-function failedCluster(): ClusterMeasurement {
-  return {
-    convergeMs: NaN,
-    eventMs: NaN,
-    queryMs: NaN,
-    failureMs: NaN,
-    bytesPerAgentPerSec: NaN,
-    cpuPercentPerAgent: NaN,
-    rssMbPerAgent: NaN,
-    falseFailures: NaN,
-  };
-}
 
 async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promise<BenchResults> {
   const started = performance.now();
@@ -83,7 +70,7 @@ async function runAll(config: BenchConfig, serf: Runner, serfts: Runner): Promis
       for (const [kind, runners] of order) {
         const m = await measureCluster(runners, size, plan).catch((err) => {
           say(`cluster run failed: ${err instanceof Error ? err.message : err}`);
-          return failedCluster();
+          return unmeasuredCluster();
         });
         results.clusters.push({ kind, size, round, m });
         say(
