@@ -117,9 +117,11 @@ export class Engine {
     this.#timers.add(timer);
   }
 
-  /** Keeps `task` (a loop or a stream being served) for shutdown to await. */
+  /** Keeps `task` (a loop or a stream being served) for shutdown to await; a failure is logged, never thrown. */
   track(task: Promise<unknown>): void {
-    const settled = task.finally(() => this.#tasks.delete(settled));
+    const settled = task
+      .catch((err) => this.log.error(`Background task failed: ${errorMessage(err)}`))
+      .finally(() => this.#tasks.delete(settled));
     this.#tasks.add(settled);
   }
 
