@@ -8,8 +8,9 @@
  * @module
  */
 import { Doorbell } from "../util/async.ts";
-import { type Clock, RealClock, type Timer } from "../util/clock.ts";
+import { type Clock, RealClock } from "../util/clock.ts";
 import { raceTimer } from "../util/deadline.ts";
+import { TaskScope } from "../util/task_scope.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
 import { type Random, systemRandom } from "../util/random.ts";
@@ -81,9 +82,7 @@ export class Engine {
   #incarnation = 0;
   #left = false;
   #shutdown = false;
-  #stop = new AbortController();
-  #timers = new Set<Timer>();
-  #tasks = new Set<Promise<unknown>>();
+  readonly #scope: TaskScope;
   #advertise: { addr: Uint8Array; port: number };
 
   /** @throws {RangeError} when the advertised address is unusable */
@@ -104,25 +103,22 @@ export class Engine {
       retransmitMult: config.retransmitMult,
     });
     this.acks = new AckHandlers(this.clock);
-    this.stopSignal = this.#stop.signal;
+    this.#scope = new TaskScope(
+      this.clock,
+      (err) => this.log.error(`Background task failed: ${errorMessage(err)}`),
+    );
+    this.stopSignal = this.#scope.signal;
     this.#advertise = resolveAdvertise(config);
   }
 
   /** A timer on the engine clock that shutdown cancels. */
   schedule(ms: number, fn: () => void): void {
-    const timer = this.clock.setTimer(ms, () => {
-      this.#timers.delete(timer);
-      fn();
-    });
-    this.#timers.add(timer);
+    this.#scope.schedule(ms, fn);
   }
 
   /** Keeps `task` (a loop or a stream being served) for shutdown to await; a failure is logged, never thrown. */
   track(task: Promise<unknown>): void {
-    const settled = task
-      .catch((err) => this.log.error(`Background task failed: ${errorMessage(err)}`))
-      .finally(() => this.#tasks.delete(settled));
-    this.#tasks.add(settled);
+    this.#scope.track(task);
   }
 
   nextSeqNo(): number {
@@ -236,14 +232,12 @@ export class Engine {
   async shutdown(): Promise<void> {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    this.#stop.abort(new ShutdownError());
-    for (const t of this.#timers) t.cancel();
-    this.#timers.clear();
+    this.#scope.stop(new ShutdownError());
     for (const s of this.suspicions.values()) s.cancel();
     this.suspicions.clear();
     this.acks.clear();
     await this.transport.close();
-    await Promise.allSettled([...this.#tasks]);
+    await this.#scope.settled();
   }
 }
 

@@ -7,8 +7,9 @@
  *
  * @module
  */
-import type { Clock, Timer } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
 import { raceTimer } from "../util/deadline.ts";
+import { TaskScope } from "../util/task_scope.ts";
 import { errorMessage, ShutdownError } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
@@ -81,16 +82,15 @@ export class SerfCore {
   readonly stopSignal: AbortSignal;
 
   #memberlist: Memberlist | undefined;
-  #timers = new Set<Timer>();
-  #stop = new AbortController();
-  #tasks = new Set<Promise<unknown>>();
+  readonly #scope: TaskScope;
 
   constructor(config: SerfConfig, deps: SerfCoreDeps) {
     this.config = config;
     this.clock = deps.clock;
     this.rng = deps.rng;
     this.log = deps.logger.child("serf");
-    this.stopSignal = this.#stop.signal;
+    this.#scope = new TaskScope(deps.clock, (err) => this.log.error(errorMessage(err)));
+    this.stopSignal = this.#scope.signal;
     const numNodes = () => this.#memberlist?.numMembers() ?? 1;
     const retransmitMult = config.memberlist.retransmitMult ?? 4;
     this.intentQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
@@ -128,19 +128,12 @@ export class SerfCore {
 
   /** A timer on the engine clock that shutdown cancels. */
   schedule(ms: number, fn: () => void): void {
-    const t = this.clock.setTimer(ms, () => {
-      this.#timers.delete(t);
-      fn();
-    });
-    this.#timers.add(t);
+    this.#scope.schedule(ms, fn);
   }
 
   /** Keeps background work for shutdown to await; its failure is logged. */
   track(task: Promise<unknown>): void {
-    const tracked = task.catch((err) => this.log.error(errorMessage(err))).finally(() =>
-      this.#tasks.delete(tracked)
-    );
-    this.#tasks.add(tracked);
+    this.#scope.track(task);
   }
 
   /** Queues an encoded intent broadcast; `notify` runs once it has been sent enough times. */
@@ -178,13 +171,11 @@ export class SerfCore {
     if (this.state === "shutdown") return;
     if (this.state !== "left") this.log.warn("Shutdown without a Leave");
     this.state = "shutdown";
-    this.#stop.abort(new ShutdownError());
-    for (const t of this.#timers) t.cancel();
-    this.#timers.clear();
+    this.#scope.stop(new ShutdownError());
     for (const q of this.pendingQueries.values()) q.close();
     this.pendingQueries.clear();
     await this.#memberlist?.shutdown();
-    await Promise.allSettled([...this.#tasks]);
+    await this.#scope.settled();
     await this.pipeline.close();
   }
 }
