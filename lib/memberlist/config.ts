@@ -98,11 +98,14 @@ export const META_MAX_SIZE = 512;
  * ```
  */
 export interface MemberlistConfig {
-  /** Unique node name in the cluster. @default the host name */
+  /** Unique node name in the cluster; empty takes the host name (at create). @default "" */
   name: string;
-  /** Address to bind UDP and TCP to. @default "0.0.0.0" */
+  /**
+   * Address `Serf.create` binds UDP and TCP to when given no `transport`
+   * (`Memberlist.create` always takes a transport). @default "0.0.0.0"
+   */
   bindAddr: string;
-  /** Port to bind; 0 picks a free one. @default 7946 */
+  /** Port `Serf.create` binds when given no `transport`; 0 picks a free one. @default 7946 */
   bindPort: number;
   /** Address advertised to peers; empty means the bound address. @default "" */
   advertiseAddr: string;
@@ -158,8 +161,6 @@ export interface MemberlistConfig {
   label: string;
   /** Accept unlabeled traffic even when `label` is set (for rolling it out). @default false */
   skipInboundLabelCheck: boolean;
-  /** Bound on messages handled per packet burst before dropping (protects against floods). @default 1024 */
-  handoffQueueDepth: number;
 
   /** Network endpoint; required (create one with `listenTransport` or a `MemoryNetwork`). */
   transport?: Transport;
@@ -228,7 +229,6 @@ export function defaultLanConfig(): MemberlistConfig {
     deadNodeReclaimTimeMs: 0,
     label: "",
     skipInboundLabelCheck: false,
-    handoffQueueDepth: 1024,
   };
 }
 

@@ -99,7 +99,8 @@ export class Engine {
     });
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.broadcasts = new TransmitLimitedQueue({
-      numNodes: () => this.nodes.countAlive(),
+      // Every node in the table, as memberlist estimates the cluster size.
+      numNodes: () => this.nodes.size,
       retransmitMult: config.retransmitMult,
     });
     this.acks = new AckHandlers(this.clock);

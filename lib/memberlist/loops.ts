@@ -122,7 +122,7 @@ async function pushPullLoop(m: Engine, signal: AbortSignal): Promise<void> {
         if (!m.hasShutdown()) m.log.error(`Push/Pull with ${peer.name} failed: ${errorMessage(err)}`);
       }
     }
-    if (!await sleep(m, pushPullScale(base, m.nodes.countAlive()), signal)) return;
+    if (!await sleep(m, pushPullScale(base, m.nodes.size), signal)) return;
   }
 }
 

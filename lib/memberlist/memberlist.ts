@@ -10,6 +10,7 @@
 import { bytesToIp, isIpLiteral, parseAddress } from "../util/addr.ts";
 import type { Address } from "../util/addr.ts";
 import { errorMessage, ShutdownError } from "../util/errors.ts";
+import { hostName } from "../platform/host_name.ts";
 import type { Transport } from "../transport/transport.ts";
 import { defaultLanConfig, type MemberlistConfig, validateConfig } from "./config.ts";
 import { Engine, type EngineStats, type ResolvedConfig } from "./engine.ts";
@@ -99,6 +100,7 @@ export class Memberlist {
    */
   static create(options: MemberlistOptions): Memberlist {
     const config = { ...defaultLanConfig(), ...options } as ResolvedConfig;
+    if (!config.name) config.name = hostName();
     validateConfig(config);
     const engine = new Engine(config);
     engine.transport.onPacket((p) => ingestPacket(engine, p));

@@ -3,16 +3,31 @@
  * randomised round-robin gives a bounded worst-case detection time) plus a
  * name index.
  *
+ * Nodes dead or left for longer than `gossipToTheDeadTime` are purged so the
+ * table does not grow forever (memberlist 0.3.1 does the same). A purged
+ * record is remembered, in a bounded list, so that a stale alive claim about it
+ * (older incarnation, e.g. from a peer that missed the leave) is judged against
+ * what we knew instead of looking like a brand-new node: otherwise handlers
+ * would see a false join and, a little later, a false failure.
+ *
  * @module
  */
 import { type Random, randomInt, shuffle } from "../util/random.ts";
 import { NodeState } from "./messages.ts";
 import type { NodeRecord } from "./node.ts";
 
+/**
+ * How many purged records are remembered (oldest forgotten first). A few
+ * hundred bytes each: bounded memory even with endless churn of unique names.
+ */
+export const PURGED_MEMORY = 8192;
+
 /** Owns node records; the state machine mutates records in place. */
 export class NodeTable {
   #nodes: NodeRecord[] = [];
   #byName = new Map<string, NodeRecord>();
+  /** Recently purged records by name, oldest first (Map insertion order). */
+  #purged = new Map<string, NodeRecord>();
   #rng: Random;
   /** Position of the next node to probe in the round-robin. */
   probeIndex = 0;
@@ -62,6 +77,7 @@ export class NodeTable {
       if (gone) {
         removed.push(n.name);
         this.#byName.delete(n.name);
+        this.#remember(n);
       } else {
         keep.push(n);
       }
@@ -69,6 +85,34 @@ export class NodeTable {
     this.#nodes = shuffle(this.#rng, keep);
     this.probeIndex = 0;
     return removed;
+  }
+
+  #remember(record: NodeRecord): void {
+    this.#purged.delete(record.name);
+    this.#purged.set(record.name, record);
+    if (this.#purged.size > PURGED_MEMORY) this.#purged.delete(this.#purged.keys().next().value!);
+  }
+
+  /**
+   * Puts a purged record back, as it was when purged but with `stateChange`
+   * set to `now` (so it is purged again after another `gossipToTheDeadTime`),
+   * before a claim about that name is judged. Memberlist without purging would
+   * still hold it: a stale alive is then ignored, a refutation or a new address
+   * accepted, and a push/pull tells a restarted node what we believed of it.
+   * @returns the record back in the table, or undefined when none was purged
+   */
+  recall(name: string, now: number): NodeRecord | undefined {
+    const record = this.#purged.get(name);
+    if (!record || this.#byName.has(name)) return undefined;
+    this.#purged.delete(name);
+    record.stateChange = now;
+    this.add(record);
+    return record;
+  }
+
+  /** How many purged records are remembered (for tests and stats). */
+  get purgedCount(): number {
+    return this.#purged.size;
   }
 
   /**

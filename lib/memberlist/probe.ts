@@ -137,10 +137,12 @@ export async function probeNode(m: Engine, target: NodeRecord, streamPing: Strea
     if (second.complete) return;
     if (await fallback) {
       m.stats.tcpFallbackSuccesses++;
+      // memberlist's exact text: operators alert on it.
       m.log.warn(
-        `Was able to connect to ${target.name} but other probes failed, network may be misconfigured (UDP to ${
-          bytesToIp(target.addr)
-        }:${target.port} seems blocked)`,
+        `Was able to connect to ${target.name} but other probes failed, network may be misconfigured`,
+      );
+      m.log.debug(
+        `UDP to ${bytesToIp(target.addr)}:${target.port} seems blocked: only the TCP ping was answered`,
       );
       return;
     }

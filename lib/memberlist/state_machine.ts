@@ -78,7 +78,8 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
     }
   }
 
-  let state = m.nodes.get(a.node);
+  // A purged node comes back as we last knew it, so a stale claim stays stale.
+  let state = m.nodes.get(a.node) ?? m.nodes.recall(a.node, m.clock.now());
   let updatesNode = false;
   if (!state) {
     state = {
@@ -192,8 +193,10 @@ export function suspectNode(m: Engine, s: SuspectMessage): void {
   state.stateChange = changeTime;
 
   // Lifeguard: expect suspicionMult-2 independent confirmations; in tiny
-  // clusters there are not enough peers, so do not wait for any.
-  const n = m.nodes.countAlive();
+  // clusters there are not enough peers, so do not wait for any. The size is
+  // every node in the table, dead and left ones too, as memberlist counts it:
+  // every node of a mixed cluster must compute the same timeouts.
+  const n = m.nodes.size;
   let k = m.config.suspicionMult - 2;
   if (n - 2 < k) k = 0;
   const minMs = suspicionTimeout(m.config.suspicionMult, n, m.config.probeIntervalMs);

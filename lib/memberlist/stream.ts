@@ -291,6 +291,9 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
         m.stats.pushPullsInFlight++;
         try {
           const remote = await readRemoteState(m, reader);
+          // A restarted node must hear what we last knew of it, even if we had
+          // purged it, so that it refutes instead of being ignored.
+          for (const r of remote.nodes) if (!m.nodes.get(r.name)) m.nodes.recall(r.name, m.clock.now());
           await sendStreamMessage(m, stream, encodeLocalState(m, remote.join));
           mergeRemoteState(m, remote);
         } finally {

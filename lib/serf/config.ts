@@ -50,7 +50,7 @@ export interface SerfMergeDelegate {
  * Every setting of a Serf node: Serf's own tunables (each with its `@default`)
  * and the nested memberlist configuration. Start from
  * {@linkcode defaultSerfConfig}. `Serf.create` takes these fields as
- * `SerfOptions`: all optional except the memberlist transport.
+ * `SerfOptions`: all optional (without a transport it listens on `bindAddr:bindPort`).
  *
  * @example Coalescing member events
  * ```ts
@@ -63,7 +63,7 @@ export interface SerfMergeDelegate {
  * ```
  */
 export interface SerfConfig {
-  /** Unique node name. @default host name */
+  /** Unique node name; empty takes the host name (at create). @default "" */
   nodeName: string;
   /** Tags advertised in memberlist metadata. @default {} */
   tags: Record<string, string>;

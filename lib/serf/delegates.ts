@@ -15,6 +15,7 @@ import type {
 } from "../memberlist/delegate.ts";
 import { META_MAX_SIZE } from "../memberlist/config.ts";
 import type { Node } from "../memberlist/node.ts";
+import { NodeState } from "../memberlist/messages.ts";
 import { bytesToIp } from "../util/addr.ts";
 import {
   decodePingPayload,
@@ -249,7 +250,9 @@ export function serfMergeDelegate(s: SerfCore): MergeDelegate & {
       return {};
     }
   };
-  const toMember = (n: Node): Member => memberFromNode(n, tagsOf(n.meta), "none");
+  // Serf tells the merge delegate only one thing about a peer's state: whether it left.
+  const toMember = (n: Node): Member =>
+    memberFromNode(n, tagsOf(n.meta), n.state === NodeState.left ? "left" : "none");
   return {
     notifyMerge: (peers) => s.config.merge?.notifyMerge(peers.map(toMember)),
     notifyAlive: (peer) => s.config.merge?.notifyMerge([toMember(peer)]),

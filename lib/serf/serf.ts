@@ -14,6 +14,8 @@ import { Logger } from "../util/log.ts";
 import { systemRandom } from "../util/random.ts";
 import type { Random } from "../util/random.ts";
 import type { Transport } from "../transport/transport.ts";
+import { listenTransport } from "../transport/detect.ts";
+import { hostName } from "../platform/host_name.ts";
 import { defaultLanConfig } from "../memberlist/config.ts";
 import type { Keyring } from "../memberlist/keyring.ts";
 import { Memberlist } from "../memberlist/memberlist.ts";
@@ -71,8 +73,13 @@ import { sendUserEvent, startQuery } from "./send.ts";
  * ```
  */
 export type SerfOptions = Partial<Omit<SerfConfig, "memberlist">> & {
-  memberlist: Partial<SerfConfig["memberlist"]> & {
-    transport: Transport;
+  memberlist?: Partial<SerfConfig["memberlist"]> & {
+    /**
+     * The network endpoint. When absent, `Serf.create` listens on
+     * `bindAddr:bindPort` with the runtime's UDP and TCP (Deno or Bun), and
+     * shutting down closes it.
+     */
+    transport?: Transport;
     clock?: Clock;
     rng?: Random;
     logger?: Logger;
@@ -153,24 +160,38 @@ export class Serf {
    * Starts a Serf node (and its gossip layer), replaying its snapshot when one is configured.
    * Rejects with RangeError or TypeError for an invalid configuration.
    */
-  static create(options: SerfOptions): Promise<Serf> {
+  static async create(options: SerfOptions): Promise<Serf> {
+    const given = options.memberlist ?? {};
+    if (given.transport) return Serf.#start(options, given.transport);
+    const { bindAddr, bindPort } = { ...defaultLanConfig(), ...given };
+    const transport = await listenTransport({
+      host: bindAddr,
+      port: bindPort,
+      logger: given.logger,
+      clock: given.clock,
+    });
     try {
-      return Promise.resolve(Serf.#start(options));
+      return Serf.#start(
+        { ...options, memberlist: { ...given, bindPort: transport.localAddress.port } },
+        transport,
+      );
     } catch (err) {
-      return Promise.reject(err);
+      await transport.close();
+      throw err;
     }
   }
 
-  static #start(options: SerfOptions): Serf {
+  static #start(options: SerfOptions, transport: Transport): Serf {
     const base = defaultSerfConfig();
     const config: SerfConfig = {
       ...base,
       ...options,
+      nodeName: options.nodeName || hostName(),
       tags: { ...(options.tags ?? {}) },
       memberlist: { ...defaultLanConfig(), ...options.memberlist },
     };
     validateSerfConfig(config);
-    const ml = options.memberlist;
+    const ml = options.memberlist ?? {};
     const clock = ml.clock ?? new RealClock();
     const rng = ml.rng ?? systemRandom;
     const logger = ml.logger ?? new Logger();
@@ -211,7 +232,7 @@ export class Serf {
     core.attachMemberlist(Memberlist.create({
       ...config.memberlist,
       name: config.nodeName,
-      transport: ml.transport,
+      transport,
       clock,
       rng,
       logger,

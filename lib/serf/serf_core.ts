@@ -91,7 +91,9 @@ export class SerfCore {
     this.log = deps.logger.child("serf");
     this.#scope = new TaskScope(deps.clock, (err) => this.log.error(errorMessage(err)));
     this.stopSignal = this.#scope.signal;
-    const numNodes = () => this.#memberlist?.numMembers() ?? 1;
+    // Retransmits scale with every member Serf knows, failed and left ones
+    // too, as Serf's own queues do: a mixed cluster gossips alike.
+    const numNodes = () => Math.max(1, this.members.byName.size);
     const retransmitMult = config.memberlist.retransmitMult ?? 4;
     this.intentQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
     this.eventQueue = new TransmitLimitedQueue({ numNodes, retransmitMult });
