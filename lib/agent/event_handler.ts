@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { EVENT_FILTER_TYPES } from "../serf/types.ts";
+import { EVENT_FILTER_TYPES, isMemberEventType } from "../serf/types.ts";
 import { AsyncQueue } from "../util/async.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
@@ -109,7 +109,7 @@ export interface ScriptEventHandlerOptions {
   invoke: ScriptInvoker;
   /** Logger with the `agent` subsystem. */
   logger: Logger;
-  /** Events waiting for handlers before the oldest is dropped. @default 1024 */
+  /** Events waiting for handlers before the oldest user event or query is dropped. @default 1024 */
   capacity?: number;
 }
 
@@ -131,6 +131,8 @@ export class ScriptEventHandler {
     this.#scripts = options.scripts;
     this.#queue = new AsyncQueue({
       capacity: options.capacity ?? 1024,
+      // A handler that falls behind may miss user events and queries, never a membership change.
+      mustKeep: (e) => isMemberEventType(e.type),
       onDrop: (n) => options.logger.warn(`Event handlers are falling behind: dropped ${n} event(s) so far`),
     });
     this.#loop = this.#run();

@@ -129,7 +129,7 @@ export interface SerfConfig {
   rttMinWindow: number;
   /** Keyring file to rewrite on key changes; empty for none. @default "" */
   keyringFile: string;
-  /** Capacity of the event stream before the oldest events are dropped. @default 4096 */
+  /** Events waiting before the oldest user event or query is dropped (membership changes never are). @default 4096 */
   eventQueueCapacity: number;
   /** Veto over joins. @default undefined */
   merge?: SerfMergeDelegate;

@@ -2,7 +2,8 @@
  * Where Serf's events go, in Serf's order: the snapshot records membership
  * and clocks, internal `_serf_` queries are answered and removed, optional
  * coalescers merge bursts, and what remains lands in a bounded queue the
- * embedder (or the agent) consumes.
+ * embedder (or the agent) consumes. A slow consumer loses user events and
+ * queries past the bound, never a membership change.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { AsyncQueue } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/log.ts";
 import { type CoalescePolicy, Coalescer, MemberEventPolicy, UserEventPolicy } from "./coalesce.ts";
-import type { SerfEvent } from "./types.ts";
+import { isMemberEventType, type SerfEvent } from "./types.ts";
 
 /** Receives every event first (the snapshot). */
 export interface EventRecorder {
@@ -41,6 +42,7 @@ export class EventPipeline {
   constructor(o: EventPipelineOptions) {
     this.queue = new AsyncQueue<SerfEvent>({
       capacity: o.capacity,
+      mustKeep: (e) => isMemberEventType(e.type),
       onBackedUp: (depth) => o.log.warn(`event queue backed up: ${depth} events waiting for the consumer`),
       onDrop: (n) => {
         o.onDrop();

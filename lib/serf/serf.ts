@@ -10,6 +10,7 @@
 import { type Clock, RealClock } from "../util/clock.ts";
 import type { AsyncQueue } from "../util/async.ts";
 import { ShutdownError } from "../util/errors.ts";
+import { Serial } from "../util/serial.ts";
 import { Logger } from "../util/log.ts";
 import { systemRandom } from "../util/random.ts";
 import type { Random } from "../util/random.ts";
@@ -150,6 +151,7 @@ function claimInternal(core: SerfCore, e: SerfEvent): boolean {
 export class Serf {
   readonly #core: SerfCore;
   #snapshot: Snapshotter | undefined;
+  readonly #joins = new Serial();
 
   private constructor(core: SerfCore) {
     this.#core = core;
@@ -311,17 +313,21 @@ export class Serf {
    * that happened before the join.
    * @returns how many addresses were contacted
    */
-  async join(addresses: string[], ignoreOld = false): Promise<number> {
-    const core = this.#core;
-    if (core.state !== "alive") throw new Error("Serf can't Join after Leave or Shutdown");
-    core.eventJoinIgnore = ignoreOld;
-    try {
-      const n = await core.memberlist.join(addresses.map(stripNodeName));
-      if (n > 0) broadcastJoin(core, core.memberClock.time());
-      return n;
-    } finally {
-      core.eventJoinIgnore = false;
-    }
+  join(addresses: string[], ignoreOld = false): Promise<number> {
+    // One join at a time, as Serf's join lock: `ignoreOld` is a node-wide switch
+    // that a concurrent join with another setting would otherwise flip.
+    return this.#joins.run(async () => {
+      const core = this.#core;
+      if (core.state !== "alive") throw new Error("Serf can't Join after Leave or Shutdown");
+      core.eventJoinIgnore = ignoreOld;
+      try {
+        const n = await core.memberlist.join(addresses.map(stripNodeName));
+        if (n > 0) broadcastJoin(core, core.memberClock.time());
+        return n;
+      } finally {
+        core.eventJoinIgnore = false;
+      }
+    });
   }
 
   /** Replaces our tags and gossips them. */

@@ -1,20 +1,27 @@
 /**
  * Go channels, the JavaScript way: a bounded queue that is an `AsyncIterable`.
  * Producers never block (the protocol's receive path is synchronous); when
- * the queue is full the oldest item is dropped and counted, so a slow
- * consumer costs history, never memory or liveness.
+ * the queue is full the oldest droppable item is dropped and counted, so a
+ * slow consumer costs history, never liveness. Items the owner marks as
+ * must-keep (membership changes) are never dropped: Serf's agent blocks the
+ * whole gossip path rather than lose one; we keep them and drop the rest.
  *
  * @module
  */
 
 /** Options for {@linkcode AsyncQueue}. */
-export interface AsyncQueueOptions {
+export interface AsyncQueueOptions<T = unknown> {
   /** Most items held before the oldest is dropped. @default 4096 */
   capacity?: number;
   /** Called once each time the depth crosses this mark (a consumer is falling behind). @default capacity/2 */
   warnAt?: number;
   onBackedUp?: (depth: number) => void;
   onDrop?: (dropped: number) => void;
+  /**
+   * Items that must never be dropped; they do not count against `capacity`,
+   * which then bounds the other items alone. @default none (any item may be dropped)
+   */
+  mustKeep?: (item: T) => boolean;
 }
 
 /**
@@ -33,16 +40,38 @@ export interface AsyncQueueOptions {
  * assert.deepEqual(got, [2, 3]);
  * assert.equal(queue.dropped, 1);
  * ```
+ *
+ * @example Must-keep items survive; the oldest other item goes instead
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncQueue } from "./async.ts";
+ *
+ * const queue = new AsyncQueue<string>({ capacity: 2, mustKeep: (s) => s.startsWith("member") });
+ * for (const s of ["member-join", "user-1", "member-failed", "user-2", "user-3"]) queue.push(s);
+ * queue.close();
+ * const got: string[] = [];
+ * for await (const s of queue) got.push(s);
+ * assert.deepEqual(got, ["member-join", "member-failed", "user-2", "user-3"]);
+ * ```
  */
+/** Marks a dropped slot until the consumer passes it. */
+const DROPPED: unique symbol = Symbol("dropped");
+
 export class AsyncQueue<T> implements AsyncIterable<T> {
-  #items: T[] = [];
+  #items: (T | typeof DROPPED)[] = [];
   #head = 0;
+  /** Items waiting (dropped slots excluded). */
+  #live = 0;
+  /** Must-keep items among them. */
+  #keepers = 0;
+  /** Where the search for the next droppable item resumes (never moves back). */
+  #scan = 0;
   #waiters: ((r: IteratorResult<T>) => void)[] = [];
   #closed = false;
   #capacity: number;
   #warnAt: number;
   #warned = false;
-  #options: AsyncQueueOptions;
+  #options: AsyncQueueOptions<T>;
   /** Items dropped because the queue was full. */
   dropped = 0;
 
@@ -50,7 +79,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
    * An empty, open queue.
    * @param options capacity and back-pressure callbacks; see {@linkcode AsyncQueueOptions}.
    */
-  constructor(options: AsyncQueueOptions = {}) {
+  constructor(options: AsyncQueueOptions<T> = {}) {
     this.#capacity = options.capacity ?? 4096;
     this.#warnAt = options.warnAt ?? Math.max(1, Math.floor(this.#capacity / 2));
     this.#options = options;
@@ -58,7 +87,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 
   /** Items waiting to be taken. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#live;
   }
 
   /** True once {@linkcode AsyncQueue.close} was called; items queued before may still be drained. */
@@ -75,11 +104,9 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       return true;
     }
     this.#items.push(item);
-    if (this.size > this.#capacity) {
-      this.#head++;
-      this.dropped++;
-      this.#options.onDrop?.(this.dropped);
-    }
+    this.#live++;
+    if (this.#options.mustKeep?.(item)) this.#keepers++;
+    if (this.#live - this.#keepers > this.#capacity) this.#dropOne();
     if (this.size >= this.#warnAt && !this.#warned) {
       this.#warned = true;
       this.#options.onBackedUp?.(this.size);
@@ -88,9 +115,25 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
+      this.#scan = Math.max(0, this.#scan - this.#head);
       this.#head = 0;
     }
     return true;
+  }
+
+  /** Drops the oldest item not marked must-keep (there is one: more than `capacity` wait). */
+  #dropOne(): void {
+    const keep = this.#options.mustKeep;
+    let i = Math.max(this.#scan, this.#head);
+    for (; i < this.#items.length; i++) {
+      const item = this.#items[i]!;
+      if (item !== DROPPED && !(keep && keep(item))) break;
+    }
+    this.#scan = i;
+    this.#items[i] = DROPPED;
+    this.#live--;
+    this.dropped++;
+    this.#options.onDrop?.(this.dropped);
   }
 
   /** Takes the next item, waiting for one; resolves `undefined` once closed and drained. */
@@ -101,9 +144,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 
   /** Takes an item if one is waiting. */
   tryShift(): T | undefined {
-    if (this.size === 0) return undefined;
-    const item = this.#items[this.#head]!;
+    if (this.#live === 0) return undefined;
+    while (this.#items[this.#head] === DROPPED) this.#items[this.#head++] = undefined as T;
+    const item = this.#items[this.#head] as T;
     this.#items[this.#head++] = undefined as T;
+    this.#live--;
+    if (this.#options.mustKeep?.(item)) this.#keepers--;
     return item;
   }
 

@@ -162,3 +162,31 @@ Deno.test("ScriptEventHandler.abandon kills the running handler and drops the re
   await handler.close();
   assert.deepEqual(runs, ["member-join"]);
 });
+
+Deno.test("ScriptEventHandler: a slow handler drops user events past the bound, never a membership change", async () => {
+  const runs: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const handler = new ScriptEventHandler({
+    scripts: parseEventHandlers(["x"]),
+    self: () => member("self"),
+    logger: silentLogger(),
+    capacity: 4,
+    async invoke(_script, _self, event) {
+      await gate; // the first handler run hangs until released
+      runs.push(describeEvent(event));
+    },
+  });
+  handler.handleEvent(user("first"));
+  await new Promise((r) => setTimeout(r, 5)); // the first event is now running
+  for (let i = 0; i < 20; i++) {
+    handler.handleEvent(user(`u${i}`));
+    if (i % 4 === 0) handler.handleEvent(join);
+  }
+  release();
+  await handler.close();
+  const joins = runs.filter((r) => r === describeEvent(join)).length;
+  assert.equal(joins, 5, `every member-join ran: ${runs.join(",")}`);
+  assert.ok(runs.length < 26, "user events past the bound were dropped");
+  assert.ok(runs.includes(describeEvent(user("u19"))), `the newest user event survived: ${runs.join(",")}`);
+});
