@@ -23,8 +23,13 @@ Options:
   -tag key=regexp           Only nodes whose tag matches the regexp answer.
                             Repeat for several tags.
 
-  -timeout="15s"            How long to wait for answers, instead of the
-                            agent's default for the cluster size.
+  -timeout="15s"            How long to wait for answers at most, instead of
+                            the agent's default for the cluster size. A serfts
+                            agent ends the query as soon as every member the
+                            filters matched has answered (and acked).
+
+  -wait-timeout             Wait the whole timeout even when everyone has
+                            answered, as Serf does.
 
   -no-ack                   Do not ask nodes to acknowledge the query.
 
@@ -45,6 +50,7 @@ export const queryCommand: CliCommand = rpcCommand({
     "no-ack": { kind: "bool", usage: "no-ack" },
     format: { kind: "string", usage: "output format", default: "text" },
     "relay-factor": { kind: "int", usage: "response relay count", default: 0 },
+    "wait-timeout": { kind: "bool", usage: "wait the whole timeout" },
   },
   interruptible: true,
   prepare(flags, ui, platform) {
@@ -98,6 +104,7 @@ export const queryCommand: CliCommand = rpcCommand({
       requestAck: !noAck,
       relayFactor: p.relayFactor,
       timeoutMs: p.timeoutMs,
+      waitTimeout: v["wait-timeout"] === true,
       name: p.name,
       payload: new TextEncoder().encode(p.payload),
     }, {

@@ -72,6 +72,8 @@ export const BASE_KINDS: Readonly<Record<string, FieldKind<unknown>>> = {
   }, (b: Uint8Array | undefined) => nilWhenEmpty(b) ?? undefined),
   "str?": fieldKind((v, f) => asString(v, f) || undefined, (s: string) => s || undefined),
   "u16?": fieldKind((v, f) => asUint(v, f, 0xffff) || undefined, (n: number) => n || undefined),
+  /** omitempty bool: left out when false, so peers that do not know the field see nothing new. */
+  "bool?": fieldKind((v, f) => asBool(v, f) || undefined, (b: boolean | undefined) => b || undefined),
 };
 
 interface Field {

@@ -36,6 +36,12 @@ export interface RpcQueryRequest {
   timeoutMs: number;
   name: string;
   payload: Uint8Array;
+  /**
+   * serfts extension: run to the timeout even when every matched member has
+   * answered (Serf's behaviour). Sent only when true; a Serf agent ignores it
+   * and always waits.
+   */
+  waitTimeout?: boolean;
 }
 
 /** Result of a key command (`install-key`, `use-key`, `remove-key`, `list-keys`). */
@@ -76,7 +82,8 @@ const TAGS = schema<{ tags: Record<string, string>; deleteTags: string[] }>("Tag
 const STOP = schema<{ stop: number }>("Stop:u64");
 const RESPOND = schema<{ id: number; payload: Uint8Array }>("ID:u64 Payload:bytes");
 const QUERY = schema<RpcQueryRequest>(
-  "FilterNodes:strs? FilterTags:strmap RequestAck:bool RelayFactor:u8 Timeout=timeoutMs:ns Name:str Payload:bytes",
+  "FilterNodes:strs? FilterTags:strmap RequestAck:bool RelayFactor:u8 Timeout=timeoutMs:ns Name:str Payload:bytes" +
+    " WaitTimeout:bool?",
 );
 const QUERY_RECORD = schema<RpcQueryRecord>("Type:str From:str Payload:bytes");
 const KEY_RESPONSE = new GoStructSchema<

@@ -96,6 +96,7 @@ export class StreamRegistry {
       timeoutMs: params.timeoutMs ?? 0,
       name: params.name,
       payload: params.payload ?? new Uint8Array(),
+      ...(params.waitTimeout ? { waitTimeout: true } : {}),
     };
     const seq = this.#host.nextSeq();
     return new Promise((resolve, reject) => {

@@ -185,6 +185,7 @@ export async function handleQuery(conn: RpcConnection, seq: number): Promise<voi
       requestAck: req.requestAck,
       relayFactor: req.relayFactor,
       timeoutMs: req.timeoutMs,
+      waitForTimeout: req.waitTimeout === true,
     });
   } catch (err) {
     return await conn.send(seq, errorMessage(err) || "unknown error");

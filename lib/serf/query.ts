@@ -52,6 +52,23 @@ export function encodeFilters(p: QueryParam): Uint8Array[] {
   return out;
 }
 
+/**
+ * True when a member with `name` and `tags` passes the filters of `p`, judged
+ * as each receiver judges itself (node list; unanchored tag regexps, a
+ * missing tag reads as ""). An invalid regexp matches nobody.
+ */
+export function memberMatchesQuery(name: string, tags: Record<string, string>, p: QueryParam): boolean {
+  if (p.filterNodes && p.filterNodes.length > 0 && !p.filterNodes.includes(name)) return false;
+  for (const [tag, expr] of Object.entries(p.filterTags ?? {})) {
+    try {
+      if (!new RegExp(expr).test(tags[tag] ?? "")) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** True when this node passes every filter of a query. */
 export function shouldProcessQuery(s: SerfCore, filters: Uint8Array[]): boolean {
   for (const raw of filters) {

@@ -35,8 +35,14 @@ export interface QueryParam {
   requestAck?: boolean;
   /** Extra members asked to relay each response. @default 0 */
   relayFactor?: number;
-  /** How long to collect responses. @default Serf's scaled default */
+  /** How long to collect responses: the upper bound. @default Serf's scaled default */
   timeoutMs?: number;
+  /**
+   * Collect until the timeout even when every member the filters matched at
+   * send time has responded (and acked, with `requestAck`). Serf always
+   * waits; serfts finishes early unless this is set (serf#509). @default false
+   */
+  waitForTimeout?: boolean;
 }
 
 /**
@@ -96,16 +102,29 @@ export class QueryResponse {
   readonly responses: AsyncQueue<NodeResponse>;
   readonly #ackFrom = new Set<string>();
   readonly #respFrom = new Set<string>();
+  /** Members still expected to answer (and ack, with acks); undefined waits for the deadline. */
+  readonly #awaitResponse: Set<string> | undefined;
+  readonly #awaitAck: Set<string> | undefined;
   #closed = false;
   #now: () => number;
 
   /**
    * The record of a query just sent; `Serf.query` makes one.
    * @param q the query's `id`, `lTime` and `deadline`; `ack` to collect acks;
-   * `expected` answers (sizes the queues); `now` reads the clock the deadline is on.
+   * `expected` answers (sizes the queues); `now` reads the clock the deadline is on;
+   * `awaiting`, the names of the members whose answers (and acks) finish the
+   * query early; without it the query runs to its deadline.
    */
   constructor(
-    q: { id: number; lTime: number; deadline: number; ack: boolean; expected: number; now: () => number },
+    q: {
+      id: number;
+      lTime: number;
+      deadline: number;
+      ack: boolean;
+      expected: number;
+      now: () => number;
+      awaiting?: Iterable<string>;
+    },
   ) {
     this.id = q.id;
     this.lTime = q.lTime;
@@ -114,6 +133,12 @@ export class QueryResponse {
     this.acks = q.ack ? new AsyncQueue({ capacity }) : undefined;
     this.responses = new AsyncQueue({ capacity });
     this.#now = q.now;
+    if (q.awaiting) {
+      this.#awaitResponse = new Set(q.awaiting);
+      this.#awaitAck = q.ack ? new Set(this.#awaitResponse) : undefined;
+      // Nobody matched: nothing can arrive that the asker waits for.
+      if (this.#awaitResponse.size === 0) this.close();
+    }
   }
 
   /** True once closed or past the deadline. */
@@ -134,6 +159,8 @@ export class QueryResponse {
     if (this.finished() || !this.acks || this.#ackFrom.has(from)) return;
     this.#ackFrom.add(from);
     this.acks.push(from);
+    this.#awaitAck?.delete(from);
+    this.#closeWhenAllAnswered();
   }
 
   /** Records a response; a second response from the same node is ignored. */
@@ -141,6 +168,15 @@ export class QueryResponse {
     if (this.finished() || this.#respFrom.has(r.from)) return;
     this.#respFrom.add(r.from);
     this.responses.push(r);
+    this.#awaitResponse?.delete(r.from);
+    this.#closeWhenAllAnswered();
+  }
+
+  /** Everyone expected has responded, and acked when acks were asked for: no reason to wait. */
+  #closeWhenAllAnswered(): void {
+    if (!this.#awaitResponse || this.#awaitResponse.size > 0) return;
+    if (this.#awaitAck && this.#awaitAck.size > 0) return;
+    this.close();
   }
 }
 

@@ -10,7 +10,7 @@ import { ipToBytes } from "../util/addr.ts";
 import { USER_EVENT_SIZE_LIMIT } from "./config.ts";
 import { uniqueBroadcast } from "./broadcast.ts";
 import { encodeSerfMessage, QUERY_FLAG_ACK } from "./messages.ts";
-import { defaultQueryTimeoutMs, encodeFilters, handleQuery } from "./query.ts";
+import { defaultQueryTimeoutMs, encodeFilters, handleQuery, memberMatchesQuery } from "./query.ts";
 import { type QueryParam, QueryResponse } from "./query_response.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
@@ -79,6 +79,10 @@ export function startQuery(
     ack: !!params.requestAck,
     expected: s.memberlist.numMembers(),
     now: () => s.clock.now(),
+    // The alive members the filters match now: once all have answered, stop waiting.
+    awaiting: params.waitForTimeout ? undefined : [...s.members.byName.values()]
+      .filter((m) => m.member.status === "alive" && memberMatchesQuery(m.member.name, m.member.tags, params))
+      .map((m) => m.member.name),
   });
   s.pendingQueries.set(q.lTime, resp);
   s.schedule(timeoutMs, () => {
