@@ -22,7 +22,8 @@ import type { QueryParam, QueryResponse } from "../serf/query_response.ts";
 import type { Serf } from "../serf/serf.ts";
 import type { Coordinate, Member } from "../serf/types.ts";
 import type { AgentConfig } from "./config.ts";
-import { describeEvent, parseEventHandlers, ScriptEventHandler } from "./event_handler.ts";
+import { describeEvent, parseEventHandlers } from "./event_handler.ts";
+import { ScriptEventHandler } from "./handler_lanes.ts";
 import { invokeEventScript } from "./invoke.ts";
 import { LogWriter } from "./log_writer.ts";
 import {

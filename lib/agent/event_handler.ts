@@ -1,6 +1,6 @@
 /**
- * Event handler specs as `serf agent -event-handler` takes them, and the
- * queue that runs matching handlers one at a time, in event order.
+ * Event handler specs as `serf agent -event-handler` takes them and how they
+ * match events. `handler_lanes.ts` runs them.
  *
  * Spec syntax (Serf's): `script` (every event), `TYPE=script`,
  * `TYPE,TYPE=script`, `user:NAME=script`, `query:NAME=script`, `*=script`.
@@ -10,11 +10,8 @@
  *
  * @module
  */
-import { EVENT_FILTER_TYPES, isMemberEventType } from "../serf/types.ts";
-import { AsyncQueue } from "../util/async.ts";
-import { errorMessage } from "../util/errors.ts";
-import type { Logger } from "../util/log.ts";
-import type { Member, SerfEvent } from "../serf/types.ts";
+import { EVENT_FILTER_TYPES } from "../serf/types.ts";
+import type { SerfEvent } from "../serf/types.ts";
 
 /** One handler: which events it wants and the shell script to run. */
 export interface EventScript {
@@ -88,100 +85,4 @@ export function describeEvent(event: SerfEvent): string {
   if (event.type === "user") return `user-event: ${event.name}`;
   if (event.type === "query") return `query: ${event.name}`;
   return event.type;
-}
-
-/**
- * Runs one script for one event (normally `invokeEventScript`); rejects when
- * the run failed, and kills the run when `signal` aborts.
- */
-export type ScriptInvoker = (
-  script: string,
-  self: Member,
-  event: SerfEvent,
-  signal: AbortSignal,
-) => Promise<void>;
-
-/** Options for {@linkcode ScriptEventHandler}. */
-export interface ScriptEventHandlerOptions {
-  scripts: EventScript[];
-  /** Our own member, read when each event is handled (tags may have changed). */
-  self: () => Member;
-  invoke: ScriptInvoker;
-  /** Logger with the `agent` subsystem. */
-  logger: Logger;
-  /** Events waiting for handlers before the oldest user event or query is dropped. @default 1024 */
-  capacity?: number;
-}
-
-/**
- * Runs handlers for events, one run at a time in event order, off the
- * agent's event path: a slow handler delays later handlers (as in Serf)
- * but never the agent's other event consumers.
- */
-export class ScriptEventHandler {
-  #scripts: EventScript[];
-  #pending: EventScript[] | undefined;
-  #queue: AsyncQueue<SerfEvent>;
-  #options: ScriptEventHandlerOptions;
-  #loop: Promise<void>;
-  #stop = new AbortController();
-
-  constructor(options: ScriptEventHandlerOptions) {
-    this.#options = options;
-    this.#scripts = options.scripts;
-    this.#queue = new AsyncQueue({
-      capacity: options.capacity ?? 1024,
-      // A handler that falls behind may miss user events and queries, never a membership change.
-      mustKeep: (e) => isMemberEventType(e.type),
-      onDrop: (n) => options.logger.warn(`Event handlers are falling behind: dropped ${n} event(s) so far`),
-    });
-    this.#loop = this.#run();
-  }
-
-  /** Current handlers (after any pending update). */
-  get scripts(): readonly EventScript[] {
-    return this.#pending ?? this.#scripts;
-  }
-
-  /** Queues `event` for the handlers; never blocks. */
-  handleEvent(event: SerfEvent): void {
-    this.#queue.push(event);
-  }
-
-  /** Replaces the handlers, from the next event on (a running handler finishes). */
-  updateScripts(scripts: EventScript[]): void {
-    this.#pending = scripts;
-  }
-
-  /** Stops taking events; resolves once queued events are handled. The caller bounds the wait. */
-  async close(): Promise<void> {
-    this.#queue.close();
-    await this.#loop;
-  }
-
-  /** Kills the running handler and drops events not yet started (a shutdown that cannot wait longer). */
-  abandon(): void {
-    this.#stop.abort();
-    this.#queue.close();
-  }
-
-  async #run(): Promise<void> {
-    for await (const event of this.#queue) {
-      if (this.#stop.signal.aborted) return;
-      if (this.#pending) {
-        this.#scripts = this.#pending;
-        this.#pending = undefined;
-      }
-      const self = this.#options.self();
-      for (const s of this.#scripts) {
-        if (this.#stop.signal.aborted) return;
-        if (!eventScriptMatches(s, event)) continue;
-        try {
-          await this.#options.invoke(s.script, self, event, this.#stop.signal);
-        } catch (err) {
-          this.#options.logger.error(`Error invoking script '${s.script}': ${errorMessage(err)}`);
-        }
-      }
-    }
-  }
 }

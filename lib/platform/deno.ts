@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
+import { DRAIN_AFTER_EXIT_MS, DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
 import type { AgentSignal, DirEntry, InterfaceAddress, Platform, ProcessExit } from "./platform.ts";
 import type { SpawnedProcess, SpawnOptions } from "./platform.ts";
 import { systemLookupHost } from "./node_compat.ts";
@@ -95,14 +95,15 @@ function denoSpawn(argv: string[], options: SpawnOptions): SpawnedProcess {
   let killed: Promise<void> | undefined;
   const exited = (async (): Promise<ProcessExit> => {
     const status = await child.status;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceMs = killed ? DRAIN_AFTER_KILL_MS : DRAIN_AFTER_EXIT_MS;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
+    await Promise.race([pumps, late]);
+    clearTimeout(timer);
     if (killed) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<void>((r) => (timer = setTimeout(r, DRAIN_AFTER_KILL_MS)));
-      await Promise.race([pumps, late]);
-      clearTimeout(timer);
       for (const r of readers) await r.cancel().catch(() => {});
+      await pumps;
     }
-    await pumps;
     return status.signal ? { code: status.code, signal: status.signal } : { code: status.code };
   })();
   return {

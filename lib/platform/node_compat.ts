@@ -12,7 +12,7 @@ import type * as NodeFs from "node:fs";
 import type * as NodeOs from "node:os";
 import process from "node:process";
 import { lazyBuiltin } from "../util/builtin.ts";
-import { DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
+import { DRAIN_AFTER_EXIT_MS, DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
 import type {
   AgentSignal,
   InterfaceAddress,
@@ -108,14 +108,13 @@ function spawnChild(argv: string[], options: SpawnOptions): SpawnedProcess {
   const exited = new Promise<ProcessExit>((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", async (code, signal) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const graceMs = killed ? DRAIN_AFTER_KILL_MS : DRAIN_AFTER_EXIT_MS;
+      await Promise.race([pumps, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
       if (killed) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([pumps, new Promise((r) => (timer = setTimeout(r, DRAIN_AFTER_KILL_MS)))]);
-        clearTimeout(timer);
         child.stdout.destroy();
         child.stderr.destroy();
-      } else {
-        await pumps;
       }
       if (signal) resolve({ code: 128 + (os().constants.signals[signal] ?? 0), signal });
       else resolve({ code: code ?? 0 });

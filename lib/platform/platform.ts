@@ -11,6 +11,15 @@
 /** After a kill, how long we still wait for output that grandchildren outside the group may hold open. */
 export const DRAIN_AFTER_KILL_MS = 1_000;
 
+/**
+ * After a handler exits by itself, how long we still wait for its output
+ * pipes to close. A background child it started (a daemon, `sleep 600 &`)
+ * inherits them and may hold them for ever; Serf waits for it, blocking every
+ * later handler and the query's answer (serf#204). We stop waiting, but keep
+ * reading and discarding, so the child never dies of a broken pipe.
+ */
+export const DRAIN_AFTER_EXIT_MS = 250;
+
 /** Signals the agent reacts to, as Serf does. */
 export type AgentSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
@@ -37,7 +46,11 @@ export interface SpawnOptions {
 /** A running child process. */
 export interface SpawnedProcess {
   readonly pid: number;
-  /** Resolves when the process has exited and its output pipes are drained (or abandoned after a kill). */
+  /**
+   * Resolves when the process has exited and its output pipes are drained, or
+   * {@linkcode DRAIN_AFTER_EXIT_MS} after its exit when a background child
+   * still holds them (after a kill, {@linkcode DRAIN_AFTER_KILL_MS}, then abandoned).
+   */
   readonly exited: Promise<ProcessExit>;
   /**
    * Kills the child and everything it started: children run in their own

@@ -6,8 +6,8 @@ import {
   eventScriptMatches,
   parseEventHandlers,
   parseEventScript,
-  ScriptEventHandler,
 } from "../../lib/agent/event_handler.ts";
+import { ScriptEventHandler } from "../../lib/agent/handler_lanes.ts";
 import { silentLogger } from "../../lib/util/log.ts";
 import type { Member, SerfEvent } from "../../lib/serf/types.ts";
 
@@ -113,7 +113,7 @@ Deno.test("eventScriptMatches filters by type and by user event or query name", 
   assert.ok(!eventScriptMatches(s("query=x"), user("a")));
 });
 
-Deno.test("ScriptEventHandler runs matching scripts one at a time in event order", async () => {
+Deno.test("ScriptEventHandler with concurrency 1 runs scripts one at a time in event order (Serf's)", async () => {
   const runs: string[] = [];
   let active = 0;
   const scripts: EventScript[] = parseEventHandlers(["member-join=j", "user=u", "*=all"]);
@@ -121,6 +121,7 @@ Deno.test("ScriptEventHandler runs matching scripts one at a time in event order
     scripts,
     self: () => member("self"),
     logger: silentLogger(),
+    concurrency: 1,
     async invoke(script, _self, event) {
       active++;
       assert.equal(active, 1, "runs overlap");
@@ -147,6 +148,7 @@ Deno.test("ScriptEventHandler.abandon kills the running handler and drops the re
     scripts: parseEventHandlers(["x"]),
     self: () => member("self"),
     logger: silentLogger(),
+    concurrency: 1,
     invoke: (_script, _self, event, signal) =>
       new Promise<void>((resolve, reject) => {
         runs.push(event.type);
@@ -172,6 +174,7 @@ Deno.test("ScriptEventHandler: a slow handler drops user events past the bound, 
     self: () => member("self"),
     logger: silentLogger(),
     capacity: 4,
+    concurrency: 1,
     async invoke(_script, _self, event) {
       await gate; // the first handler run hangs until released
       runs.push(describeEvent(event));
