@@ -11,6 +11,8 @@ import { decodeTags, encodeSerfMessage } from "./messages.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { memberFromNode, type MemberState, nodeVersions } from "./member_table.ts";
 import type { Member, MemberEventType } from "./types.ts";
+import type { FailedRecord } from "./snapshot_failed.ts";
+import { parseAddress } from "../util/addr.ts";
 
 function decodeTagsLogged(s: SerfCore, meta: Uint8Array): Record<string, string> {
   try {
@@ -189,4 +191,48 @@ export function broadcastJoin(s: SerfCore, lTime: number): void {
   s.memberClock.witness(lTime);
   handleJoinIntent(s, msg);
   s.broadcastIntent(encodeSerfMessage(msg));
+}
+
+/**
+ * Puts members that had failed before a restart back in the table as failed
+ * (serf#333): the reconnect loop retries them and reaps them on the original
+ * schedule, instead of the restarted node forgetting them. No events: nothing
+ * changed, we only remember.
+ */
+export function restoreFailedMembers(s: SerfCore, failed: readonly FailedRecord[]): void {
+  const t = s.members;
+  const wallNow = s.clock.wallNow();
+  for (const rec of failed) {
+    if (rec.name === s.config.nodeName || t.byName.has(rec.name)) continue;
+    const ageMs = Math.max(0, wallNow - rec.at);
+    if (ageMs > s.config.reconnectTimeoutMs) continue;
+    let addr;
+    try {
+      addr = parseAddress(rec.addr);
+    } catch {
+      continue;
+    }
+    const state: MemberState = {
+      member: {
+        name: rec.name,
+        addr: addr.host,
+        port: addr.port,
+        tags: { ...rec.tags },
+        status: "failed",
+        protocolMin: 0,
+        protocolMax: 0,
+        protocolCur: 0,
+        delegateMin: 0,
+        delegateMax: 0,
+        delegateCur: 0,
+      },
+      statusLTime: 0,
+      leaveTime: s.clock.now() - ageMs,
+    };
+    t.byName.set(rec.name, state);
+    t.failed.push(state);
+    s.log.info(
+      `Remembering failed member ${rec.name} ${rec.addr} from the snapshot; the reconnect loop retries it`,
+    );
+  }
 }

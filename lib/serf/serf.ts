@@ -39,7 +39,7 @@ import {
 } from "./delegates.ts";
 import { handleInternalQuery, isInternalQuery } from "./internal_query.ts";
 import { type KeyOperation, type KeyResponse, runKeyOperation } from "./key_manager.ts";
-import { broadcastJoin, handleLeaveIntent } from "./members.ts";
+import { broadcastJoin, handleLeaveIntent, restoreFailedMembers } from "./members.ts";
 import { encodeSerfMessage } from "./messages.ts";
 import { defaultQueryTimeoutMs } from "./query.ts";
 import type { QueryParam, QueryResponse } from "./query_response.ts";
@@ -216,6 +216,7 @@ export class Serf {
     if (snapshot) {
       face.#snapshot = snapshot;
       previous = snapshot.aliveNodes();
+      restoreFailedMembers(core, snapshot.failedNodes());
       core.eventMinTime = snapshot.lastEventClock + 1;
       core.queryMinTime = snapshot.lastQueryClock + 1;
       core.pipeline.snapshot = snapshot;

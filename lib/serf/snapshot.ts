@@ -11,11 +11,15 @@
  * event-clock: <n>            highest user-event LTime seen
  * query-clock: <n>            highest query LTime seen
  * leave                       we left: forget everything above (unless rejoinAfterLeave)
+ * # serfts-failed: {json}     serfts: a member that failed, for the reconnect loop (see snapshot_failed.ts)
  * # ...                       comment; "coordinate: ..." lines of old Serf versions are skipped
  * ```
  *
  * Lines are buffered and written when a line is appended more than 500 ms
- * after the previous write (or the buffer passes 4 KiB); data reaches the disk
+ * after the previous write (or the buffer passes 4 KiB), and by the 500 ms
+ * clock tick when lines wait (Serf leaves them until the next line); user-event and query
+ * clocks are written at once, so a killed agent does not replay events it
+ * had delivered (serf#465). Data reaches the disk
  * (fsync) only on leave, close and compaction, exactly as in Serf. When the
  * file grows past max(128 KiB, 256 bytes per alive node) it is rewritten as
  * alive lines plus the clocks.
@@ -29,6 +33,7 @@ import { Logger } from "../util/log.ts";
 import { type Random, shuffle, systemRandom } from "../util/random.ts";
 import type { LamportTime } from "./lamport.ts";
 import type { SnapshotFile, SnapshotFs } from "./snapshot_fs.ts";
+import { FAILED_LINE_PREFIX, failedLine, type FailedRecord, parseFailedLine } from "./snapshot_failed.ts";
 import type { MemberEventType } from "./types.ts";
 
 export { MemorySnapshotFs, nodeSnapshotFs, type SnapshotFile, type SnapshotFs } from "./snapshot_fs.ts";
@@ -67,6 +72,8 @@ export interface SnapshotMember {
   /** IP literal. */
   addr: string;
   port: number;
+  /** Kept for failed members, so a restarted agent lists them as they were. */
+  tags?: Record<string, string>;
 }
 
 /** The events a snapshot records; the engine's member, user and query events fit this shape. */
@@ -126,6 +133,7 @@ const decoder = new TextDecoder();
 export class Snapshotter {
   #o: Required<SnapshotOptions>;
   #alive = new Map<string, string>();
+  #failed = new Map<string, FailedRecord>();
   #file: SnapshotFile | undefined;
   #buffer: string[] = [];
   #bufferBytes = 0;
@@ -175,6 +183,11 @@ export class Snapshotter {
     return shuffle(this.#o.random, [...this.#alive].map(([name, addr]) => ({ name, addr })));
   }
 
+  /** Members failed (not left, not reaped) at the end of the replay, for the reconnect loop (serf#333). */
+  failedNodes(): FailedRecord[] {
+    return [...this.#failed.values()];
+  }
+
   /** Records any event as Serf's snapshotter does: member events, then user-event and query clocks. */
   record(event: SnapshotEvent): void {
     if (event.type === "user") this.recordEventClock(event.lTime);
@@ -192,29 +205,47 @@ export class Snapshotter {
       for (const m of event.members) {
         const addr = formatAddress({ host: m.addr, port: m.port });
         this.#alive.set(m.name, addr);
+        this.#failed.delete(m.name);
         this.#tryAppend(`alive: ${m.name} ${addr}\n`);
       }
     } else if (event.type === "member-leave" || event.type === "member-failed") {
       for (const m of event.members) {
         this.#alive.delete(m.name);
+        this.#failed.delete(m.name);
         this.#tryAppend(`not-alive: ${m.name}\n`);
+        if (event.type === "member-failed") {
+          const addr = formatAddress({ host: m.addr, port: m.port });
+          const rec = { name: m.name, addr, tags: { ...m.tags }, at: this.#o.clock.wallNow() };
+          this.#failed.set(m.name, rec);
+          this.#tryAppend(failedLine(rec), true); // rare, and what a restart must not lose
+        }
+      }
+    } else if (event.type === "member-reap") {
+      // A reaped member is forgotten: Serf reads this line as a no-op.
+      for (const m of event.members) {
+        if (this.#failed.delete(m.name)) this.#tryAppend(`not-alive: ${m.name}\n`);
       }
     }
     this.updateClock();
   }
 
-  /** Records a user event's LTime, if newer than any recorded. */
+  /**
+   * Records a user event's LTime, if newer than any recorded. Written through
+   * at once, before any handler sees the event: an agent killed right after
+   * must not deliver the event again when it restarts (serf#465; Serf buffers
+   * the line and replays).
+   */
   recordEventClock(lTime: LamportTime): void {
     if (this.#leaving || this.#closed || lTime <= this.lastEventClock) return;
     this.lastEventClock = lTime;
-    this.#tryAppend(`event-clock: ${lTime}\n`);
+    this.#tryAppend(`event-clock: ${lTime}\n`, true);
   }
 
-  /** Records a query's LTime, if newer than any recorded. */
+  /** Records a query's LTime, if newer than any recorded; written through, as event clocks are. */
   recordQueryClock(lTime: LamportTime): void {
     if (this.#leaving || this.#closed || lTime <= this.lastQueryClock) return;
     this.lastQueryClock = lTime;
-    this.#tryAppend(`query-clock: ${lTime}\n`);
+    this.#tryAppend(`query-clock: ${lTime}\n`, true);
   }
 
   /**
@@ -239,7 +270,10 @@ export class Snapshotter {
   leave(): void {
     if (this.#closed) return;
     this.#leaving = true;
-    if (!this.#o.rejoinAfterLeave) this.#alive.clear();
+    if (!this.#o.rejoinAfterLeave) {
+      this.#alive.clear();
+      this.#failed.clear();
+    }
     this.#tryAppend("leave\n");
     this.#flushAndSync("leave");
   }
@@ -262,8 +296,23 @@ export class Snapshotter {
   #tick(): void {
     this.#ticker = this.#o.clock.setTimer(SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, () => {
       this.updateClock();
+      // Serf writes held lines only when another line comes: a member that failed
+      // just before a quiet spell (and a kill) would be lost. We write them on the tick.
+      if (!this.#closed && this.#buffer.length > 0 && this.#writeError === undefined) {
+        this.#lastFlush = this.#o.clock.now();
+        this.#flushAndSyncless();
+      }
       if (!this.#closed) this.#tick();
     });
+  }
+
+  /** Writes held lines; a failure is logged and sticks until a compaction. */
+  #flushAndSyncless(): void {
+    try {
+      this.#flush();
+    } catch (err) {
+      this.#o.logger.error(`Failed to update snapshot: ${errorMessage(err)}`);
+    }
   }
 
   #flushAndSync(what: string): void {
@@ -280,9 +329,10 @@ export class Snapshotter {
   }
 
   /** Appends a line; on failure logs and, at most every 30 s, tries a compaction to recover. */
-  #tryAppend(line: string): void {
+  /** @param writeThrough write the buffer to the file now (the OS keeps it across a kill) */
+  #tryAppend(line: string, writeThrough = false): void {
     try {
-      this.#appendLine(line);
+      this.#appendLine(line, writeThrough);
     } catch (err) {
       this.#o.logger.error(`Failed to update snapshot: ${errorMessage(err)}`);
       const now = this.#o.clock.now();
@@ -302,13 +352,13 @@ export class Snapshotter {
     }
   }
 
-  #appendLine(line: string): void {
+  #appendLine(line: string, writeThrough: boolean): void {
     if (this.#writeError !== undefined) throw this.#writeError;
     const n = encoder.encode(line).length;
     this.#buffer.push(line);
     this.#bufferBytes += n;
     const now = this.#o.clock.now();
-    if (now - this.#lastFlush > SNAPSHOT_FLUSH_INTERVAL_MS) {
+    if (writeThrough || now - this.#lastFlush > SNAPSHOT_FLUSH_INTERVAL_MS) {
       this.#lastFlush = now;
       this.#flush();
     } else if (this.#bufferBytes >= WRITE_BUFFER_BYTES) {
@@ -349,6 +399,7 @@ export class Snapshotter {
     }
     let text = "";
     for (const [name, addr] of this.#alive) text += `alive: ${name} ${addr}\n`;
+    for (const rec of this.#failed.values()) text += `not-alive: ${rec.name}\n${failedLine(rec)}`;
     text +=
       `clock: ${this.lastClock}\nevent-clock: ${this.lastEventClock}\nquery-clock: ${this.lastQueryClock}\n`;
     const bytes = encoder.encode(text);
@@ -406,8 +457,10 @@ export class Snapshotter {
           continue;
         }
         this.#alive.set(info.slice(0, idx), info.slice(idx + 1));
+        this.#failed.delete(info.slice(0, idx));
       } else if (line.startsWith("not-alive: ")) {
         this.#alive.delete(line.slice("not-alive: ".length));
+        this.#failed.delete(line.slice("not-alive: ".length));
       } else if (line.startsWith("clock: ")) {
         const t = parseClock(line.slice("clock: ".length), "clock", log);
         if (t !== undefined) this.lastClock = t;
@@ -425,7 +478,12 @@ export class Snapshotter {
           continue;
         }
         this.#alive.clear();
+        this.#failed.clear();
         this.lastClock = this.lastEventClock = this.lastQueryClock = 0;
+      } else if (line.startsWith(FAILED_LINE_PREFIX)) {
+        const rec = parseFailedLine(line);
+        if (rec) this.#failed.set(rec.name, rec);
+        else log.warn(`Unrecognized snapshot line: ${line}`);
       } else if (!line.startsWith("#")) {
         log.warn(`Unrecognized snapshot line: ${line}`);
       }

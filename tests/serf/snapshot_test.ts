@@ -113,27 +113,36 @@ Deno.test("Snapshotter writes Serf's line format", async () => {
   snap.close();
   assert.equal(
     fs.text(PATH),
-    "alive: a 10.0.0.1:7946\nalive: b [2001:db8::2]:8000\nclock: 4\nevent-clock: 7\nquery-clock: 3\nnot-alive: b\n",
+    "alive: a 10.0.0.1:7946\nalive: b [2001:db8::2]:8000\nclock: 4\nevent-clock: 7\nquery-clock: 3\nnot-alive: b\n" +
+      `# serfts-failed: {"name":"b","addr":"10.0.0.1:7946","tags":{},"at":${clock.wallNow() - 100}}\n` +
+      "not-alive: b\n",
   );
   assert.equal(fs.mode(PATH), 0o644);
 });
 
-Deno.test("Snapshotter writes at most every 500 ms and fsyncs only on leave and close", async () => {
+Deno.test("Snapshotter holds member lines up to 500 ms, writes clocks through, fsyncs on leave and close", async () => {
   const { fs, clock, snap } = setup();
-  snap.recordEventClock(1);
-  assert.equal(fs.text(PATH), "event-clock: 1\n", "the first line is written at once");
+  const alive = (n: string) => `alive: ${n} 10.0.0.1:7946\n`;
+  snap.recordMemberEvent({ type: "member-join", members: [member("a")] });
+  assert.equal(fs.text(PATH), alive("a"), "the first line is written at once");
   await clock.advance(200);
-  snap.recordEventClock(2);
-  snap.recordQueryClock(1);
-  assert.equal(fs.text(PATH), "event-clock: 1\n", "held in the buffer");
+  snap.recordMemberEvent({ type: "member-join", members: [member("b")] });
+  assert.equal(fs.text(PATH), alive("a"), "held in the buffer");
   await clock.advance(301);
-  snap.recordEventClock(3);
-  assert.equal(fs.text(PATH), "event-clock: 1\nevent-clock: 2\nquery-clock: 1\nevent-clock: 3\n");
+  assert.equal(fs.text(PATH), alive("a") + alive("b"), "the 500 ms tick writes what waits");
+  snap.recordMemberEvent({ type: "member-join", members: [member("c")] });
+  assert.equal(fs.text(PATH), alive("a") + alive("b"), "held again");
+  await clock.advance(10);
+  snap.recordMemberEvent({ type: "member-join", members: [member("d")] });
+  snap.recordEventClock(2); // a handler may run next: the clock must survive a kill
+  assert.equal(fs.text(PATH), alive("a") + alive("b") + alive("c") + alive("d") + "event-clock: 2\n");
+  snap.recordQueryClock(1);
+  assert.equal(fs.text(PATH)!.split("\n").at(-2), "query-clock: 1");
   assert.equal(fs.syncs(PATH), 0);
   await clock.advance(10);
-  snap.recordEventClock(4);
+  snap.recordMemberEvent({ type: "member-join", members: [member("e")] });
   snap.close();
-  assert.equal(fs.text(PATH)!.split("\n").at(-2), "event-clock: 4", "close writes the buffer");
+  assert.equal(fs.text(PATH)!.split("\n").at(-2), alive("e").trimEnd(), "close writes the buffer");
   assert.equal(fs.syncs(PATH), 1);
   assert.equal(clock.pending, 0, "the clock tick stops at close");
 });
@@ -313,4 +322,28 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("Snapshotter remembers failed members across restarts until they rejoin, leave or are reaped", async () => {
+  const first = setup();
+  const web = { ...member("web-2", "10.0.0.2"), tags: { role: "web" } };
+  first.snap.recordMemberEvent({ type: "member-join", members: [member("a"), web, member("db")] });
+  first.snap.recordMemberEvent({ type: "member-failed", members: [web, member("db")] });
+  first.snap.recordMemberEvent({ type: "member-reap", members: [member("db")] });
+  await first.clock.advance(600);
+  first.snap.close();
+  const text = first.fs.text(PATH)!;
+  // Serf reads the same file: the extra lines are comments and no-ops to it.
+  for (const line of text.trimEnd().split("\n")) {
+    assert.ok(/^(alive|not-alive|clock|event-clock|query-clock): |^# /.test(line), line);
+  }
+
+  const second = setup({ fs: first.fs });
+  assert.deepEqual(second.snap.failedNodes().map((r) => [r.name, r.addr, r.tags]), [
+    ["web-2", "10.0.0.2:7946", { role: "web" }],
+  ]);
+  assert.deepEqual(second.snap.aliveNodes().map((n) => n.name), ["a"]);
+  second.snap.recordMemberEvent({ type: "member-join", members: [web] });
+  second.snap.close();
+  assert.deepEqual(setup({ fs: first.fs }).snap.failedNodes(), [], "a rejoin cancels it");
 });
