@@ -14,7 +14,6 @@ import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
 import { parseGoDuration } from "../agent/duration.ts";
 import { retryJoin, SignalQueue, waitForExit } from "../agent/lifecycle.ts";
 import { LogWriter } from "../agent/log_writer.ts";
-import { openAgentSyslog } from "../agent/syslog_setup.ts";
 import type { SyslogWriter } from "../agent/syslog_writer.ts";
 import {
   addrParts,
@@ -224,6 +223,8 @@ export async function runAgent(
   let syslog: SyslogWriter | undefined;
   if (config.enableSyslog) {
     try {
+      // Loaded only with -syslog, like mDNS: most agents never log to syslog.
+      const { openAgentSyslog } = await import("../agent/syslog_setup.ts");
       syslog = await openAgentSyslog(config, platform, options.syslogPaths);
     } catch (err) {
       output(errorMessage(err));
