@@ -106,6 +106,10 @@ export class SyslogWriter {
   /** Queues one log line (without its newline); never blocks or throws. */
   readonly write = (line: string): void => {
     if (this.#closed) return;
+    if (this.#queue.length >= this.#options.maxQueued) {
+      this.#dropped++;
+      return;
+    }
     const { severity, message } = syslogMessage(line);
     const o = this.#options;
     const text = formatSyslogLine({
@@ -116,10 +120,6 @@ export class SyslogWriter {
       pid: o.pid,
       message,
     });
-    if (this.#queue.length >= o.maxQueued) {
-      this.#dropped++;
-      return;
-    }
     this.#queue.push(text);
     this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
   };
