@@ -14,6 +14,7 @@ import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
 import { parseGoDuration } from "../agent/duration.ts";
 import { retryJoin, SignalQueue, waitForExit } from "../agent/lifecycle.ts";
 import { LogWriter } from "../agent/log_writer.ts";
+import type { SyslogWriter } from "../agent/syslog_writer.ts";
 import {
   addrParts,
   encryptKeyBytes,
@@ -120,6 +121,13 @@ Event handlers:
 export interface RunAgentOptions {
   /** Starts the RPC server on `rpc_addr`; without one, no RPC listener runs and a warning is logged. */
   rpcServer?: RpcServerFactory;
+  /**
+   * Syslog sockets tried in order. The environment variable
+   * `SERFTS_SYSLOG_PATHS` (paths separated by `:`) overrides this, so tests
+   * and unusual hosts can point a built binary at another socket.
+   * @default Serf's: /dev/log, /var/run/syslog, /var/run/log
+   */
+  syslogPaths?: readonly string[];
 }
 
 /** What the flags set, as a config with everything else unset, plus the config paths they name. */
@@ -188,7 +196,6 @@ export async function runAgent(
   options: RunAgentOptions = {},
 ): Promise<number> {
   const output = (text: string) => platform.writeStdout(`==> ${text}\n`);
-  const info = (text: string) => platform.writeStdout(text === "" ? "\n" : `    ${text}\n`);
   let config: AgentConfig;
   try {
     config = await readConfig(argv, platform, output);
@@ -213,15 +220,41 @@ export async function runAgent(
     output(errorMessage(err));
     return 1;
   }
+  let syslog: SyslogWriter | undefined;
   if (config.enableSyslog) {
-    output("Syslog setup failed: syslog output is not supported by serfts yet; remove -syslog");
-    return 1;
+    try {
+      // Loaded only with -syslog, like mDNS: most agents never log to syslog.
+      const { openAgentSyslog } = await import("../agent/syslog_setup.ts");
+      syslog = await openAgentSyslog(config, platform, options.syslogPaths);
+    } catch (err) {
+      output(errorMessage(err));
+      return 1;
+    }
   }
-  // Serf's gated writer: log lines wait until the banner is out.
+  try {
+    return await runWithLogs(argv, platform, options, config, level, syslog);
+  } finally {
+    await syslog?.close();
+  }
+}
+
+/** The rest of {@linkcode runAgent}, once the log sinks are set up. */
+async function runWithLogs(
+  argv: string[],
+  platform: Platform,
+  options: RunAgentOptions,
+  config: AgentConfig,
+  level: LogLevel,
+  syslog: SyslogWriter | undefined,
+): Promise<number> {
+  const output = (text: string) => platform.writeStdout(`==> ${text}\n`);
+  const info = (text: string) => platform.writeStdout(text === "" ? "\n" : `    ${text}\n`);
+  // Serf's gated writer: console lines wait until the banner is out; syslog gets them at once.
   const logs = new LogWriter();
   let gate: string[] | undefined = [];
   const consoleSink = (line: string) => (gate ? gate.push(line) : info(line));
   logs.subscribe(level, consoleSink, false);
+  if (syslog) logs.subscribe(level, syslog.write, false);
 
   try {
     await resolveBindAddress(config, platform, output);
@@ -268,7 +301,7 @@ export async function runAgent(
       stop,
       options,
       logs,
-      consoleSink,
+      consoleSinks: syslog ? [consoleSink, syslog.write] : [consoleSink],
       level,
     };
     return await runStarted(agent, config, started, (r) => (rpc = r), flushLogs);
@@ -290,7 +323,8 @@ interface Started {
   stop: AbortController;
   options: RunAgentOptions;
   logs: LogWriter;
-  consoleSink(line: string): void;
+  /** The subscribers that follow the configured log level (console, syslog) on reload. */
+  consoleSinks: ((line: string) => void)[];
   level: LogLevel;
 }
 
@@ -377,7 +411,8 @@ async function runStarted(
         return;
       }
       try {
-        s.logs.setLevel(s.consoleSink, checkLogLevel(next.logLevel));
+        const nextLevel = checkLogLevel(next.logLevel);
+        for (const sink of s.consoleSinks) s.logs.setLevel(sink, nextLevel);
       } catch (err) {
         s.output(errorMessage(err));
         next.logLevel = current.logLevel;

@@ -7,6 +7,7 @@ import { DRAIN_AFTER_EXIT_MS, DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts"
 import type { AgentSignal, DirEntry, InterfaceAddress, Platform, ProcessExit } from "./platform.ts";
 import type { SpawnedProcess, SpawnOptions } from "./platform.ts";
 import { systemLookupHost } from "./node_compat.ts";
+import { dialDenoUnix } from "./deno_unix.ts";
 
 const encoder = new TextEncoder();
 
@@ -15,6 +16,7 @@ export function denoPlatform(): Platform {
   return {
     runtime: `deno ${Deno.version.deno}`,
     hostname: () => Deno.hostname(),
+    pid: () => Deno.pid,
     args: () => [...Deno.args],
     env: (name) => Deno.env.get(name),
     environ: () => Deno.env.toObject(),
@@ -46,6 +48,7 @@ export function denoPlatform(): Platform {
     networkInterfaces(): InterfaceAddress[] {
       return Deno.networkInterfaces().map((i) => ({ name: i.name, address: i.address, family: i.family }));
     },
+    dialUnix: dialDenoUnix,
     systemInfo: () => ({
       os: Deno.build.os,
       arch: goArch(Deno.build.arch),

@@ -9,6 +9,7 @@
 import type * as NodeChildProcess from "node:child_process";
 import type * as NodeDns from "node:dns/promises";
 import type * as NodeFs from "node:fs";
+import type * as NodeNet from "node:net";
 import type * as NodeOs from "node:os";
 import process from "node:process";
 import { lazyBuiltin } from "../util/builtin.ts";
@@ -20,6 +21,7 @@ import type {
   ProcessExit,
   SpawnedProcess,
   SpawnOptions,
+  UnixLogSocket,
 } from "./platform.ts";
 
 const childProcess = lazyBuiltin<typeof NodeChildProcess>("node:child_process");
@@ -27,12 +29,14 @@ const dns = lazyBuiltin<typeof NodeDns>("node:dns/promises");
 const fsp = () => lazyFs().promises;
 const lazyFs = lazyBuiltin<typeof NodeFs>("node:fs");
 const os = lazyBuiltin<typeof NodeOs>("node:os");
+const net = lazyBuiltin<typeof NodeNet>("node:net");
 
 /** Platform backed by `node:process` and `node:os`. */
 export function nodeCompatPlatform(runtime: string): Platform {
   return {
     runtime,
     hostname: () => os().hostname(),
+    pid: () => process.pid,
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
     environ: () =>
@@ -71,6 +75,11 @@ export function nodeCompatPlatform(runtime: string): Platform {
         }
       }
       return out;
+    },
+    async dialUnix(path, type) {
+      if (type === "unix") return await dialNodeUnixStream(path);
+      // Only Bun gets here without the Deno namespace; its datagrams go through libc.
+      return await (await import("./bun_unixgram.ts")).dialBunUnixgram(path);
     },
     systemInfo: () => ({
       os: process.platform,
@@ -136,4 +145,34 @@ function spawnChild(argv: string[], options: SpawnOptions): SpawnedProcess {
       }
     },
   };
+}
+
+/** Most bytes a stream connection buffers for a slow reader before sends fail (a syslog daemon that stalled). */
+const STREAM_BUFFER_LIMIT = 256 * 1024;
+
+/** A unix stream connection to `path` through `node:net`, as Go's `net.Dial("unix", path)`. */
+function dialNodeUnixStream(path: string): Promise<UnixLogSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = net().createConnection({ path });
+    let failure: Error | undefined;
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      socket.on("error", (err) => (failure = err));
+      socket.on("close", () => (failure ??= new Error(`write unix ${path}: connection closed`)));
+      resolve({
+        path,
+        type: "unix",
+        send(data) {
+          if (failure) return Promise.reject(failure);
+          if (socket.writableLength > STREAM_BUFFER_LIMIT) {
+            return Promise.reject(new Error(`write unix ${path}: reader is not keeping up`));
+          }
+          socket.write(data);
+          return Promise.resolve();
+        },
+        close: () => void socket.destroy(),
+      });
+    });
+    socket.once("error", reject);
+  });
 }

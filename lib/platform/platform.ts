@@ -82,10 +82,31 @@ export interface FsError extends Error {
   code?: string;
 }
 
+/**
+ * Kinds of local (unix domain) socket a syslog daemon listens on, named as Go
+ * names them: `unixgram` (datagrams; rsyslog, journald) and `unix` (a byte stream).
+ */
+export type UnixSocketType = "unixgram" | "unix";
+
+/** A connected local socket that carries log messages (see {@linkcode Platform.dialUnix}). */
+export interface UnixLogSocket {
+  readonly path: string;
+  readonly type: UnixSocketType;
+  /**
+   * Sends one message. Rejects when the peer is gone or refuses it; it may stay
+   * pending while a datagram peer's queue is full, so callers bound what they queue.
+   */
+  send(data: Uint8Array): Promise<void>;
+  /** Closes the socket; pending sends reject. Never throws. */
+  close(): void;
+}
+
 export interface Platform {
   /** "deno" or "bun", for logs and `version`. */
   readonly runtime: string;
   hostname(): string;
+  /** This process's id (syslog lines carry it). */
+  pid(): number;
   /** Command-line arguments after the program name. */
   args(): string[];
   env(name: string): string | undefined;
@@ -115,6 +136,13 @@ export interface Platform {
   lookupHost(host: string): Promise<string[]>;
   /** Addresses of the host's network interfaces. */
   networkInterfaces(): InterfaceAddress[];
+  /**
+   * Connects to the local socket at `path` of the given type, as Go's
+   * `net.Dial(type, path)` would: fails when nothing listens there or the
+   * socket there is of the other type.
+   * @throws {FsError} when the socket cannot be reached
+   */
+  dialUnix(path: string, type: UnixSocketType): Promise<UnixLogSocket>;
   /** Operating system and architecture in Go's vocabulary (`linux`, `amd64`) and the CPU count. */
   systemInfo(): { os: string; arch: string; cpuCount: number };
 }
