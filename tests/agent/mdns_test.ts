@@ -17,11 +17,11 @@ import {
 } from "../../lib/agent/mdns_packet.ts";
 import {
   answerQuery,
-  MdnsDiscovery,
   serfMdnsService,
   ServiceEntryCollector,
   serviceRecords,
-} from "../../lib/agent/mdns.ts";
+} from "../../lib/agent/mdns_zone.ts";
+import { MdnsDiscovery } from "../../lib/agent/mdns.ts";
 import type {
   DatagramSource,
   MulticastOpener,
