@@ -10,6 +10,8 @@ import { REQUIRE_REFERENCE } from "../_go_tool.ts";
 const DENO = Deno.execPath();
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 const SERF = "/usr/bin/serf";
+/** The bun-compiled binary `deno task build` writes. */
+export const SERFTS_BINARY = new URL("../../dist/serfts", import.meta.url).pathname;
 const TAG = `smd${Deno.pid % 10000}`;
 
 async function run(argv: string[], timeoutMs = 15_000): Promise<{ code: number; out: string }> {
@@ -142,7 +144,7 @@ interface AgentProc {
 
 function startAgent(
   ns: string,
-  kind: "serf" | "serfts",
+  kind: AgentKind,
   node: string,
   bind: string,
   extra: string[],
@@ -155,7 +157,11 @@ function startAgent(
     "-rpc-addr=127.0.0.1:7373",
     ...extra,
   ];
-  const argv = kind === "serf" ? [SERF, ...args] : [DENO, "run", "-A", CLI, ...args];
+  const argv = kind === "serf"
+    ? [SERF, ...args]
+    : kind === "serfts-binary"
+    ? [SERFTS_BINARY, ...args]
+    : [DENO, "run", "-A", CLI, ...args];
   const child = new Deno.Command("ip", {
     args: ["netns", "exec", ns, ...argv],
     stdout: "piped",
@@ -209,9 +215,12 @@ async function aliveMembers(ns: string): Promise<string[]> {
   return r.out.split("\n").filter((l) => /\balive\b/.test(l)).map((l) => l.trim().split(/\s+/)[0]!).sort();
 }
 
+/** The real serf, serfts run by Deno, or the bun-compiled serfts. */
+export type AgentKind = "serf" | "serfts" | "serfts-binary";
+
 /** One agent of a scenario. */
 export interface ScenarioAgent {
-  kind: "serf" | "serfts";
+  kind: AgentKind;
   node: string;
   /** More `agent` flags. @default [] */
   args?: string[];
