@@ -69,6 +69,11 @@ export interface LinkOptions {
   ipv6?: boolean;
 }
 
+/** The name of agent `i`'s (0 or 1) end of the veth pair. */
+export function linkDevice(i: number): string {
+  return `${TAG}v${"ab"[i]}`;
+}
+
 /** The address agent `i` (0 or 1) has on the link. */
 export function linkAddress(family: "ipv4" | "ipv6", i: number): string {
   return family === "ipv4" ? `10.77.0.${i + 1}` : `fd77::${i + 1}`;
@@ -112,7 +117,7 @@ async function makeNamespaces(link: LinkOptions): Promise<string[]> {
     names[1]!,
   ]);
   for (const [i, ns] of names.entries()) {
-    const dev = `${TAG}v${"ab"[i]}`;
+    const dev = linkDevice(i);
     if (link.ipv4 !== false) {
       await sh(["ip", "-n", ns, "addr", "add", `${linkAddress("ipv4", i)}/24`, "dev", dev]);
     }

@@ -4,7 +4,7 @@
  * link lacks one family warns and carries on with the other.
  */
 import assert from "node:assert/strict";
-import { namespaceSupport, runNamespaceScenario, SERFTS_BINARY } from "./_mdns_netns.ts";
+import { linkDevice, namespaceSupport, runNamespaceScenario, SERFTS_BINARY } from "./_mdns_netns.ts";
 
 const support = await namespaceSupport();
 if (!support.ok) console.log(`SKIPPED mDNS IPv6 namespace tests: ${support.reason}`);
@@ -37,6 +37,22 @@ Deno.test({
       { bind: "ipv6" },
     );
     for (const log of logs) assert.doesNotMatch(log, /\[WARN\] agent\.mdns/);
+  },
+});
+
+Deno.test({
+  ...base,
+  name: "serfts agents pinned to their link with -mdns-iface find each other over IPv6",
+  ignore: support.ignore(),
+  fn: async () => {
+    const args = (i: number) => [`-mdns-iface=${linkDevice(i)}`, "-mdns-disable-ipv4"];
+    const logs = await runNamespaceScenario(
+      [{ kind: "serfts", node: "a", args: args(0) }, { kind: "serfts", node: "b", args: args(1) }],
+      { link: { ipv4: false }, bind: "ipv6" },
+    );
+    logs.forEach((log, i) =>
+      assert.match(log, new RegExp(`agent: Starting mDNS listener on interface ${linkDevice(i)}`))
+    );
   },
 });
 
