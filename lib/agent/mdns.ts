@@ -247,8 +247,17 @@ export class MdnsDiscovery {
     if (this.#closed || this.#collector) return;
     const wanted = FAMILIES.filter((f) => this.#queries(f));
     if (wanted.length === 0) throw new Error("Must enable at least one of IPv4 and IPv6 querying");
-    const sockets: { family: MdnsFamily; sock: MulticastSocket }[] = [];
-    for (const family of wanted) {
+    // Multicast answers arrive on the family's responder: a family without one is left out
+    // (the warning at start said why, so this stays at DEBUG).
+    const listening = wanted.filter((f) => this.#responders.has(f));
+    for (const f of wanted) {
+      if (!listening.includes(f)) {
+        this.#o.logger.debug(`Failed to listen to both unicast and multicast on ${FAMILY_NAME[f]}`);
+      }
+    }
+    if (listening.length === 0) throw new Error("at least one of IPv4 and IPv6 must be enabled for querying");
+    const usable: { family: MdnsFamily; sock: MulticastSocket }[] = [];
+    for (const family of listening) {
       try {
         const sock = await this.#o.open({
           family,
@@ -260,20 +269,12 @@ export class MdnsDiscovery {
             } catch { /* not a DNS message: ignore, as hashicorp/mdns does */ }
           },
         });
-        sockets.push({ family, sock });
+        usable.push({ family, sock });
       } catch (err) {
         this.#o.logger.error(`Failed to bind to ${family} port: ${errorMessage(err)}`);
       }
     }
-    if (sockets.length === 0) throw new Error("failed to bind to any unicast udp port");
-    // Multicast answers arrive on the family's responder: without one, the family is dropped.
-    const usable = sockets.filter((q) => this.#responders.has(q.family));
-    for (const q of sockets) {
-      if (usable.includes(q)) continue;
-      this.#o.logger.info(`Failed to listen to both unicast and multicast on ${FAMILY_NAME[q.family]}`);
-      await q.sock.close();
-    }
-    if (usable.length === 0) throw new Error("at least one of IPv4 and IPv6 must be enabled for querying");
+    if (usable.length === 0) throw new Error("failed to bind to any unicast udp port");
     if (this.#closed) {
       await Promise.all(usable.map((q) => q.sock.close()));
       return;

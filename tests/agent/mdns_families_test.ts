@@ -181,7 +181,7 @@ Deno.test("MdnsDiscovery warns and keeps discovering over IPv4 when the IPv6 gro
     // As in hashicorp/mdns, a family without its multicast listener is left out of the queries.
     assert.ok(
       logs[0]!.some((l) =>
-        l.includes("[INFO] agent.mdns: Failed to listen to both unicast and multicast on IPv6")
+        l.includes("[DEBUG] agent.mdns: Failed to listen to both unicast and multicast on IPv6")
       ),
     );
     assert.ok(!net.sent.some((s) => s.to.address === "ff02::fb"));
