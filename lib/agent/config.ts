@@ -1,6 +1,6 @@
 /**
- * The `serf agent` configuration: every JSON key and flag Serf 0.9.4 accepts,
- * Serf's defaults, and its merge rule (defaults, then config files and
+ * The `serf agent` configuration: every JSON key and flag Serf 0.9.4 accepts
+ * (plus Serf 0.10's `mdns` block and `-mdns-*` flags), Serf's defaults, and its merge rule (defaults, then config files and
  * directories in the order given, then flags). Durations are milliseconds
  * (`Ms` suffix); in files and flags they are Go duration strings.
  *
@@ -67,8 +67,14 @@ export interface AgentConfig {
   skipLeaveOnInt: boolean;
   /** mDNS cluster name (`-discover`, `discover`). @default "" */
   discover: string;
-  /** Network interface to bind to (`-iface`, `interface`). @default "" */
+  /** Network interface to bind to (`-iface`, `interface`); also mDNS's unless `mdnsInterface` is set. @default "" */
   interface: string;
+  /** Interface mDNS uses instead of `interface` (`-mdns-iface`, `mdns.interface`; Serf 0.10). @default "" */
+  mdnsInterface: string;
+  /** mDNS queries skip IPv4 (`-mdns-disable-ipv4`, `mdns.disable_ipv4`; Serf 0.10). @default false */
+  mdnsDisableIpv4: boolean;
+  /** mDNS queries skip IPv6 (`-mdns-disable-ipv6`, `mdns.disable_ipv6`; Serf 0.10). @default false */
+  mdnsDisableIpv6: boolean;
   /** How often to retry failed nodes; 0 keeps Serf's 30 s (`reconnect_interval`). @default 0 */
   reconnectIntervalMs: number;
   /** When failed nodes are reaped; 0 keeps Serf's 24 h (`reconnect_timeout`). @default 0 */
@@ -127,6 +133,9 @@ export function emptyAgentConfig(): AgentConfig {
     skipLeaveOnInt: false,
     discover: "",
     interface: "",
+    mdnsInterface: "",
+    mdnsDisableIpv4: false,
+    mdnsDisableIpv6: false,
     reconnectIntervalMs: 0,
     reconnectTimeoutMs: 0,
     tombstoneTimeoutMs: 0,
@@ -183,6 +192,7 @@ const OVERRIDE_STRINGS: StringKey[] = [
   "snapshotPath",
   "discover",
   "interface",
+  "mdnsInterface",
   "tagsFile",
   "keyringFile",
   "syslogFacility",
@@ -208,6 +218,8 @@ const STICKY_TRUE = [
   "disableNameResolution",
   "enableSyslog",
   "rejoinAfterLeave",
+  "mdnsDisableIpv4",
+  "mdnsDisableIpv6",
 ] as const;
 
 /**

@@ -12,9 +12,18 @@ import { type AgentConfig, emptyAgentConfig } from "./config.ts";
 import { parseGoDuration } from "./duration.ts";
 
 type Kind = "string" | "int" | "bool" | "strings" | "tags" | "duration";
+/** JSON key → config field and the type Serf decodes it as, or a nested block's own table. */
+type KeyTable = Record<string, [keyof AgentConfig, Kind] | { kind: "block"; keys: KeyTable }>;
 
-/** JSON key → config field and the type Serf decodes it as. */
-const KEYS: Record<string, [keyof AgentConfig, Kind]> = {
+/** Serf 0.10's `mdns` block. */
+const MDNS_KEYS: KeyTable = {
+  interface: ["mdnsInterface", "string"],
+  disable_ipv4: ["mdnsDisableIpv4", "bool"],
+  disable_ipv6: ["mdnsDisableIpv6", "bool"],
+};
+
+/** The top-level keys. */
+const KEYS: KeyTable = {
   node_name: ["nodeName", "string"],
   role: ["role", "string"],
   disable_coordinates: ["disableCoordinates", "bool"],
@@ -40,6 +49,7 @@ const KEYS: Record<string, [keyof AgentConfig, Kind]> = {
   skip_leave_on_interrupt: ["skipLeaveOnInt", "bool"],
   discover: ["discover", "string"],
   interface: ["interface", "string"],
+  mdns: { kind: "block", keys: MDNS_KEYS },
   reconnect_interval: ["reconnectIntervalMs", "duration"],
   reconnect_timeout: ["reconnectTimeoutMs", "duration"],
   tombstone_timeout: ["tombstoneTimeoutMs", "duration"],
@@ -92,17 +102,49 @@ export function decodeAgentConfig(text: string): AgentConfig {
   if (raw === null) return config;
   if (!isObject(raw)) throw new SyntaxError(decodingErrors([`'' expected a map, got '${goKind(raw)}'`]));
   const errors: string[] = [];
-  const unused: string[] = [];
   const durations = new Map<string, string>();
+  decodeMap(raw, KEYS, "", { config, errors, durations });
+  if (errors.length > 0) throw new SyntaxError(decodingErrors(errors));
+  const c = config as unknown as Record<string, unknown>;
+  for (const key of DURATION_ORDER) {
+    const text = durations.get(key);
+    if (text !== undefined && text !== "") {
+      c[(KEYS[key] as [keyof AgentConfig, Kind])[0]] = parseGoDuration(text);
+    }
+  }
+  return config;
+}
+
+/** Where {@linkcode decodeMap} puts what it decodes. */
+interface DecodeTarget {
+  config: AgentConfig;
+  errors: string[];
+  durations: Map<string, string>;
+}
+
+/**
+ * Decodes one JSON object against a key table, as mapstructure does with
+ * `ErrorUnused`: keys match case-insensitively, nested blocks report their
+ * fields as `block.key`, and unknown keys are one error per object.
+ */
+function decodeMap(raw: Record<string, unknown>, keys: KeyTable, prefix: string, into: DecodeTarget): void {
+  const { config, errors, durations } = into;
+  const unused: string[] = [];
   const c = config as unknown as Record<string, unknown>;
   for (const [jsonKey, value] of Object.entries(raw)) {
-    const canonical = jsonKey.toLowerCase();
-    const spec = KEYS[canonical];
+    const key = jsonKey.toLowerCase();
+    const canonical = prefix === "" ? key : `${prefix}.${key}`;
+    const spec = keys[key];
     if (!spec) {
       unused.push(jsonKey);
       continue;
     }
     if (value === null) continue; // Serf leaves the field unset
+    if (!Array.isArray(spec)) {
+      if (isObject(value)) decodeMap(value, spec.keys, canonical, into);
+      else errors.push(`'${canonical}' expected a map, got '${goKind(value)}'`);
+      continue;
+    }
     const [field, kind] = spec;
     const error = (goType: string) =>
       `'${canonical}' expected type '${goType}', got unconvertible type '${goTypeOf(value)}', value: '${
@@ -158,13 +200,7 @@ export function decodeAgentConfig(text: string): AgentConfig {
         break;
     }
   }
-  if (unused.length > 0) errors.push(`'' has invalid keys: ${unused.sort().join(", ")}`);
-  if (errors.length > 0) throw new SyntaxError(decodingErrors(errors));
-  for (const key of DURATION_ORDER) {
-    const text = durations.get(key);
-    if (text !== undefined && text !== "") c[KEYS[key]![0]] = parseGoDuration(text);
-  }
-  return config;
+  if (unused.length > 0) errors.push(`'${prefix}' has invalid keys: ${unused.sort().join(", ")}`);
 }
 
 /**

@@ -32,7 +32,8 @@ export interface ResolvedAgentConfig {
  * @param flags a config holding only what the flags set (`protocol` -1 when unset)
  * @param configPaths `-config-file` and `-config-dir` values, in command-line order
  * @throws {Error} with the message Serf prints (`Error decoding 'a.json': ...`,
- * `Invalid event script: ...`, `Invalid network interface: ...`)
+ * `Invalid event script: ...`, `Invalid network interface: ...`, the mDNS
+ * checks of {@linkcode checkMdnsConfig})
  */
 export async function resolveAgentConfig(
   flags: AgentConfig,
@@ -53,9 +54,11 @@ export async function resolveAgentConfig(
     }
   }
   parseEventHandlers(config.eventHandlers);
-  if (config.interface && !platform.networkInterfaces().some((i) => i.name === config.interface)) {
+  const interfaces = new Set(platform.networkInterfaces().map((i) => i.name));
+  if (config.interface && !interfaces.has(config.interface)) {
     throw new Error("Invalid network interface: route ip+net: no such network interface");
   }
+  checkMdnsConfig(config, interfaces);
   if (config.role !== "") {
     notices.push("Deprecation warning: 'Role' has been replaced with 'Tags'");
     config.tags.role = config.role;
@@ -88,4 +91,28 @@ export function checkLogLevel(level: string): ReturnType<typeof parseLogLevel> {
     throw new RangeError(`Invalid log level: ${up}. Valid log levels are: [TRACE DEBUG INFO WARN ERR]`);
   }
   return parseLogLevel(up);
+}
+
+/**
+ * Serf 0.10's checks of the mDNS settings, in its order and words. Like Serf,
+ * they only run when `-mdns-iface` is given; without it, disabling both
+ * families leaves a responder that never queries, and every poll logs why.
+ *
+ * @param interfaces names of this host's network interfaces
+ * @throws {Error} `mDNS interface specified without enabling mDNS discovery`,
+ * `Invalid mDNS network interface: ...` or
+ * `Invalid mDNS configuration: both IPv4 and IPv6 are disabled`
+ */
+export function checkMdnsConfig(
+  config: Pick<AgentConfig, "discover" | "mdnsInterface" | "mdnsDisableIpv4" | "mdnsDisableIpv6">,
+  interfaces: ReadonlySet<string>,
+): void {
+  if (config.mdnsInterface === "") return;
+  if (config.discover === "") throw new Error("mDNS interface specified without enabling mDNS discovery");
+  if (!interfaces.has(config.mdnsInterface)) {
+    throw new Error("Invalid mDNS network interface: route ip+net: no such network interface");
+  }
+  if (config.mdnsDisableIpv4 && config.mdnsDisableIpv6) {
+    throw new Error("Invalid mDNS configuration: both IPv4 and IPv6 are disabled");
+  }
 }

@@ -4,8 +4,13 @@
  * (instance = node name, SRV port = gossip port, A/AAAA = advertise address)
  * and a querier that asks for that service every minute and joins every
  * agent that answers. The record set, TTLs and timings follow
- * hashicorp/mdns as Serf 0.9 uses it, so real `serf` agents and serfts agents
+ * hashicorp/mdns as Serf uses it, so real `serf` agents and serfts agents
  * find each other.
+ *
+ * Both run over IPv4 (224.0.0.251) and IPv6 (ff02::fb), port 5353, as
+ * hashicorp/mdns does: the responder needs one family's group to start, and
+ * Serf 0.10's `disable_ipv4`/`disable_ipv6` only take a family out of the
+ * queries.
  *
  * Sockets come from an injected {@linkcode MulticastOpener}; this file never
  * touches a runtime API.
@@ -23,205 +28,28 @@ import type { AgentConfig } from "./config.ts";
 import {
   decodeDnsMessage,
   DNS_CLASS_IN,
-  DNS_CLASS_TOP_BIT,
   DNS_TYPE,
   type DnsMessage,
-  type DnsQuestion,
-  type DnsRecord,
   emptyDnsMessage,
   encodeDnsMessage,
 } from "./mdns_packet.ts";
+import { answerQuery, type MdnsService, serfMdnsService, ServiceEntryCollector } from "./mdns_zone.ts";
 
 /** The IPv4 mDNS group and port (RFC 6762). */
 export const MDNS_GROUP_V4: DatagramSource = { address: "224.0.0.251", port: 5353 };
-/** hashicorp/mdns's record TTL, in seconds. */
-export const MDNS_TTL_SECONDS = 120;
+/** The link-local IPv6 mDNS group and port (RFC 6762). */
+export const MDNS_GROUP_V6: DatagramSource = { address: "ff02::fb", port: 5353 };
 
-/** The DNS-SD service name Serf registers and looks up for a cluster. */
-export function serfServiceName(cluster: string): string {
-  return `_serf_${cluster}._tcp`;
-}
+/** The two address families mDNS runs over, in the order hashicorp/mdns opens them. */
+export type MdnsFamily = "udp4" | "udp6";
+const FAMILIES: readonly MdnsFamily[] = ["udp4", "udp6"];
+const FAMILY_NAME: Record<MdnsFamily, string> = { udp4: "IPv4", udp6: "IPv6" };
 
-/** What the responder advertises. Names are fully qualified (trailing dot). */
-export interface MdnsService {
-  /** `node._serf_c._tcp.local.` */
-  instanceName: string;
-  /** `_serf_c._tcp.local.` */
-  serviceName: string;
-  /** `_services._dns-sd._udp.local.` */
-  enumName: string;
-  /** The host's name plus a dot, as hashicorp/mdns takes it from `os.Hostname`. */
-  hostName: string;
-  port: number;
-  /** IPv4 and IPv6 literals. */
-  addresses: string[];
-  txt: string[];
-}
-
-/** The service a Serf agent advertises for `cluster` (Serf's NewAgentMDNS). */
-export function serfMdnsService(
-  options: { cluster: string; nodeName: string; hostName: string; port: number; addresses: string[] },
-): MdnsService {
-  const service = serfServiceName(options.cluster);
-  const host = options.hostName.endsWith(".") ? options.hostName : `${options.hostName}.`;
-  return {
-    instanceName: `${options.nodeName}.${service}.local.`,
-    serviceName: `${service}.local.`,
-    enumName: "_services._dns-sd._udp.local.",
-    hostName: host,
-    port: options.port,
-    addresses: options.addresses,
-    txt: [`Serf '${options.cluster}' cluster`],
-  };
-}
-
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-/**
- * The records answering one question, exactly the set hashicorp/mdns's zone
- * returns: a service PTR brings the instance's SRV (with the host's A/AAAA)
- * and TXT along, so one response is enough for a querier.
- */
-export function serviceRecords(svc: MdnsService, q: DnsQuestion): DnsRecord[] {
-  const head = (name: string) => ({ name, class: DNS_CLASS_IN, ttl: MDNS_TTL_SECONDS });
-  const isPtr = q.type === DNS_TYPE.PTR || q.type === DNS_TYPE.ANY;
-  const instance = (name: string, type: number): DnsRecord[] => {
-    switch (type) {
-      case DNS_TYPE.ANY:
-        return [...instance(name, DNS_TYPE.SRV), ...instance(name, DNS_TYPE.TXT)];
-      case DNS_TYPE.A:
-        return svc.addresses.filter((a) => !a.includes(":"))
-          .map((address) => ({ ...head(svc.hostName), type: "A", address }));
-      case DNS_TYPE.AAAA:
-        return svc.addresses.filter((a) => a.includes(":"))
-          .map((address) => ({ ...head(svc.hostName), type: "AAAA", address }));
-      case DNS_TYPE.SRV:
-        return [
-          { ...head(name), type: "SRV", priority: 10, weight: 1, port: svc.port, target: svc.hostName },
-          ...instance(name, DNS_TYPE.A),
-          ...instance(name, DNS_TYPE.AAAA),
-        ];
-      case DNS_TYPE.TXT:
-        return [{ ...head(name), type: "TXT", texts: svc.txt }];
-      default:
-        return [];
-    }
-  };
-  if (sameName(q.name, svc.enumName)) {
-    return isPtr ? [{ ...head(q.name), type: "PTR", target: svc.serviceName }] : [];
-  }
-  if (sameName(q.name, svc.serviceName)) {
-    if (!isPtr) return [];
-    return [
-      { ...head(q.name), type: "PTR", target: svc.instanceName },
-      ...instance(svc.instanceName, DNS_TYPE.ANY),
-    ];
-  }
-  if (sameName(q.name, svc.instanceName)) return instance(q.name, q.type);
-  if (sameName(q.name, svc.hostName) && (q.type === DNS_TYPE.A || q.type === DNS_TYPE.AAAA)) {
-    return instance(q.name, q.type);
-  }
-  return [];
-}
-
-/**
- * The responses to a query: answers to questions with the unicast bit go in
- * a reply carrying the query's id, the rest in one with id 0 (RFC 6762 §18.1).
- * Non-queries, truncated queries and non-zero opcodes or rcodes get nothing.
- */
-export function answerQuery(svc: MdnsService, query: DnsMessage): DnsMessage[] {
-  if (query.response || query.opcode !== 0 || query.rcode !== 0 || query.truncated) return [];
-  const multicast: DnsRecord[] = [];
-  const unicast: DnsRecord[] = [];
-  for (const q of query.questions) {
-    (q.class & DNS_CLASS_TOP_BIT ? unicast : multicast).push(...serviceRecords(svc, q));
-  }
-  const reply = (id: number, answers: DnsRecord[]) => ({
-    ...emptyDnsMessage(),
-    id,
-    response: true,
-    authoritative: true,
-    answers,
-  });
-  const out: DnsMessage[] = [];
-  if (multicast.length) out.push(reply(0, multicast));
-  if (unicast.length) out.push(reply(query.id, unicast));
-  return out;
-}
-
-/** A service instance as a querier pieces it together from records. */
-export interface ServiceEntry {
+/** The interface mDNS is pinned to (`-mdns-iface`, else `-iface`). */
+export interface MdnsInterface {
   name: string;
-  host: string;
-  addrV4?: string;
-  addrV6?: string;
-  port: number;
-  txt?: string[];
-}
-
-/**
- * Assembles service entries from responses during one query. Records are
- * keyed by owner name; an SRV makes its target host an alias of the instance
- * so the host's A/AAAA records land on the instance.
- */
-export class ServiceEntryCollector {
-  #entries = new Map<string, ServiceEntry & { sent: boolean }>();
-
-  #entry(name: string) {
-    const key = name.toLowerCase();
-    let e = this.#entries.get(key);
-    if (!e) this.#entries.set(key, e = { name, host: "", port: 0, sent: false });
-    return e;
-  }
-
-  /**
-   * Adds a response's answers and additionals.
-   * @returns entries that became complete (address, port and TXT known), each once,
-   *   and the names of touched entries still incomplete, to ask about again
-   */
-  add(msg: DnsMessage): { complete: ServiceEntry[]; incomplete: string[] } {
-    const touched = new Set<ServiceEntry & { sent: boolean }>();
-    for (const rr of [...msg.answers, ...msg.additionals]) {
-      switch (rr.type) {
-        case "PTR":
-          touched.add(this.#entry(rr.target));
-          break;
-        case "SRV": {
-          const e = this.#entry(rr.name);
-          if (!sameName(rr.target, rr.name)) this.#entries.set(rr.target.toLowerCase(), e);
-          e.host = rr.target;
-          e.port = rr.port;
-          touched.add(e);
-          break;
-        }
-        case "TXT": {
-          const e = this.#entry(rr.name);
-          e.txt = rr.texts;
-          touched.add(e);
-          break;
-        }
-        case "A":
-        case "AAAA": {
-          const e = this.#entry(rr.name);
-          if (rr.type === "A") e.addrV4 = rr.address;
-          else e.addrV6 = rr.address;
-          touched.add(e);
-          break;
-        }
-      }
-    }
-    const complete: ServiceEntry[] = [];
-    const incomplete: string[] = [];
-    for (const e of touched) {
-      if ((e.addrV4 || e.addrV6) && e.port !== 0 && e.txt) {
-        if (!e.sent) complete.push({ ...e });
-        e.sent = true;
-      } else incomplete.push(e.name);
-    }
-    return { complete, incomplete };
-  }
+  /** Its IPv4 address; without one, the IPv4 side cannot start on it. */
+  ipv4?: string;
 }
 
 /** Options for {@linkcode MdnsDiscovery.start}. */
@@ -235,8 +63,12 @@ export interface MdnsDiscoveryOptions {
   open: MulticastOpener;
   /** The `agent.mdns` logger. */
   logger: Logger;
-  /** IPv4 address of the `-iface` interface; the kernel's choice when absent. */
-  interfaceAddress?: string;
+  /** The interface to multicast on; the kernel's choice when absent. */
+  interface?: MdnsInterface;
+  /** Leave IPv4 out of the queries (Serf 0.10's `disable_ipv4`); the responder still answers on it. @default false */
+  disableIpv4?: boolean;
+  /** Leave IPv6 out of the queries (Serf 0.10's `disable_ipv6`); the responder still answers on it. @default false */
+  disableIpv6?: boolean;
   /** @default new RealClock() */
   clock?: Clock;
   /** Serf's mdnsPollInterval. @default 60_000 */
@@ -245,8 +77,8 @@ export interface MdnsDiscoveryOptions {
   queryTimeoutMs?: number;
   /** Serf's mdnsQuietInterval: joins wait this long after the last new host, to batch them. @default 100 */
   quietIntervalMs?: number;
-  /** Where the group lives; tests may point it elsewhere. @default MDNS_GROUP_V4 */
-  group?: DatagramSource;
+  /** Where each family's group lives; tests may point them elsewhere. @default {udp4: MDNS_GROUP_V4, udp6: MDNS_GROUP_V6} */
+  groups?: Record<MdnsFamily, DatagramSource>;
 }
 
 /**
@@ -254,14 +86,14 @@ export interface MdnsDiscoveryOptions {
  * (successful or not), like Serf's `seen` set; close it to stop both.
  */
 export class MdnsDiscovery {
-  #o: Required<Omit<MdnsDiscoveryOptions, "interfaceAddress">> & { interfaceAddress?: string };
-  #responder!: MulticastSocket;
+  #o: Required<Omit<MdnsDiscoveryOptions, "interface">> & { interface?: MdnsInterface };
+  #responders = new Map<MdnsFamily, MulticastSocket>();
   #seen = new Set<string>();
   #pending: string[] = [];
   #quiet?: Timer;
   #poll?: Timer;
   #collector?: ServiceEntryCollector;
-  #querySocket?: MulticastSocket;
+  #querySockets: { family: MdnsFamily; sock: MulticastSocket }[] = [];
   #closed = false;
   #tasks = new Set<Promise<unknown>>();
 
@@ -271,29 +103,37 @@ export class MdnsDiscovery {
       pollIntervalMs: 60_000,
       queryTimeoutMs: 1_000,
       quietIntervalMs: 100,
-      group: MDNS_GROUP_V4,
+      disableIpv4: false,
+      disableIpv6: false,
+      groups: { udp4: MDNS_GROUP_V4, udp6: MDNS_GROUP_V6 },
       ...options,
     };
   }
 
   /**
-   * Binds the responder on the mDNS port and starts polling at once.
-   * @throws {Error} `No multicast listeners could be started` (Serf's wording) when the bind or join fails
+   * Binds a responder on the mDNS port for each family and starts polling at
+   * once. A family whose group cannot be joined (no IPv6 on the host, an
+   * interface without an IPv4 address) is logged and left out.
+   * @throws {Error} `No multicast listeners could be started` (Serf's wording) when neither family starts
    */
   static async start(options: MdnsDiscoveryOptions): Promise<MdnsDiscovery> {
     const d = new MdnsDiscovery(options);
-    try {
-      d.#responder = await options.open({
-        family: "udp4",
-        port: d.#o.group.port,
-        group: d.#o.group.address,
-        interfaceAddress: options.interfaceAddress,
-        reuseAddr: true,
-        onMessage: (data, from) => d.#onResponderPacket(data, from),
-        onError: (err) => d.#o.logger.debug(`Socket error: ${errorMessage(err)}`),
-      });
-    } catch (err) {
-      throw new Error(`No multicast listeners could be started`, { cause: err });
+    const failures: unknown[] = [];
+    for (const family of FAMILIES) {
+      try {
+        d.#responders.set(family, await d.#openResponder(family));
+      } catch (err) {
+        failures.push(err);
+        const text = `Cannot join the ${FAMILY_NAME[family]} mDNS group ${d.#o.groups[family].address}: ${
+          errorMessage(err)
+        }`;
+        // A family the queries leave out is expected to be missing.
+        if (d.#queries(family)) d.#o.logger.warn(text);
+        else d.#o.logger.debug(text);
+      }
+    }
+    if (d.#responders.size === 0) {
+      throw new Error(`No multicast listeners could be started`, { cause: failures[0] });
     }
     d.#schedulePoll(0);
     return d;
@@ -305,9 +145,39 @@ export class MdnsDiscovery {
     this.#closed = true;
     this.#poll?.cancel();
     this.#quiet?.cancel();
-    await this.#querySocket?.close();
-    await this.#responder.close();
+    await Promise.all(this.#querySockets.map((q) => q.sock.close()));
+    await Promise.all([...this.#responders.values()].map((r) => r.close()));
     await Promise.allSettled([...this.#tasks]);
+  }
+
+  /** The families whose group this node joined. */
+  get families(): MdnsFamily[] {
+    return [...this.#responders.keys()];
+  }
+
+  #queries(family: MdnsFamily): boolean {
+    return family === "udp4" ? !this.#o.disableIpv4 : !this.#o.disableIpv6;
+  }
+
+  #socketInterface(family: MdnsFamily): { interfaceAddress?: string; interfaceName?: string } {
+    const iface = this.#o.interface;
+    if (!iface) return {};
+    if (family === "udp6") return { interfaceName: iface.name };
+    if (!iface.ipv4) throw new Error(`interface ${iface.name} has no IPv4 address`);
+    return { interfaceAddress: iface.ipv4 };
+  }
+
+  #openResponder(family: MdnsFamily): Promise<MulticastSocket> {
+    const group = this.#o.groups[family];
+    return this.#o.open({
+      family,
+      port: group.port,
+      group: group.address,
+      ...this.#socketInterface(family),
+      reuseAddr: true,
+      onMessage: (data, from) => this.#onResponderPacket(family, data, from),
+      onError: (err) => this.#o.logger.debug(`Socket error: ${errorMessage(err)}`),
+    });
   }
 
   #track(p: Promise<unknown>) {
@@ -315,7 +185,7 @@ export class MdnsDiscovery {
     p.finally(() => this.#tasks.delete(p));
   }
 
-  #onResponderPacket(data: Uint8Array, from: DatagramSource) {
+  #onResponderPacket(family: MdnsFamily, data: Uint8Array, from: DatagramSource) {
     let msg: DnsMessage;
     try {
       msg = decodeDnsMessage(data);
@@ -328,15 +198,32 @@ export class MdnsDiscovery {
       return;
     }
     // Responses multicast by other stacks reach us here rather than on the query socket.
-    if (msg.response) return this.#onResponse(msg);
+    if (msg.response) {
+      if (this.#queries(family)) this.#onResponse(msg);
+      return;
+    }
+    const responder = this.#responders.get(family);
+    if (!responder) return;
+    const to = this.#replyTarget(family, from);
     for (const reply of answerQuery(this.#o.service, msg)) {
-      // Like hashicorp/mdns, reply straight to the asker's address and port.
       this.#track(
-        this.#responder.send(encodeDnsMessage(reply), from).catch((err) =>
+        responder.send(encodeDnsMessage(reply), to).catch((err) =>
           this.#o.logger.debug(`Error sending response: ${errorMessage(err)}`)
         ),
       );
     }
+  }
+
+  /**
+   * Like hashicorp/mdns, reply straight to the asker's address and port. An
+   * IPv6 asker speaks from a link-local address, which needs its interface
+   * to be reachable; when the runtime does not say which (Deno), the reply
+   * goes to the group instead, where every querier's listener hears it.
+   */
+  #replyTarget(family: MdnsFamily, from: DatagramSource): DatagramSource {
+    if (family !== "udp6" || !/^fe[89ab]/i.test(from.address) || from.address.includes("%")) return from;
+    const name = this.#o.interface?.name;
+    return name ? { address: `${from.address}%${name}`, port: from.port } : this.#o.groups.udp6;
   }
 
   #schedulePoll(ms: number) {
@@ -351,39 +238,76 @@ export class MdnsDiscovery {
     });
   }
 
-  /** One query round: ask for the service, gather answers until the timeout. */
+  /**
+   * One query round: ask for the service over every family the queries use,
+   * gather answers until the timeout. The checks and their wording follow
+   * hashicorp/mdns's client.
+   */
   async #query() {
     if (this.#closed || this.#collector) return;
-    const collector = new ServiceEntryCollector();
-    const sock = await this.#o.open({
-      family: "udp4",
-      port: 0,
-      interfaceAddress: this.#o.interfaceAddress,
-      onMessage: (data) => {
-        try {
-          this.#onResponse(decodeDnsMessage(data));
-        } catch { /* not a DNS message: ignore, as hashicorp/mdns does */ }
-      },
-    });
-    this.#collector = collector;
-    this.#querySocket = sock;
+    const wanted = FAMILIES.filter((f) => this.#queries(f));
+    if (wanted.length === 0) throw new Error("Must enable at least one of IPv4 and IPv6 querying");
+    // Multicast answers arrive on the family's responder: a family without one is left out
+    // (the warning at start said why, so this stays at DEBUG).
+    const listening = wanted.filter((f) => this.#responders.has(f));
+    for (const f of wanted) {
+      if (!listening.includes(f)) {
+        this.#o.logger.debug(`Failed to listen to both unicast and multicast on ${FAMILY_NAME[f]}`);
+      }
+    }
+    if (listening.length === 0) throw new Error("at least one of IPv4 and IPv6 must be enabled for querying");
+    const usable: { family: MdnsFamily; sock: MulticastSocket }[] = [];
+    for (const family of listening) {
+      try {
+        const sock = await this.#o.open({
+          family,
+          port: 0,
+          ...this.#socketInterface(family),
+          onMessage: (data) => {
+            try {
+              this.#onResponse(decodeDnsMessage(data));
+            } catch { /* not a DNS message: ignore, as hashicorp/mdns does */ }
+          },
+        });
+        usable.push({ family, sock });
+      } catch (err) {
+        this.#o.logger.error(`Failed to bind to ${family} port: ${errorMessage(err)}`);
+      }
+    }
+    if (usable.length === 0) throw new Error("failed to bind to any unicast udp port");
+    if (this.#closed) {
+      await Promise.all(usable.map((q) => q.sock.close()));
+      return;
+    }
+    this.#collector = new ServiceEntryCollector();
+    this.#querySockets = usable;
     try {
       await this.#ask(this.#o.service.serviceName);
       await this.#o.clock.sleep(this.#o.queryTimeoutMs);
     } finally {
       this.#collector = undefined;
-      this.#querySocket = undefined;
-      await sock.close();
+      this.#querySockets = [];
+      await Promise.all(usable.map((q) => q.sock.close()));
     }
   }
 
+  /** Sends one question to each family's group; fails only when no family could send it. */
   async #ask(name: string) {
     const q: DnsMessage = {
       ...emptyDnsMessage(),
       id: Math.floor(Math.random() * 0x10000),
       questions: [{ name, type: DNS_TYPE.PTR, class: DNS_CLASS_IN }],
     };
-    await this.#querySocket?.send(encodeDnsMessage(q), this.#o.group);
+    const data = encodeDnsMessage(q);
+    const sockets = this.#querySockets;
+    const sent = await Promise.allSettled(sockets.map((s) => s.sock.send(data, this.#o.groups[s.family])));
+    const failed = sent.flatMap((r, i) =>
+      r.status === "rejected" ? [{ family: sockets[i]!.family, err: r.reason }] : []
+    );
+    if (failed.length > 0 && failed.length === sent.length) throw failed[0]!.err;
+    for (const f of failed) {
+      this.#o.logger.debug(`Failed to send query over ${FAMILY_NAME[f.family]}: ${errorMessage(f.err)}`);
+    }
   }
 
   #onResponse(msg: DnsMessage) {
@@ -426,9 +350,10 @@ export class MdnsDiscovery {
 /**
  * Starts discovery for a started agent as Serf's agent command does: the
  * service carries the node name and memberlist's advertise address and port,
- * found hosts are joined with `replay_on_join`, and `-iface` picks the
- * multicast interface.
- * @throws {Error} when `-iface` has no IPv4 address or no listener could be started
+ * found hosts are joined with `replay_on_join`, `-mdns-iface` (else `-iface`)
+ * picks the multicast interface, and `-mdns-disable-ipv4`/`-ipv6` trim the
+ * queries.
+ * @throws {Error} when no listener could be started
  */
 export function startAgentMdns(
   agent: Agent,
@@ -437,11 +362,13 @@ export function startAgentMdns(
 ): Promise<MdnsDiscovery> {
   const adv = agent.serf.memberlist.advertiseAddress;
   const host = adv.host;
-  let interfaceAddress: string | undefined;
-  if (config.interface) {
-    interfaceAddress = deps.platform.networkInterfaces()
-      .find((a) => a.name === config.interface && a.family === "IPv4")?.address;
-    if (!interfaceAddress) throw new Error(`Interface '${config.interface}' has no IPv4 address for mDNS`);
+  const name = config.mdnsInterface || config.interface;
+  let iface: MdnsInterface | undefined;
+  if (name) {
+    const ipv4 = deps.platform.networkInterfaces().find((a) => a.name === name && a.family === "IPv4")
+      ?.address;
+    iface = { name, ipv4 };
+    agent.log.info(`Starting mDNS listener on interface ${name}`);
   }
   return MdnsDiscovery.start({
     service: serfMdnsService({
@@ -455,6 +382,8 @@ export function startAgentMdns(
     join: (addrs) => agent.join(addrs, config.replayOnJoin),
     open: deps.open,
     logger: agent.logger.child("agent.mdns"),
-    interfaceAddress,
+    interface: iface,
+    disableIpv4: config.mdnsDisableIpv4,
+    disableIpv6: config.mdnsDisableIpv6,
   });
 }

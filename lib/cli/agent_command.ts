@@ -26,7 +26,7 @@ import { FlagError, type FlagSpec, type ParsedFlags, parseFlags } from "./flags.
 
 export type { AgentRpcServer, RpcServerFactory };
 
-/** Every `serf agent` flag (Serf 0.9.4). Durations are Go duration strings. */
+/** Every `serf agent` flag (Serf 0.9.4, plus 0.10's `-mdns-*`). Durations are Go duration strings. */
 export const AGENT_FLAGS: Record<string, FlagSpec> = {
   bind: { kind: "string", usage: "Address to bind network listeners to." },
   iface: { kind: "string", usage: "Network interface to bind to." },
@@ -34,6 +34,9 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
   "config-file": { kind: "list", usage: "JSON config file; repeatable." },
   "config-dir": { kind: "list", usage: "Directory of *.json config files; repeatable." },
   discover: { kind: "string", usage: "mDNS cluster name for discovering peers." },
+  "mdns-iface": { kind: "string", usage: "Network interface for mDNS (Serf 0.10)." },
+  "mdns-disable-ipv4": { kind: "bool", usage: "Do not query over IPv4 for mDNS (Serf 0.10)." },
+  "mdns-disable-ipv6": { kind: "bool", usage: "Do not query over IPv6 for mDNS (Serf 0.10)." },
   encrypt: { kind: "string", usage: "Base64 key for encrypting gossip." },
   "keyring-file": { kind: "string", usage: "File holding the keyring." },
   "event-handler": { kind: "list", usage: "Event handler script; repeatable." },
@@ -68,7 +71,11 @@ Options:
   -bind=0.0.0.0:7946       Address to bind network listeners to. For IPv6 use
                            [::1] or [::1]:7946.
   -iface                   Network interface to bind to, instead of (or to check)
-                           -bind. Also the multicast interface for -discover.
+                           -bind. Also the multicast interface for -discover,
+                           unless -mdns-iface is given.
+  -mdns-iface              Network interface for mDNS. Default: the -iface value.
+  -mdns-disable-ipv4       Do not use IPv4 for mDNS queries.
+  -mdns-disable-ipv6       Do not use IPv6 for mDNS queries.
   -advertise=0.0.0.0       Address to advertise to the other cluster members.
   -config-file=foo         JSON file to read configuration from. Repeatable.
   -config-dir=foo          Directory whose *.json files are read, in lexical
@@ -153,6 +160,9 @@ export function configFromFlags(flags: ParsedFlags): { config: AgentConfig; conf
     snapshotPath: str("snapshot"),
     discover: str("discover"),
     interface: str("iface"),
+    mdnsInterface: str("mdns-iface"),
+    mdnsDisableIpv4: v["mdns-disable-ipv4"] === true,
+    mdnsDisableIpv6: v["mdns-disable-ipv6"] === true,
     tagsFile: str("tags-file"),
     enableSyslog: v.syslog === true,
     retryJoin: list("retry-join"),

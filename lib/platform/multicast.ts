@@ -9,23 +9,29 @@
 
 /** Where a datagram came from. */
 export interface DatagramSource {
+  /** An IPv4 or IPv6 literal; a link-local IPv6 one may carry a `%zone` (Bun gives it, Deno does not). */
   address: string;
   port: number;
 }
 
 /** Options for {@linkcode MulticastOpener}. */
 export interface MulticastSocketOptions {
-  /** IPv4 only for now; mDNS over IPv6 (ff02::fb) is optional in Serf too. */
-  family: "udp4";
+  /** mDNS runs one socket per family, as hashicorp/mdns does. */
+  family: "udp4" | "udp6";
   /** Local port; 0 picks an ephemeral one. */
   port: number;
-  /** Multicast group to join after binding (`224.0.0.251`); none for a plain sender. */
+  /** Multicast group to join after binding (`224.0.0.251`, `ff02::fb`); none for a plain sender. */
   group?: string;
   /**
-   * IPv4 address of the interface to join the group on and send multicast
-   * from; the kernel's routing choice when absent.
+   * `udp4` only: IPv4 address of the interface to join the group on and send
+   * multicast from; the kernel's routing choice when absent.
    */
   interfaceAddress?: string;
+  /**
+   * `udp6` only: name of that interface (IPv6 names interfaces by index, not
+   * by address); the kernel's routing choice when absent.
+   */
+  interfaceName?: string;
   /** Share the port with other listeners (SO_REUSEADDR), as every mDNS stack does on 5353. @default false */
   reuseAddr?: boolean;
   /** Called for every datagram; must not throw or block. */

@@ -19,7 +19,12 @@ const nodeDgram = lazyBuiltin<typeof NodeDgram>("node:dgram");
 export const openNodeMulticast: MulticastOpener = function openNodeMulticast(
   options: MulticastSocketOptions,
 ): Promise<MulticastSocket> {
-  const sock = nodeDgram().createSocket({ type: options.family, reuseAddr: options.reuseAddr ?? false });
+  const sock = nodeDgram().createSocket({
+    type: options.family,
+    reuseAddr: options.reuseAddr ?? false,
+    // IPV6_V6ONLY: the udp6 socket on 5353 must not also take the IPv4 group's traffic.
+    ipv6Only: options.family === "udp6",
+  });
   return new Promise((resolve, reject) => {
     let bound = false;
     sock.on("error", (err) => {
@@ -39,10 +44,15 @@ export const openNodeMulticast: MulticastOpener = function openNodeMulticast(
     });
     sock.bind(options.port, () => {
       try {
-        if (options.group) sock.addMembership(options.group, options.interfaceAddress);
-        if (options.interfaceAddress) sock.setMulticastInterface(options.interfaceAddress);
+        const iface = options.family === "udp4"
+          ? options.interfaceAddress
+          : options.interfaceName && `::%${options.interfaceName}`;
+        if (options.group) sock.addMembership(options.group, iface);
+        if (iface) sock.setMulticastInterface(iface);
         // mDNS packets are link-local: RFC 6762 §11 wants TTL 255 so receivers can check it.
-        sock.setMulticastTTL(255);
+        // Not on udp6: Deno 2.9 then fails the next send to ff02::fb made without an
+        // interface, and the hop limit stays Go's default of 1, as for hashicorp/mdns.
+        if (options.family === "udp4") sock.setMulticastTTL(255);
         sock.setMulticastLoopback(true);
       } catch (err) {
         bound = true;

@@ -9,7 +9,7 @@
  */
 import { type Clock, RealClock } from "../util/clock.ts";
 import type { AsyncQueue } from "../util/async.ts";
-import { ShutdownError } from "../util/errors.ts";
+import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { Serial } from "../util/serial.ts";
 import { Logger } from "../util/log.ts";
 import { systemRandom } from "../util/random.ts";
@@ -396,7 +396,13 @@ export class Serf {
     await core.broadcastIntentAndWait(encodeSerfMessage(msg), "timed out broadcasting node removal");
   }
 
-  /** Leaves gracefully: a leave intent, then memberlist's leave, then a pause for it to spread. */
+  /**
+   * Leaves gracefully: a leave intent, then memberlist's leave, then a pause
+   * for it to spread. A broadcast that is not confirmed within the broadcast
+   * timeout (peers unreachable, a congested queue) is logged as a warning and
+   * the leave carries on, as Serf does since 0.9.7: an operator asking to
+   * leave wants the node gone, and the others will notice it either way.
+   */
   async leave(): Promise<void> {
     const core = this.#core;
     if (core.state === "left") return;
@@ -413,9 +419,11 @@ export class Serf {
     core.memberClock.increment();
     handleLeaveIntent(core, msg);
     if (core.hasAlivePeers()) {
-      await core.broadcastIntentAndWait(encodeSerfMessage(msg), "timeout while waiting for graceful leave");
+      await core.broadcastIntentAndWait(encodeSerfMessage(msg), "timeout while waiting for graceful leave")
+        .catch((err) => core.log.warn(errorMessage(err)));
     }
-    await core.memberlist.leave(core.config.broadcastTimeoutMs);
+    await core.memberlist.leave(core.config.broadcastTimeoutMs)
+      .catch((err) => core.log.warn(`timeout waiting for leave broadcast: ${errorMessage(err)}`));
     await core.clock.sleep(core.config.leavePropagateDelayMs);
     if (core.state === "leaving") core.state = "left";
   }

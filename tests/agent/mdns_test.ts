@@ -17,11 +17,12 @@ import {
 } from "../../lib/agent/mdns_packet.ts";
 import {
   answerQuery,
-  MdnsDiscovery,
   serfMdnsService,
   ServiceEntryCollector,
   serviceRecords,
-} from "../../lib/agent/mdns.ts";
+} from "../../lib/agent/mdns_zone.ts";
+import { MdnsDiscovery } from "../../lib/agent/mdns.ts";
+import { namespaceSupport, runNamespaceScenario } from "./_mdns_netns.ts";
 import type {
   DatagramSource,
   MulticastOpener,
@@ -236,216 +237,35 @@ Deno.test("MdnsDiscovery joins every other advertised node once and never itself
 
 // ------------------------------------------------------------ end to end in network namespaces
 
-const DENO = Deno.execPath();
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
-const SERF = "/usr/bin/serf";
-const TAG = `smd${Deno.pid % 10000}`;
-
-async function run(argv: string[], timeoutMs = 15_000): Promise<{ code: number; out: string }> {
-  const cmd = new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const r = await cmd.output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
-}
-
-async function sh(argv: string[]) {
-  const r = await run(argv);
-  if (r.code !== 0) throw new Error(`Command failed: ${argv.join(" ")}: ${r.out.trim()}`);
-}
-
-/** Whether we may build namespaces here (root, and `ip netns add` works), and whether `serf` is installed. */
-async function namespaceSupport(): Promise<{ ok: boolean; reason: string; serf: boolean }> {
-  const serf = await Deno.stat(SERF).then(() => true, () => false);
-  if (Deno.uid() !== 0) return { ok: false, reason: "not running as root", serf };
-  const probe = `${TAG}p`;
-  try {
-    const r = await run(["ip", "netns", "add", probe]);
-    if (r.code !== 0) return { ok: false, reason: `ip netns add failed: ${r.out.trim()}`, serf };
-    await run(["ip", "netns", "del", probe]);
-    return { ok: true, reason: "", serf };
-  } catch (err) {
-    return { ok: false, reason: `cannot run ip: ${String(err)}`, serf };
-  }
-}
-
-/**
- * Two namespaces joined by a veth pair, 10.77.0.1 and 10.77.0.2, with
- * multicast on and IPv6 DAD off (real serf also queries ff02::fb and gives up
- * its whole poll when that send fails on a still-tentative link-local address).
- */
-async function makeNamespaces(): Promise<string[]> {
-  const names = [`${TAG}a`, `${TAG}b`];
-  for (const ns of names) {
-    await sh(["ip", "netns", "add", ns]);
-    await sh([
-      "ip",
-      "netns",
-      "exec",
-      ns,
-      "sh",
-      "-c",
-      "echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad",
-    ]);
-  }
-  await sh([
-    "ip",
-    "link",
-    "add",
-    `${TAG}va`,
-    "netns",
-    names[0]!,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `${TAG}vb`,
-    "netns",
-    names[1]!,
-  ]);
-  for (const [i, ns] of names.entries()) {
-    const dev = `${TAG}v${"ab"[i]}`;
-    await sh(["ip", "-n", ns, "addr", "add", `10.77.0.${i + 1}/24`, "dev", dev]);
-    await sh(["ip", "-n", ns, "link", "set", "dev", dev, "multicast", "on", "up"]);
-    await sh(["ip", "-n", ns, "link", "set", "dev", "lo", "up"]);
-    await sh(["ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev]);
-  }
-  return names;
-}
-
-interface AgentProc {
-  child: Deno.ChildProcess;
-  log: () => string;
-  done: Promise<unknown>;
-}
-
-function startAgent(ns: string, kind: "serf" | "serfts", node: string, ip: string): AgentProc {
-  const args = ["agent", `-node=${node}`, `-bind=${ip}`, "-discover=test", "-rpc-addr=127.0.0.1:7373"];
-  const argv = kind === "serf" ? [SERF, ...args] : [DENO, "run", "-A", CLI, ...args];
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", ns, ...argv],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .spawn();
-  let text = "";
-  const dec = new TextDecoder();
-  const drain = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) text += dec.decode(chunk);
-  };
-  const done = Promise.all([drain(child.stdout), drain(child.stderr), child.status]);
-  return { child, log: () => text, done };
-}
-
-async function stopAgent(a: AgentProc) {
-  try {
-    a.child.kill("SIGTERM");
-  } catch { /* already gone */ }
-  const t = setTimeout(() => {
-    try {
-      a.child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }, 5_000);
-  await a.done.catch(() => {});
-  clearTimeout(t);
-}
-
-async function waitFor(what: string, ms: number, check: () => boolean | Promise<boolean>) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-}
-
-async function aliveMembers(ns: string): Promise<string[]> {
-  const r = await run([
-    "ip",
-    "netns",
-    "exec",
-    ns,
-    DENO,
-    "run",
-    "-A",
-    CLI,
-    "members",
-    "-rpc-addr=127.0.0.1:7373",
-  ]);
-  return r.out.split("\n").filter((l) => /\balive\b/.test(l)).map((l) => l.trim().split(/\s+/)[0]!).sort();
-}
-
-/**
- * Starts the first agent, then (once it runs) the second. The second agent's
- * log must show its mDNS round joining the first agent's address: that proves
- * its query found the first agent's responder, whatever the first agent's own
- * round found meanwhile, so no sleep is needed to order the two rounds.
- */
-async function runNamespaceScenario(agents: { kind: "serf" | "serfts"; node: string }[]) {
-  const names = await makeNamespaces().catch(async (err) => {
-    for (const ns of [`${TAG}a`, `${TAG}b`]) await run(["ip", "netns", "del", ns]).catch(() => {});
-    throw err;
-  });
-  const procs: AgentProc[] = [];
-  try {
-    const [first, second] = agents as [typeof agents[0], typeof agents[0]];
-    procs.push(startAgent(names[0]!, first.kind, first.node, "10.77.0.1"));
-    await waitFor(
-      "the first agent to run",
-      20_000,
-      () => procs[0]!.log().includes("Log data will now stream"),
-    );
-    procs.push(startAgent(names[1]!, second.kind, second.node, "10.77.0.2"));
-    const want = [first.node, second.node].sort();
-    await waitFor("both agents to list both members", 30_000, async () => {
-      const [a, b] = await Promise.all([aliveMembers(names[0]!), aliveMembers(names[1]!)]);
-      return JSON.stringify(a) === JSON.stringify(want) && JSON.stringify(b) === JSON.stringify(want);
-    });
-    assert(
-      /agent\.mdns: Joined \d+ hosts/.test(procs[1]!.log()),
-      `second agent did not join:\n${procs[1]!.log()}`,
-    );
-    // Real serf also joins its own address: the proof is the first agent's address in the second's join.
-    assert(
-      /joining: \[[^\]]*10\.77\.0\.1:7946/.test(procs[1]!.log()),
-      `second agent's mDNS round did not join the first agent:\n${procs[1]!.log()}`,
-    );
-  } catch (err) {
-    for (const p of procs) console.log(`--- agent log ---\n${p.log()}`);
-    throw err;
-  } finally {
-    await Promise.all(procs.map(stopAgent));
-    for (const ns of names) await run(["ip", "netns", "del", ns]).catch(() => {});
-  }
-}
-
 const support = await namespaceSupport();
 if (!support.ok) console.log(`SKIPPED mDNS namespace tests: ${support.reason}`);
 
 Deno.test({
   name: "serfts agents with -discover find each other inside network namespaces",
-  ignore: !support.ok,
+  ignore: support.ignore(),
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: () => runNamespaceScenario([{ kind: "serfts", node: "a" }, { kind: "serfts", node: "b" }]),
+  fn: async () => {
+    await runNamespaceScenario([{ kind: "serfts", node: "a" }, { kind: "serfts", node: "b" }]);
+  },
 });
 
 Deno.test({
   name: "a serfts agent discovers a real serf agent that started first",
-  ignore: !support.ok || !support.serf,
+  ignore: support.ignore(true),
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: () => runNamespaceScenario([{ kind: "serf", node: "go" }, { kind: "serfts", node: "ts" }]),
+  fn: async () => {
+    await runNamespaceScenario([{ kind: "serf", node: "go" }, { kind: "serfts", node: "ts" }]);
+  },
 });
 
 Deno.test({
   name: "a real serf agent discovers a serfts agent that started first",
-  ignore: !support.ok || !support.serf,
+  ignore: support.ignore(true),
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: () => runNamespaceScenario([{ kind: "serfts", node: "ts" }, { kind: "serf", node: "go" }]),
+  fn: async () => {
+    await runNamespaceScenario([{ kind: "serfts", node: "ts" }, { kind: "serf", node: "go" }]);
+  },
 });
