@@ -97,6 +97,11 @@ export interface AgentConfig {
   statsdAddr: string;
   /** Leave and force-leave broadcast timeout (`-broadcast-timeout`, `broadcast_timeout`). @default 5000 */
   broadcastTimeoutMs: number;
+  /**
+   * Send probes, gossip and user messages over TCP, for networks that drop UDP
+   * (`-tcp-only`, `tcp_only`; a serfts extension, see the README). @default false
+   */
+  tcpOnly: boolean;
 }
 
 /** A config with every field unset, the starting point of a single source (a file, the flags). */
@@ -141,6 +146,7 @@ export function emptyAgentConfig(): AgentConfig {
     statsiteAddr: "",
     statsdAddr: "",
     broadcastTimeoutMs: 0,
+    tcpOnly: false,
   };
 }
 
@@ -208,6 +214,7 @@ const STICKY_TRUE = [
   "disableNameResolution",
   "enableSyslog",
   "rejoinAfterLeave",
+  "tcpOnly",
 ] as const;
 
 /**
