@@ -103,6 +103,11 @@ export interface AgentConfig {
   statsdAddr: string;
   /** Leave and force-leave broadcast timeout (`-broadcast-timeout`, `broadcast_timeout`). @default 5000 */
   broadcastTimeoutMs: number;
+  /**
+   * Send probes, gossip and user messages over TCP, for networks that drop UDP
+   * (`-tcp-only`, `tcp_only`; a serfts extension, see the README). @default false
+   */
+  tcpOnly: boolean;
 }
 
 /** A config with every field unset, the starting point of a single source (a file, the flags). */
@@ -150,6 +155,7 @@ export function emptyAgentConfig(): AgentConfig {
     statsiteAddr: "",
     statsdAddr: "",
     broadcastTimeoutMs: 0,
+    tcpOnly: false,
   };
 }
 
@@ -220,6 +226,7 @@ const STICKY_TRUE = [
   "rejoinAfterLeave",
   "mdnsDisableIpv4",
   "mdnsDisableIpv6",
+  "tcpOnly",
 ] as const;
 
 /**

@@ -64,6 +64,7 @@ const KEYS: KeyTable = {
   statsite_addr: ["statsiteAddr", "string"],
   statsd_addr: ["statsdAddr", "string"],
   broadcast_timeout: ["broadcastTimeoutMs", "duration"],
+  tcp_only: ["tcpOnly", "bool"],
 };
 
 /** Go's duration keys are parsed after decoding, in this order (the first bad one is reported). */

@@ -182,6 +182,7 @@ export function agentSerfSettings(
     advertiseAddr: advertise?.host ?? "",
     advertisePort: advertise?.port ?? 0,
     enableCompression: config.enableCompression,
+    tcpOnly: config.tcpOnly,
   };
   const settings: AgentSerfSettings = {
     nodeName: config.nodeName,

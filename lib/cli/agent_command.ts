@@ -58,6 +58,7 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
   rejoin: { kind: "bool", usage: "Rejoin from the snapshot even after a leave." },
   "disable-compression": { kind: "bool", usage: "Do not compress gossip." },
   "broadcast-timeout": { kind: "string", usage: "Timeout for leave and force-leave broadcasts." },
+  "tcp-only": { kind: "bool", usage: "Send probes, gossip and user messages over TCP only." },
 };
 
 /** `serfts agent -h`, laid out like `serf agent -h`. */
@@ -110,6 +111,8 @@ Options:
   -syslog                  Also send logs to syslog.
   -broadcast-timeout=5s    Longest wait for leave and force-leave broadcasts.
                            Default: 5s.
+  -tcp-only                Send probes, gossip and user messages over TCP, for
+                           networks that drop UDP (serfts only; see README).
 
 Event handlers:
 
@@ -168,6 +171,7 @@ export function configFromFlags(flags: ParsedFlags): { config: AgentConfig; conf
     retryJoin: list("retry-join"),
     retryMaxAttempts: Number(v["retry-max"]),
     rejoinAfterLeave: v.rejoin === true,
+    tcpOnly: v["tcp-only"] === true,
     enableCompression: v["disable-compression"] !== true,
     tags: parseTagFlags(v.tag as string[]),
   };

@@ -137,6 +137,15 @@ export interface MemberlistConfig {
   probeTimeoutMs: number;
   /** Do not try the TCP fallback probe. @default false */
   disableTcpPings: boolean;
+  /**
+   * Send nothing over UDP, for networks that forbid it (memberlist#226):
+   * probes are TCP pings, the layer above's broadcasts and user messages go
+   * as memberlist `userMsg` streams, and our own state changes travel by
+   * push/pull. Only messages a stock memberlist accepts on a stream are sent,
+   * so peers in the default mode need no change. See tcp_only.ts.
+   * @default false
+   */
+  tcpOnly: boolean;
   /** Lifeguard: probe timeouts are scaled by up to this factor when we are unhealthy. @default 8 */
   awarenessMaxMultiplier: number;
   /** Peers gossiped to per gossip tick. @default 3 */
@@ -218,6 +227,7 @@ export function defaultLanConfig(): MemberlistConfig {
     probeIntervalMs: 1_000, // one failure check a second
     probeTimeoutMs: 500, // a reasonable LAN round trip
     disableTcpPings: false, // safe with mixed versions
+    tcpOnly: false, // UDP is the protocol's normal path; TCP-only is for networks that drop it
     awarenessMaxMultiplier: 8, // an unhealthy node backs off to 8 s probes
     gossipNodes: 3,
     gossipIntervalMs: 200, // gossip fast, in small packets

@@ -73,6 +73,8 @@ export class Engine {
     pushPulls: 0,
     pushPullsInFlight: 0,
   };
+  /** Outbound streams TCP-only mode has open (bounded there): user messages, and its one gossip push/pull. */
+  readonly outboundStreams: { user: number; pushPull: boolean } = { user: 0, pushPull: false };
   /** Fires once our own leave (dead-from-self) broadcast has been sent enough times. */
   onLeaveBroadcastDone: (() => void) | undefined;
   /** Aborts when the node shuts down; loops and waits listen to it. */

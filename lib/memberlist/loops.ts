@@ -30,8 +30,9 @@ import {
   getBroadcasts,
   sendRawPacket,
 } from "./outbound.ts";
-import { nextProbeTarget, probeNode } from "./probe.ts";
+import { makePing, nextProbeTarget, probeNode, type StreamPing } from "./probe.ts";
 import { pushPullNode, streamPing } from "./stream.ts";
+import { gossipOverTcp, probeOverTcp } from "./tcp_only.ts";
 import { makeCompoundMessage } from "./wire.ts";
 
 /** Starts the loops the configuration enables; the promises settle after `signal` aborts. */
@@ -99,7 +100,9 @@ async function probeLoop(m: Engine, signal: AbortSignal): Promise<void> {
     const target = nextProbeTarget(m);
     if (target) {
       try {
-        await probeNode(m, target, (node, ping, deadline) => streamPing(m, node, ping, deadline));
+        const overTcp: StreamPing = (node, ping, deadline) => streamPing(m, node, ping, deadline);
+        if (m.config.tcpOnly) await probeOverTcp(m, target, makePing(m, target), overTcp);
+        else await probeNode(m, target, overTcp);
       } catch (err) {
         m.log.error(`Probe of ${target.name} failed: ${errorMessage(err)}`);
       }
@@ -139,6 +142,10 @@ function gossip(m: Engine): void {
     if (n.state === NodeState.dead) return now - n.stateChange > c.gossipToTheDeadTimeMs;
     return true;
   });
+  if (c.tcpOnly) {
+    gossipOverTcp(m, targets);
+    return;
+  }
   let avail = c.udpBufferSize - COMPOUND_HEADER_OVERHEAD;
   if (encryptionEnabled(m)) avail -= encryptOverhead(encryptionVersion(c.protocolVersion));
   for (const node of targets) {

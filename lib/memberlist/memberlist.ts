@@ -21,6 +21,7 @@ import { isDeadOrLeft, type Node, nodeAddress, snapshotNode } from "./node.ts";
 import { encryptionEnabled, sendRawPacket } from "./outbound.ts";
 import { aliveNode, deadNode } from "./state_machine.ts";
 import { handleStream, pushPullNode, sendUserStream } from "./stream.ts";
+import { sendUserMessageOverTcp } from "./tcp_only.ts";
 
 /**
  * Options for {@linkcode Memberlist.create}: any config field, plus the required transport.
@@ -225,7 +226,7 @@ export class Memberlist {
     if (e.anyPeerAlive()) await e.waitOrTimeout(sent, timeoutMs, "timeout waiting for update broadcast");
   }
 
-  /** Sends a user message over UDP, best effort. */
+  /** Sends a user message over UDP, best effort (in TCP-only mode on its own stream, in the background). */
   sendBestEffort(to: Node, msg: Uint8Array): void {
     const e = this.#engine;
     if (e.hasShutdown()) throw new ShutdownError();
@@ -234,7 +235,8 @@ export class Memberlist {
         `Cannot send user message over UDP: limit is ${MAX_PACKET_USER_MSG} bytes: current size is ${msg.length}`,
       );
     }
-    sendRawPacket(e, nodeAddress(to), frameUserMessage(msg), e.nodes.get(to.name));
+    if (e.config.tcpOnly) sendUserMessageOverTcp(e, nodeAddress(to), msg);
+    else sendRawPacket(e, nodeAddress(to), frameUserMessage(msg), e.nodes.get(to.name));
   }
 
   /** Sends a user message over TCP. */
@@ -243,10 +245,15 @@ export class Memberlist {
     await sendUserStream(this.#engine, nodeAddress(to), msg);
   }
 
-  /** Sends a raw user message to an address over UDP (used by Serf for query responses). */
+  /**
+   * Sends a raw user message to an address over UDP (used by Serf for query
+   * responses); in TCP-only mode on its own stream, in the background.
+   */
   sendToAddress(to: Address, msg: Uint8Array): void {
-    if (this.#engine.hasShutdown()) throw new ShutdownError();
-    sendRawPacket(this.#engine, to, frameUserMessage(msg));
+    const e = this.#engine;
+    if (e.hasShutdown()) throw new ShutdownError();
+    if (e.config.tcpOnly) sendUserMessageOverTcp(e, to, msg);
+    else sendRawPacket(e, to, frameUserMessage(msg));
   }
 
   /**

@@ -75,7 +75,8 @@ export function sendMsg(
   if (encryptionEnabled(m) && m.config.gossipVerifyOutgoing) {
     avail -= encryptOverhead(encryptionVersion(m.config.protocolVersion));
   }
-  const extra = getBroadcasts(m, COMPOUND_OVERHEAD, avail);
+  // TCP-only: broadcasts go by stream; one piggybacked on a datagram the network drops would be spent for nothing.
+  const extra = m.config.tcpOnly ? [] : getBroadcasts(m, COMPOUND_OVERHEAD, avail);
   if (extra.length === 0) return sendRawPacket(m, to, msg, node, opt);
   return sendRawPacket(m, to, makeCompoundMessage([msg, ...extra]), node);
 }

@@ -52,19 +52,25 @@ export function nextProbeTarget(m: Engine): NodeRecord | undefined {
   return undefined;
 }
 
-/** Runs one full probe of `target`, possibly ending in a suspicion. */
-export async function probeNode(m: Engine, target: NodeRecord, streamPing: StreamPing): Promise<void> {
-  const cfg = m.config;
-  const probeInterval = m.awareness.scaleTimeout(cfg.probeIntervalMs);
+/** A ping for `target` with a fresh sequence number and our address for the reply. */
+export function makePing(m: Engine, target: NodeRecord): PingMessage {
   const self = m.advertise();
-  const ping: PingMessage = {
+  return {
     type: "ping",
     seqNo: m.nextSeqNo(),
     node: target.name,
     sourceAddr: self.addr,
     sourcePort: self.port,
-    sourceNode: cfg.name,
+    sourceNode: m.config.name,
   };
+}
+
+/** Runs one full probe of `target`, possibly ending in a suspicion. */
+export async function probeNode(m: Engine, target: NodeRecord, streamPing: StreamPing): Promise<void> {
+  const cfg = m.config;
+  const probeInterval = m.awareness.scaleTimeout(cfg.probeIntervalMs);
+  const self = m.advertise();
+  const ping = makePing(m, target);
   let resolveAck!: (o: AckOutcome) => void;
   const ackOutcome = new Promise<AckOutcome>((r) => (resolveAck = r));
   let nacks = 0;

@@ -217,9 +217,18 @@ export async function pushPullNode(m: Engine, to: Address, join: boolean): Promi
   }
 }
 
-/** Sends a user message over TCP (for messages too large or too important for UDP). */
-export async function sendUserStream(m: Engine, to: Address, msg: Uint8Array): Promise<void> {
-  const stream = await m.transport.dial(to, m.config.tcpTimeoutMs);
+/**
+ * Sends a user message over TCP (for messages too large or too important for
+ * UDP, and every message in TCP-only mode): one userMsg stream per message.
+ * @param dialTimeoutMs how long the connect may take @default tcpTimeoutMs
+ */
+export async function sendUserStream(
+  m: Engine,
+  to: Address,
+  msg: Uint8Array,
+  dialTimeoutMs: number = m.config.tcpTimeoutMs,
+): Promise<void> {
+  const stream = await m.transport.dial(to, dialTimeoutMs);
   try {
     await sendStreamMessage(
       m,
