@@ -25,6 +25,8 @@ export interface AgentConfig {
   role: string;
   /** Do not compute network coordinates (`disable_coordinates`). @default false */
   disableCoordinates: boolean;
+  /** Refuse invalid node names here and from peers (`validate_node_names`, Serf 0.10). @default false */
+  validateNodeNames: boolean;
   /** Tags (`-tag k=v`, `tags`). @default {} */
   tags: Record<string, string>;
   /** File holding tags, rewritten when they change (`-tags-file`, `tags_file`). @default "" */
@@ -116,6 +118,7 @@ export function emptyAgentConfig(): AgentConfig {
     nodeName: "",
     role: "",
     disableCoordinates: false,
+    validateNodeNames: false,
     tags: {},
     tagsFile: "",
     bindAddr: "",
@@ -218,6 +221,7 @@ const OVERRIDE_NUMBERS: NumberKey[] = [
 ];
 const STICKY_TRUE = [
   "disableCoordinates",
+  "validateNodeNames",
   "replayOnJoin",
   "leaveOnTerm",
   "skipLeaveOnInt",

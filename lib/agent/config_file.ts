@@ -27,6 +27,7 @@ const KEYS: KeyTable = {
   node_name: ["nodeName", "string"],
   role: ["role", "string"],
   disable_coordinates: ["disableCoordinates", "bool"],
+  validate_node_names: ["validateNodeNames", "bool"],
   tags: ["tags", "tags"],
   tags_file: ["tagsFile", "string"],
   bind: ["bindAddr", "string"],

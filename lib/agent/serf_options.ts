@@ -201,6 +201,7 @@ export function agentSerfSettings(
     rejoinAfterLeave: config.rejoinAfterLeave,
     // Serf 0.9.4's agent parses disable_coordinates but never passes it on; we honour it.
     disableCoordinates: config.disableCoordinates,
+    validateNodeNames: config.validateNodeNames,
     memberlist,
   };
   if (config.reconnectIntervalMs !== 0) settings.reconnectIntervalMs = config.reconnectIntervalMs;

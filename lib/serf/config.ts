@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { nodeNameError } from "./node_name.ts";
 import { defaultLanConfig, type MemberlistConfig } from "../memberlist/config.ts";
 import type { Keyring } from "../memberlist/keyring.ts";
 import type { SnapshotFs } from "./snapshot.ts";
@@ -127,6 +128,12 @@ export interface SerfConfig {
    * minimum is nearest the wire. 1 feeds every sample, as Serf does. @default 5
    */
   rttMinWindow: number;
+  /**
+   * Refuse a node name outside `[A-Za-z0-9.-]` or longer than 128 bytes at
+   * start, and remote members with such names, addresses that are not 4 or 16
+   * bytes, or tags over 512 bytes at merge (`validate_node_names`). @default false
+   */
+  validateNodeNames: boolean;
   /** Keyring file to rewrite on key changes; empty for none. @default "" */
   keyringFile: string;
   /** Events waiting before the oldest user event or query is dropped (membership changes never are). @default 4096 */
@@ -186,6 +193,7 @@ export function defaultSerfConfig(): SerfConfig {
     enableNameConflictResolution: true,
     disableCoordinates: false,
     rttMinWindow: 5,
+    validateNodeNames: false,
     keyringFile: "",
     eventQueueCapacity: 4096,
     memberlist: defaultLanConfig(),
@@ -198,6 +206,10 @@ export function defaultSerfConfig(): SerfConfig {
  */
 export function validateSerfConfig(c: SerfConfig): void {
   if (!c.nodeName) throw new RangeError("Cannot create serf: 'nodeName' must be a non-empty string");
+  if (c.validateNodeNames) {
+    const invalid = nodeNameError(c.nodeName);
+    if (invalid) throw new RangeError(invalid);
+  }
   if (c.protocolVersion < SERF_PROTOCOL_VERSION_MIN) {
     throw new RangeError(
       `Protocol version '${c.protocolVersion}' too low. Must be in range: [${SERF_PROTOCOL_VERSION_MIN}, ${SERF_PROTOCOL_VERSION_MAX}]`,

@@ -37,6 +37,7 @@ import {
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import { uniqueBroadcast } from "./broadcast.ts";
 import { memberFromNode } from "./member_table.ts";
+import { remoteMemberError } from "./node_name.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
 import type { Member } from "./types.ts";
@@ -253,8 +254,16 @@ export function serfMergeDelegate(s: SerfCore): MergeDelegate & {
   // Serf tells the merge delegate only one thing about a peer's state: whether it left.
   const toMember = (n: Node): Member =>
     memberFromNode(n, tagsOf(n.meta), n.state === NodeState.left ? "left" : "none");
+  const invalid = (peers: Node[]): string | undefined => {
+    if (!s.config.validateNodeNames) return undefined;
+    for (const p of peers) {
+      const err = remoteMemberError(p);
+      if (err) return err;
+    }
+    return undefined;
+  };
   return {
-    notifyMerge: (peers) => s.config.merge?.notifyMerge(peers.map(toMember)),
-    notifyAlive: (peer) => s.config.merge?.notifyMerge([toMember(peer)]),
+    notifyMerge: (peers) => invalid(peers) ?? s.config.merge?.notifyMerge(peers.map(toMember)),
+    notifyAlive: (peer) => invalid([peer]) ?? s.config.merge?.notifyMerge([toMember(peer)]),
   };
 }

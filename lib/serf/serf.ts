@@ -231,7 +231,7 @@ export class Serf {
     }
     if (core.coordClient) core.coordCache.set(config.nodeName, core.coordClient.getCoordinate());
 
-    const merge = config.merge ? serfMergeDelegate(core) : undefined;
+    const merge = config.merge || config.validateNodeNames ? serfMergeDelegate(core) : undefined;
     core.attachMemberlist(Memberlist.create({
       ...config.memberlist,
       name: config.nodeName,
