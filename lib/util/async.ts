@@ -24,6 +24,9 @@ export interface AsyncQueueOptions<T = unknown> {
   mustKeep?: (item: T) => boolean;
 }
 
+/** Marks a dropped slot until the consumer passes it. */
+const DROPPED: unique symbol = Symbol("dropped");
+
 /**
  * A bounded multi-producer, single-consumer queue.
  *
@@ -54,9 +57,6 @@ export interface AsyncQueueOptions<T = unknown> {
  * assert.deepEqual(got, ["member-join", "member-failed", "user-2", "user-3"]);
  * ```
  */
-/** Marks a dropped slot until the consumer passes it. */
-const DROPPED: unique symbol = Symbol("dropped");
-
 export class AsyncQueue<T> implements AsyncIterable<T> {
   #items: (T | typeof DROPPED)[] = [];
   #head = 0;
