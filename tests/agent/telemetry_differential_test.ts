@@ -110,6 +110,10 @@ async function runScenario(impl: string | "serfts", dir: string): Promise<Map<st
       QUEUE_SAMPLE_AFTER_MS + 30_000,
       agents,
     );
+    if (impl === "serfts") {
+      // Collections are inferred from a shrinking heap between polls (no GC events in JS): allow time for one.
+      await pollUntil(() => c1.has("runtime.gc_pause_ns") || c2.has("runtime.gc_pause_ns"), 30_000);
+    }
     await new Promise((r) => setTimeout(r, 1_500)); // the last flushes (every 100 ms) and runtime gauges (every 1 s)
     await a1.stop("SIGTERM");
     return metricTypes([c1, c2]);
