@@ -48,9 +48,16 @@ export interface LineSinkOptions {
  *
  * const clock = new VirtualClock();
  * const sent: string[] = [];
+ * const outlet = {
+ *   send(lines: string[]) {
+ *     sent.push(...lines);
+ *     return Promise.resolve();
+ *   },
+ *   close: () => Promise.resolve(),
+ * };
  * const sink = new LineSink({
  *   name: "statsd",
- *   open: () => Promise.resolve({ send: (lines) => void sent.push(...lines) ?? Promise.resolve(), close: () => Promise.resolve() }),
+ *   open: () => Promise.resolve(outlet),
  *   clock,
  *   logger: silentLogger(),
  * });
