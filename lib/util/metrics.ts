@@ -12,7 +12,19 @@
  * @module
  */
 
-/** A name/value pair attached to a metric; statsd appends values to the key, Prometheus keeps them as labels. */
+/**
+ * A name/value pair attached to a metric; statsd appends values to the key, Prometheus keeps them as labels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { MetricLabel } from "../../mod.ts";
+ * import { flattenMetricKey } from "./statsd_line.ts";
+ *
+ * const dc: MetricLabel = { name: "dc", value: "eu-west" };
+ * assert.equal(flattenMetricKey(["serf", "events"], [dc]), "serf.events.eu-west");
+ * ```
+ */
 export interface MetricLabel {
   name: string;
   value: string;
@@ -23,6 +35,23 @@ export interface MetricLabel {
  * not block or throw, and should drop rather than queue without bound.
  * Keys arrive complete (service prefix, host name on gauges) and must not be
  * mutated.
+ *
+ * @example A sink keeping running totals, as a test or an embedder might
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Metrics, type MetricsSink } from "../../mod.ts";
+ *
+ * const totals = new Map<string, number>();
+ * const sink: MetricsSink = {
+ *   setGauge: (key, value) => void totals.set(key.join("."), value),
+ *   incrCounter: (key, value) => void totals.set(key.join("."), (totals.get(key.join(".")) ?? 0) + value),
+ *   addSample() {},
+ * };
+ * const metrics = new Metrics(sink);
+ * metrics.incrCounter(["serf", "member", "join"]);
+ * metrics.incrCounter(["serf", "member", "join"]);
+ * assert.equal(totals.get("serf.member.join"), 2);
+ * ```
  */
 export interface MetricsSink {
   /** A value that replaces the previous one (statsd `g`). */
@@ -33,7 +62,19 @@ export interface MetricsSink {
   addSample(key: readonly string[], value: number, labels?: readonly MetricLabel[]): void;
 }
 
-/** Options for {@linkcode Metrics}; go-metrics' `DefaultConfig` values unless noted. */
+/**
+ * Options for {@linkcode Metrics}; go-metrics' `DefaultConfig` values unless noted.
+ *
+ * @example Serf's agent names
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Metrics, type MetricsOptions, NO_METRICS } from "../../mod.ts";
+ *
+ * const options: Partial<MetricsOptions> = { serviceName: "serf-agent", hostName: "web1" };
+ * assert.equal(new Metrics({ setGauge() {}, incrCounter() {}, addSample() {} }, options).enabled, true);
+ * assert.equal(NO_METRICS.enabled, false);
+ * ```
+ */
 export interface MetricsOptions {
   /** First key segment of every metric; Serf's agent uses `serf-agent`. @default "" (none) */
   serviceName: string;
@@ -91,7 +132,11 @@ export class Metrics {
   readonly #sink: MetricsSink;
   readonly #options: MetricsOptions;
 
-  /** @throws {RangeError} when `timerGranularityMs` is not a positive number */
+  /**
+   * Names metrics for `sink`; pass {@linkcode NO_METRICS_SINK} (or use
+   * {@linkcode NO_METRICS}) to record nothing.
+   * @throws {RangeError} when `timerGranularityMs` is not a positive number
+   */
   constructor(sink: MetricsSink, options: Partial<MetricsOptions> = {}) {
     this.#sink = sink;
     this.#options = { ...defaultMetricsOptions(), ...options };
@@ -151,6 +196,15 @@ export const NO_METRICS_SINK: MetricsSink = Object.freeze({
 /**
  * The default of every `metrics` config field: records nothing, costs nearly
  * nothing. Stateless, so one shared instance is safe.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NO_METRICS } from "../../mod.ts";
+ *
+ * NO_METRICS.incrCounter(["serf", "events"]); // goes nowhere
+ * assert.equal(NO_METRICS.enabled, false);
+ * ```
  */
 export const NO_METRICS: Metrics = new Metrics(NO_METRICS_SINK);
 
@@ -177,18 +231,22 @@ export const NO_METRICS: Metrics = new Metrics(NO_METRICS_SINK);
 export class FanoutSink implements MetricsSink {
   readonly #sinks: readonly MetricsSink[];
 
+  /** Fans out to `sinks`, in order; the list is copied. */
   constructor(sinks: readonly MetricsSink[]) {
     this.#sinks = [...sinks];
   }
 
+  /** Sets the gauge in every sink. */
   setGauge(key: readonly string[], value: number, labels?: readonly MetricLabel[]): void {
     for (const s of this.#sinks) s.setGauge(key, value, labels);
   }
 
+  /** Adds to the counter in every sink. */
   incrCounter(key: readonly string[], value: number, labels?: readonly MetricLabel[]): void {
     for (const s of this.#sinks) s.incrCounter(key, value, labels);
   }
 
+  /** Records the sample in every sink. */
   addSample(key: readonly string[], value: number, labels?: readonly MetricLabel[]): void {
     for (const s of this.#sinks) s.addSample(key, value, labels);
   }
