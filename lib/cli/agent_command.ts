@@ -243,12 +243,18 @@ export async function runAgent(
   }
   output("Starting Serf agent...");
   const telemetry = startTelemetry(config, platform, logs);
+  // Serf prints its in-memory metrics to stderr on SIGUSR1.
+  const removeDump = platform.onSignal("SIGUSR1", () => platform.writeStderr(telemetry.dump()));
+  const stopTelemetry = async () => {
+    removeDump();
+    await telemetry.close().catch(() => {});
+  };
   let agent: Agent;
   try {
     agent = await Agent.create({ config, platform, logs, metrics: telemetry.metrics, notice: () => {} });
   } catch (err) {
     output(`Failed to setup the Serf agent: ${errorMessage(err)}`);
-    await telemetry.close();
+    await stopTelemetry();
     return 1;
   }
   try {
@@ -256,7 +262,7 @@ export async function runAgent(
   } catch (err) {
     output(`Failed to start the Serf agent: ${errorMessage(err)}`);
     await agent.shutdown();
-    await telemetry.close();
+    await stopTelemetry();
     return 1;
   }
   const signals = new SignalQueue(platform);
@@ -284,16 +290,16 @@ export async function runAgent(
     stop.abort();
     await rpc?.close().catch(() => {});
     await agent.shutdown();
-    await telemetry.close().catch(() => {});
+    await stopTelemetry();
     for (const line of gate ?? []) info(line);
     signals.close();
   }
 }
 
 /**
- * Serf's telemetry for this process: the sinks `statsite_addr` and
- * `statsd_addr` name, logging their failures like go-metrics (`[ERR] Error
- * connecting to statsd! ...`, no subsystem).
+ * Serf's telemetry for this process: the in-memory sink, and the sinks
+ * `statsite_addr` and `statsd_addr` name, logging their failures like
+ * go-metrics (`[ERR] Error connecting to statsd! ...`, no subsystem).
  */
 function startTelemetry(config: AgentConfig, platform: Platform, logs: LogWriter): AgentMetrics {
   return startAgentMetrics(config, {

@@ -118,6 +118,8 @@ export interface AgentUnderTest {
   bind: string;
   rpc: string;
   output(): string;
+  /** Sends `signal` without waiting (SIGUSR1: dump metrics). */
+  signal(signal: Deno.Signal): Promise<void>;
   /** Sends `signal` and waits (at most 15 s, then SIGKILL) for the exit. */
   stop(signal: Deno.Signal): Promise<void>;
 }
@@ -149,6 +151,11 @@ export function startAgentUnderTest(impl: string | "serfts", name: string, extra
     bind,
     rpc,
     output: () => out,
+    async signal(signal) {
+      if (!exited) child.kill(signal);
+      // Give the agent a moment to write its answer before the caller looks at the output.
+      await new Promise((r) => setTimeout(r, 300));
+    },
     async stop(signal) {
       if (!exited) {
         try {

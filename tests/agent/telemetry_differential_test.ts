@@ -252,3 +252,53 @@ Deno.test({
     }
   },
 });
+
+/** Gauge, counter and sample names in a go-metrics SIGUSR1 dump, as `G name` lines. */
+function dumpedNames(output: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of output.matchAll(/^\[[^\]]+\]\[([GCS])\] '([^']+)': /gm)) out.add(`${m[1]} ${m[2]}`);
+  return out;
+}
+
+Deno.test({
+  name: "Telemetry: SIGUSR1 dumps the in-memory metrics to stderr in serf agent's format",
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (!serf) throw new Error("serf is required (SERFTS_REQUIRE_REFERENCE=1) but not installed");
+    const agents = [startAgentUnderTest(serf, "real", []), startAgentUnderTest("serfts", "ours", [])];
+    try {
+      for (const a of agents) {
+        await mustReach(
+          "the RPC",
+          async () => (await serfCli(serf, a.rpc, ["members"])).code === 0,
+          30_000,
+          agents,
+        );
+      }
+      // The dump leaves out the 10 s interval still being aggregated: ask until a finished one shows.
+      const dumped = (a: AgentUnderTest) => dumpedNames(a.output()).has("G serf-agent.runtime.alloc_bytes");
+      await mustReach(
+        "a dump with runtime gauges from both agents",
+        async () => {
+          for (const a of agents) if (!dumped(a)) await a.signal("SIGUSR1");
+          return agents.every(dumped);
+        },
+        40_000,
+        agents,
+      );
+      const [real, ours] = agents.map((a) => dumpedNames(a.output())) as [Set<string>, Set<string>];
+      const runtime = [...real].filter((n) => n.startsWith("G serf-agent.runtime."));
+      assert.ok(runtime.length >= 8, `serf dumped its runtime gauges: ${[...real].join(", ")}`);
+      assert.deepEqual(runtime.filter((n) => !ours.has(n)), []);
+      const line = agents[1]!.output().split("\n").find((l) => l.includes("'serf-agent.runtime.sys_bytes'"))!;
+      assert.match(
+        line,
+        /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC\]\[G\] 'serf-agent\.runtime\.sys_bytes': \d+\.\d{3}$/,
+      );
+    } finally {
+      for (const a of agents) await a.stop("SIGKILL");
+    }
+  },
+});
