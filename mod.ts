@@ -103,4 +103,12 @@ export { type Clock, RealClock, type Timer, VirtualClock } from "./lib/util/cloc
 export { AsyncQueue } from "./lib/util/async.ts";
 export { type Random, SeededRandom, systemRandom } from "./lib/util/random.ts";
 export { Logger, type LogLevel, type LogSink, silentLogger } from "./lib/util/log.ts";
+export {
+  FanoutSink,
+  type MetricLabel,
+  Metrics,
+  type MetricsOptions,
+  type MetricsSink,
+  NO_METRICS,
+} from "./lib/util/metrics.ts";
 export { DecodeError, SecurityError, ShutdownError, TimeoutError } from "./lib/util/errors.ts";

@@ -14,6 +14,7 @@ import { pickAdvertiseIp } from "./advertise.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
+import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import type { Platform } from "../platform/platform.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { Keyring } from "../memberlist/keyring.ts";
@@ -57,6 +58,11 @@ export interface AgentOptions {
   handlerTimeoutMs?: number;
   /** How long shutdown lets queued handlers finish before killing them. @default 3000 */
   handlerDrainMs?: number;
+  /**
+   * Where the agent, Serf and memberlist report metrics (see `agent_metrics.ts`
+   * for the sinks `statsd_addr` and `statsite_addr` set up). @default NO_METRICS
+   */
+  metrics?: Metrics;
   /** Operator-facing notices (`Using interface 'eth0' address ...`). @default logged at INFO */
   notice?: (text: string) => void;
 }
@@ -69,6 +75,8 @@ export class Agent implements RpcAgent {
   /** The `agent` logger; `logger` is the root every subsystem shares. */
   readonly log: Logger;
   readonly logger: Logger;
+  /** Where metrics go; Serf and memberlist share it. */
+  readonly metrics: Metrics;
   readonly bind: HostPort;
   readonly advertise: HostPort | undefined;
   #config: AgentConfig;
@@ -91,6 +99,7 @@ export class Agent implements RpcAgent {
     this.logs = options.logs ?? new LogWriter();
     this.logger = new Logger({ level: "TRACE", sink: (line) => this.logs.write(line) });
     this.log = this.logger.child("agent");
+    this.metrics = options.metrics ?? NO_METRICS;
     this.bind = bind;
     this.advertise = advertise;
     this.#tags = { ...this.#config.tags };
@@ -98,15 +107,21 @@ export class Agent implements RpcAgent {
       scripts: parseEventHandlers(this.#config.eventHandlers),
       self: () => this.serf.localMember(),
       logger: this.log,
-      invoke: (script, self, event, signal) =>
-        invokeEventScript(script, self, event, {
-          platform: this.platform,
-          logger: this.log,
-          timeoutMs: options.handlerTimeoutMs ?? 600_000,
-          now: () => this.clock.now(),
-          setTimer: (ms, fn) => this.clock.setTimer(ms, fn),
-          signal,
-        }),
+      invoke: async (script, self, event, signal) => {
+        const started = this.metrics.start();
+        try {
+          await invokeEventScript(script, self, event, {
+            platform: this.platform,
+            logger: this.log,
+            timeoutMs: options.handlerTimeoutMs ?? 600_000,
+            now: () => this.clock.now(),
+            setTimer: (ms, fn) => this.clock.setTimer(ms, fn),
+            signal,
+          });
+        } finally {
+          this.metrics.measureSince(["agent", "invoke", script], started);
+        }
+      },
     });
   }
 
@@ -182,6 +197,7 @@ export class Agent implements RpcAgent {
       transport: this.#options.transport,
       clock: this.clock,
       logger: this.logger,
+      metrics: this.metrics,
     });
     this.#eventLoop = this.#runEvents(this.#serf);
   }

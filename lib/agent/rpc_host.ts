@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from "../util/log.ts";
+import type { Metrics } from "../util/metrics.ts";
 import type { RpcAgent } from "../rpc/agent_api.ts";
 
 /** A running RPC server, as the process hosting the agent sees it. */
@@ -22,5 +23,5 @@ export interface AgentRpcServer {
  */
 export type RpcServerFactory = (
   host: RpcAgent,
-  options: { addr: string; authKey: string; logger: Logger },
+  options: { addr: string; authKey: string; logger: Logger; metrics?: Metrics },
 ) => Promise<AgentRpcServer>;

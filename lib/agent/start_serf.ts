@@ -7,6 +7,7 @@
 import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
+import type { Metrics } from "../util/metrics.ts";
 import type { Transport } from "../transport/transport.ts";
 import { listenTransport } from "../transport/detect.ts";
 import { Keyring } from "../memberlist/keyring.ts";
@@ -24,6 +25,8 @@ export interface AgentSerfParts {
   transport?: Transport;
   clock: Clock;
   logger: Logger;
+  /** Shared by Serf and memberlist. @default NO_METRICS */
+  metrics?: Metrics;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function startAgentSerf(settings: AgentSerfSettings, parts: AgentSe
   try {
     return await Serf.create({
       ...settings,
+      metrics: parts.metrics,
       memberlist: {
         ...settings.memberlist,
         bindPort: transport.localAddress.port,

@@ -6,8 +6,13 @@
  * @module
  */
 import { errorMessage } from "../util/errors.ts";
-import type { LogLevel } from "../util/log.ts";
+import { Logger, type LogLevel } from "../util/log.ts";
+import { RealClock } from "../util/clock.ts";
 import type { Platform } from "../platform/platform.ts";
+import { readMemoryFigures } from "../platform/node_memory.ts";
+import { openUdpSender } from "../platform/node_udp.ts";
+import { dialStream } from "../transport/detect.ts";
+import { type AgentMetrics, startAgentMetrics } from "../agent/agent_metrics.ts";
 import { Agent, type AgentRpcServer, type RpcServerFactory } from "../agent/agent.ts";
 import { type AgentConfig, emptyAgentConfig, parseTagFlags } from "../agent/config.ts";
 import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
@@ -284,11 +289,19 @@ async function runWithLogs(
     return 1;
   }
   output("Starting Serf agent...");
+  const telemetry = startTelemetry(config, platform, logs);
+  // Serf prints its in-memory metrics to stderr on SIGUSR1.
+  const removeDump = platform.onSignal("SIGUSR1", () => platform.writeStderr(telemetry.dump()));
+  const stopTelemetry = async () => {
+    removeDump();
+    await telemetry.close().catch(() => {});
+  };
   let agent: Agent;
   try {
-    agent = await Agent.create({ config, platform, logs, notice: () => {} });
+    agent = await Agent.create({ config, platform, logs, metrics: telemetry.metrics, notice: () => {} });
   } catch (err) {
     output(`Failed to setup the Serf agent: ${errorMessage(err)}`);
+    await stopTelemetry();
     return 1;
   }
   try {
@@ -296,6 +309,7 @@ async function runWithLogs(
   } catch (err) {
     output(`Failed to start the Serf agent: ${errorMessage(err)}`);
     await agent.shutdown();
+    await stopTelemetry();
     return 1;
   }
   const signals = new SignalQueue(platform);
@@ -323,9 +337,26 @@ async function runWithLogs(
     stop.abort();
     await rpc?.close().catch(() => {});
     await agent.shutdown();
+    await stopTelemetry();
     for (const line of gate ?? []) info(line);
     signals.close();
   }
+}
+
+/**
+ * Serf's telemetry for this process: the in-memory sink, and the sinks
+ * `statsite_addr` and `statsd_addr` name, logging their failures like
+ * go-metrics (`[ERR] Error connecting to statsd! ...`, no subsystem).
+ */
+function startTelemetry(config: AgentConfig, platform: Platform, logs: LogWriter): AgentMetrics {
+  return startAgentMetrics(config, {
+    clock: new RealClock(),
+    logger: new Logger({ level: "TRACE", sink: (line) => logs.write(line) }),
+    hostName: platform.hostname(),
+    openUdp: openUdpSender,
+    dial: dialStream,
+    readMemory: readMemoryFigures,
+  });
 }
 
 interface Started {
@@ -367,16 +398,14 @@ async function runStarted(
   if (s.options.rpcServer) {
     try {
       const logger = agent.logger.child("agent.ipc");
-      setRpc(await s.options.rpcServer(agent, { addr: config.rpcAddr, authKey: config.rpcAuthKey, logger }));
+      const options = { addr: config.rpcAddr, authKey: config.rpcAuthKey, logger, metrics: agent.metrics };
+      setRpc(await s.options.rpcServer(agent, options));
     } catch (err) {
       s.output(`Error starting RPC listener: ${errorMessage(err)}`);
       return 1;
     }
   } else {
     agent.log.warn(`No RPC server in this build: not listening on ${config.rpcAddr}`);
-  }
-  if (config.statsiteAddr || config.statsdAddr) {
-    agent.log.warn("Metrics sinks (statsite_addr, statsd_addr) are not supported yet: no metrics are sent");
   }
   s.output("Starting Serf agent RPC...");
   s.output("Serf agent running!");

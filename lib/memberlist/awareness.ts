@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 
 /**
  * The local health score: 0 is healthy, `max - 1` is the least healthy.
@@ -29,14 +30,17 @@
 export class Awareness {
   #max: number;
   #score = 0;
+  readonly #metrics: Metrics;
 
   /**
    * @param max the number of score levels; the score stays in `[0, max - 1]`,
    * so timeouts stretch at most `max` times (memberlist's
    * `AwarenessMaxMultiplier`, 8 by default).
+   * @param metrics where a changed score is reported (`memberlist.health.score`)
    * @throws {RangeError} if `max` is not a positive integer.
    */
-  constructor(max: number) {
+  constructor(max: number, metrics: Metrics = NO_METRICS) {
+    this.#metrics = metrics;
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(
         `Cannot create awareness as 'max' must be a positive integer: current value is ${max}`,
@@ -57,7 +61,9 @@ export class Awareness {
    * @returns the new score
    */
   applyDelta(delta: number): number {
+    const initial = this.#score;
     this.#score = Math.min(this.#max - 1, Math.max(0, this.#score + delta));
+    if (this.#score !== initial) this.#metrics.setGauge(["memberlist", "health", "score"], this.#score);
     return this.#score;
   }
 

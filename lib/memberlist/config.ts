@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from "../util/clock.ts";
+import type { Metrics } from "../util/metrics.ts";
 import type { Logger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
 import type { Transport } from "../transport/transport.ts";
@@ -179,6 +180,8 @@ export interface MemberlistConfig {
   rng?: Random;
   /** Log sink. @default Logger at INFO to stderr */
   logger?: Logger;
+  /** Where memberlist's metrics (`memberlist.*`) go. @default NO_METRICS (nothing recorded) */
+  metrics?: Metrics;
   /** Metadata, user messages and push/pull state of the layer above. @default undefined */
   delegate?: Delegate;
   /** Told of joins, leaves and updates. @default undefined */

@@ -13,6 +13,7 @@ import { raceTimer } from "../util/deadline.ts";
 import { TaskScope } from "../util/task_scope.ts";
 import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
+import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { type Random, systemRandom } from "../util/random.ts";
 import { ipToBytes } from "../util/addr.ts";
 import type { Transport } from "../transport/transport.ts";
@@ -52,6 +53,8 @@ export class Engine {
   readonly clock: Clock;
   readonly rng: Random;
   readonly log: Logger;
+  /** memberlist's metrics (`memberlist.*`); disabled unless the config names one. */
+  readonly metrics: Metrics;
   /** Rate-limited log for bad input, keyed by sender. */
   readonly badInput: RateLimitedLog;
   readonly transport: Transport;
@@ -99,7 +102,8 @@ export class Engine {
       this.gossipBell.ring();
       this.probeBell.ring();
     });
-    this.awareness = new Awareness(config.awarenessMaxMultiplier);
+    this.metrics = config.metrics ?? NO_METRICS;
+    this.awareness = new Awareness(config.awarenessMaxMultiplier, this.metrics);
     this.broadcasts = new TransmitLimitedQueue({
       // Every node in the table, as memberlist estimates the cluster size.
       numNodes: () => this.nodes.size,

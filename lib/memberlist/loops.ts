@@ -83,7 +83,9 @@ async function gossipLoop(m: Engine, signal: AbortSignal): Promise<void> {
       next += Math.max(0, Math.ceil((m.clock.now() - next) / interval)) * interval;
       continue;
     }
+    const started = m.metrics.start();
     m.safeCall("gossip", () => gossip(m));
+    m.metrics.measureSince(["memberlist", "gossip"], started);
     next += interval;
     // A stalled event loop skips the missed ticks, as a Go ticker drops them.
     if (next < m.clock.now()) next += Math.ceil((m.clock.now() - next) / interval) * interval;

@@ -67,8 +67,18 @@ export function makePing(m: Engine, target: NodeRecord): PingMessage {
 
 /** Runs one full probe of `target`, possibly ending in a suspicion. */
 export async function probeNode(m: Engine, target: NodeRecord, streamPing: StreamPing): Promise<void> {
+  const started = m.metrics.start();
+  try {
+    await probeNodeOnce(m, target, streamPing);
+  } finally {
+    m.metrics.measureSince(["memberlist", "probeNode"], started);
+  }
+}
+
+async function probeNodeOnce(m: Engine, target: NodeRecord, streamPing: StreamPing): Promise<void> {
   const cfg = m.config;
   const probeInterval = m.awareness.scaleTimeout(cfg.probeIntervalMs);
+  if (probeInterval > cfg.probeIntervalMs) m.metrics.incrCounter(["memberlist", "degraded", "probe"]);
   const self = m.advertise();
   const ping = makePing(m, target);
   let resolveAck!: (o: AckOutcome) => void;

@@ -155,6 +155,7 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
       state.stateChange = m.clock.now();
     }
   }
+  m.metrics.incrCounter(["memberlist", "msg", "alive"]);
 
   const events = cfg.events;
   if (!events) return;
@@ -186,6 +187,7 @@ export function suspectNode(m: Engine, s: SuspectMessage): void {
     return;
   }
   m.queueBroadcast(s.node, encodeMessage(s));
+  m.metrics.incrCounter(["memberlist", "msg", "suspect"]);
 
   state.incarnation = s.incarnation;
   state.state = NodeState.suspect;
@@ -211,6 +213,7 @@ export function suspectNode(m: Engine, s: SuspectMessage): void {
       const cur = m.nodes.get(s.node);
       if (!cur || cur.state !== NodeState.suspect || cur.stateChange !== changeTime) return;
       m.suspicions.delete(s.node);
+      if (k > 0 && confirmations < k) m.metrics.incrCounter(["memberlist", "degraded", "timeout"]);
       m.log.info(
         `Marking ${cur.name} as failed, suspect timeout reached (${confirmations} peer confirmations)`,
       );
@@ -239,6 +242,7 @@ export function deadNode(m: Engine, d: DeadMessage): void {
   } else {
     m.queueBroadcast(d.node, encodeMessage(d));
   }
+  m.metrics.incrCounter(["memberlist", "msg", "dead"]);
 
   state.incarnation = d.incarnation;
   state.state = d.node === d.from ? NodeState.left : NodeState.dead;

@@ -64,6 +64,7 @@ export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint
     buf = concat([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey()!, buf, aad)]);
   }
   if (m.config.label) buf = addLabelHeader(buf, m.config.label);
+  m.metrics.incrCounter(["memberlist", "tcp", "sent"], buf.length);
   await stream.write(buf);
 }
 
@@ -197,7 +198,17 @@ function mergeRemoteState(m: Engine, remote: RemoteState): void {
  * @throws when the peer cannot be reached or its answer is unacceptable
  */
 export async function pushPullNode(m: Engine, to: Address, join: boolean): Promise<void> {
+  const started = m.metrics.start();
+  try {
+    await exchangeState(m, to, join);
+  } finally {
+    m.metrics.measureSince(["memberlist", "pushPullNode"], started);
+  }
+}
+
+async function exchangeState(m: Engine, to: Address, join: boolean): Promise<void> {
   const stream = await m.transport.dial(to, m.config.tcpTimeoutMs);
+  m.metrics.incrCounter(["memberlist", "tcp", "connect"]);
   try {
     m.stats.pushPulls++;
     await sendStreamMessage(m, stream, encodeLocalState(m, join));
@@ -278,6 +289,7 @@ export async function streamPing(
 /** Serves one accepted stream. Never throws; errors are logged and answered with an error message. */
 export async function handleStream(m: Engine, stream: Stream): Promise<void> {
   const from = formatAddress(stream.remote);
+  m.metrics.incrCounter(["memberlist", "tcp", "accept"]);
   try {
     const { type, reader } = await readStreamMessage(m, stream, m.clock.now() + m.config.tcpTimeoutMs);
     switch (type) {

@@ -4,7 +4,7 @@
  * @module
  */
 import { DRAIN_AFTER_EXIT_MS, DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
-import type { AgentSignal, DirEntry, InterfaceAddress, Platform, ProcessExit } from "./platform.ts";
+import type { DirEntry, InterfaceAddress, Platform, ProcessExit, ProcessSignal } from "./platform.ts";
 import type { SpawnedProcess, SpawnOptions } from "./platform.ts";
 import { systemLookupHost } from "./node_compat.ts";
 import { dialDenoUnix } from "./deno_unix.ts";
@@ -20,7 +20,7 @@ export function denoPlatform(): Platform {
     args: () => [...Deno.args],
     env: (name) => Deno.env.get(name),
     environ: () => Deno.env.toObject(),
-    onSignal(signal: AgentSignal, handler: () => void) {
+    onSignal(signal: ProcessSignal, handler: () => void) {
       Deno.addSignalListener(signal, handler);
       return () => Deno.removeSignalListener(signal, handler);
     },

@@ -15,10 +15,10 @@ import process from "node:process";
 import { lazyBuiltin } from "../util/builtin.ts";
 import { DRAIN_AFTER_EXIT_MS, DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
 import type {
-  AgentSignal,
   InterfaceAddress,
   Platform,
   ProcessExit,
+  ProcessSignal,
   SpawnedProcess,
   SpawnOptions,
   UnixLogSocket,
@@ -44,7 +44,7 @@ export function nodeCompatPlatform(runtime: string): Platform {
         string,
         string
       >,
-    onSignal(signal: AgentSignal, handler: () => void) {
+    onSignal(signal: ProcessSignal, handler: () => void) {
       process.on(signal, handler);
       return () => void process.off(signal, handler);
     },

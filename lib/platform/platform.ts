@@ -23,6 +23,9 @@ export const DRAIN_AFTER_EXIT_MS = 250;
 /** Signals the agent reacts to, as Serf does. */
 export type AgentSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
+/** Every signal a handler can be registered for: the agent's, plus SIGUSR1 (dump the in-memory metrics). */
+export type ProcessSignal = AgentSignal | "SIGUSR1";
+
 /** How a child process ended. */
 export interface ProcessExit {
   /** Exit code; 128 + signal number when killed, as shells report it. */
@@ -113,7 +116,7 @@ export interface Platform {
   /** The whole environment, which event handlers inherit as Serf's do. */
   environ(): Record<string, string>;
   /** Registers a handler; returns a function that removes it. */
-  onSignal(signal: AgentSignal, handler: () => void): () => void;
+  onSignal(signal: ProcessSignal, handler: () => void): () => void;
   /** Writes text to standard output without a newline being added. */
   writeStdout(text: string): void;
   writeStderr(text: string): void;

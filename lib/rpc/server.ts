@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { listenStream } from "../transport/detect.ts";
 import type { StreamListener } from "../transport/tcp_listener.ts";
 import type { Stream } from "../transport/transport.ts";
@@ -47,6 +48,8 @@ export interface RpcServerOptions {
    * @default {1048576} (1 MiB, far above Serf's payload limits)
    */
   maxRequestBytes?: number;
+  /** Where client and command counts go (`agent.ipc.accept`, `agent.ipc.command`). @default NO_METRICS */
+  metrics?: Metrics;
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -78,6 +81,7 @@ const QUICK_COMMANDS: ReadonlySet<string> = new Set<RpcCommand>([
  */
 export class RpcServer {
   readonly #ctx: ServerContext;
+  readonly #metrics: Metrics;
   readonly #connections = new Set<RpcConnection>();
   readonly #loops = new Set<Promise<void>>();
   #listener: StreamListener | undefined;
@@ -86,6 +90,7 @@ export class RpcServer {
 
   constructor(options: RpcServerOptions) {
     const logger = options.logger ?? silentLogger();
+    this.#metrics = options.metrics ?? NO_METRICS;
     this.#ctx = {
       agent: options.agent,
       authKey: options.authKey ?? "",
@@ -126,6 +131,7 @@ export class RpcServer {
       stream.close();
       return;
     }
+    this.#metrics.incrCounter(["agent", "ipc", "accept"]);
     const conn = new RpcConnection(stream, this.#ctx);
     this.#connections.add(conn);
     this.#ctx.logger.info(`Accepted client: ${conn.name}`);
@@ -152,6 +158,7 @@ export class RpcServer {
           if (!conn.closed) this.#ctx.logger.error(`failed to decode request header: ${describe(err)}`);
           break;
         }
+        this.#metrics.incrCounter(["agent", "ipc", "command"]);
         if (QUICK_COMMANDS.has(header.command)) conn.hold();
         else conn.release();
         let outcome = dispatchRequest(conn, header.command, header.seq);
@@ -205,7 +212,7 @@ function describe(err: unknown): string {
  */
 export async function startRpcServer(
   agent: RpcAgent,
-  options: { addr: string; authKey: string; logger: Logger; clock?: Clock },
+  options: { addr: string; authKey: string; logger: Logger; clock?: Clock; metrics?: Metrics },
 ): Promise<RpcServer> {
   let address: Address;
   try {
@@ -219,6 +226,7 @@ export async function startRpcServer(
       authKey: options.authKey,
       logger: options.logger,
       clock: options.clock,
+      metrics: options.metrics,
     });
   } catch (err) {
     const cause = (err as { cause?: { name?: string; code?: string } }).cause;

@@ -8,6 +8,7 @@
 import { nodeNameError } from "./node_name.ts";
 import { defaultLanConfig, type MemberlistConfig } from "../memberlist/config.ts";
 import type { Keyring } from "../memberlist/keyring.ts";
+import type { Metrics } from "../util/metrics.ts";
 import type { SnapshotFs } from "./snapshot.ts";
 
 /** Oldest Serf (delegate) protocol we understand. */
@@ -142,6 +143,11 @@ export interface SerfConfig {
   merge?: SerfMergeDelegate;
   /** File access for snapshots and keyring files. @default node:fs based */
   fs?: SnapshotFs;
+  /**
+   * Where Serf's metrics (`serf.*`) go; memberlist reports to it too unless
+   * `memberlist.metrics` names another. @default NO_METRICS (nothing recorded)
+   */
+  metrics?: Metrics;
   /** The gossip layer's configuration (transport, clock, logger, keyring live here). */
   memberlist: Partial<MemberlistConfig> & { keyring?: Keyring };
 }

@@ -17,6 +17,7 @@ import { META_MAX_SIZE } from "../memberlist/config.ts";
 import type { Node } from "../memberlist/node.ts";
 import { NodeState } from "../memberlist/messages.ts";
 import { bytesToIp } from "../util/addr.ts";
+import { distanceTo } from "../coordinate/coordinate.ts";
 import {
   decodePingPayload,
   decodeRelayMessage,
@@ -65,6 +66,7 @@ export function serfDelegate(s: SerfCore): Delegate {
         for (const m of more) used += m.length + overhead;
         out.push(...more);
       }
+      for (const m of out) s.metrics.addSample(["serf", "msgs", "sent"], m.length);
       return out;
     },
     pendingBroadcasts: () => s.intentQueue.numQueued() + s.queryQueue.numQueued() + s.eventQueue.numQueued(),
@@ -84,6 +86,7 @@ export function serfDelegate(s: SerfCore): Delegate {
 
 function notifyMsg(s: SerfCore, buf: Uint8Array): void {
   if (buf.length === 0) return;
+  s.metrics.addSample(["serf", "msgs", "received"], buf.length);
   let msg;
   try {
     msg = buf[0] === SerfMessageType.relay ? undefined : decodeSerfMessage(buf);
@@ -230,10 +233,14 @@ export function serfPingDelegate(s: SerfCore): PingDelegate {
       }
       try {
         ackBytes = undefined;
-        s.coordClient!.update(node.name, other, s.rttFilter.observe(node.name, rttMs));
+        const before = s.coordClient!.getCoordinate();
+        if (rttMs === 0) s.metrics.incrCounter(["serf", "coordinate", "zero-rtt"]);
+        const after = s.coordClient!.update(node.name, other, s.rttFilter.observe(node.name, rttMs));
+        s.metrics.addSample(["serf", "coordinate", "adjustment-ms"], distanceTo(before, after) * 1000);
         s.coordCache.set(node.name, other);
         s.coordCache.set(s.config.nodeName, s.coordClient!.getCoordinate());
       } catch (err) {
+        s.metrics.incrCounter(["serf", "coordinate", "rejected"]);
         s.log.error(`Rejected coordinate from ${node.name}: ${errorMessage(err)}`);
       }
     },

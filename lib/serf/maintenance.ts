@@ -28,6 +28,7 @@ export function startMaintenance(s: SerfCore): Promise<void>[] {
 /** Warns about deep broadcast queues and prunes them past the limit, as Serf does. */
 export function checkQueueDepth(s: SerfCore, name: string, q: TransmitLimitedQueue): void {
   const n = q.numQueued();
+  s.metrics.addSample(["serf", "queue", name], n);
   if (n >= s.config.queueDepthWarning) s.log.warn(`${name} queue depth: ${n}`);
   let max = s.config.maxQueueDepth;
   // With a minimum set, the limit follows the cluster size instead of a constant.

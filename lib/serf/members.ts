@@ -44,7 +44,10 @@ export function handleNodeJoin(s: SerfCore, n: Node): void {
     t.byName.set(n.name, state);
   } else {
     oldStatus = state.member.status;
-    if (oldStatus === "failed" && s.clock.now() - state.leaveTime < s.config.flapTimeoutMs) s.stats.flaps++;
+    if (oldStatus === "failed" && s.clock.now() - state.leaveTime < s.config.flapTimeoutMs) {
+      s.stats.flaps++;
+      s.metrics.incrCounter(["serf", "member", "flap"]);
+    }
     const fresh = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
     state.member = { ...fresh, status: "alive" };
     state.leaveTime = 0;
@@ -54,6 +57,7 @@ export function handleNodeJoin(s: SerfCore, n: Node): void {
     t.removeFrom("failed", n.name);
     t.removeFrom("left", n.name);
   }
+  s.metrics.incrCounter(["serf", "member", "join"]);
   s.log.info(`EventMemberJoin: ${state.member.name} ${state.member.addr}`);
   emit(s, "member-join", state);
 }
@@ -79,6 +83,7 @@ export function handleNodeLeave(s: SerfCore, n: Node): void {
       return;
   }
   const left = state.member.status === "left";
+  s.metrics.incrCounter(["serf", "member", state.member.status]);
   s.log.info(`${left ? "EventMemberLeave" : "EventMemberFailed"}: ${state.member.name} ${state.member.addr}`);
   emit(s, left ? "member-leave" : "member-failed", state);
 }
@@ -89,6 +94,7 @@ export function handleNodeUpdate(s: SerfCore, n: Node): void {
   if (!state) return;
   const fresh = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
   state.member = { ...fresh, status: state.member.status };
+  s.metrics.incrCounter(["serf", "member", "update"]);
   s.log.info(`EventMemberUpdate: ${state.member.name}`);
   emit(s, "member-update", state);
 }

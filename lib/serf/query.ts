@@ -137,6 +137,10 @@ export function handleQuery(s: SerfCore, q: QueryMessage, seen: QuerySeen): bool
     return false;
   }
   if (!seen.record(q.lTime, q.id)) return false;
+  if (s.metrics.enabled) {
+    s.metrics.incrCounter(["serf", "queries"]);
+    s.metrics.incrCounter(["serf", "queries", q.name]);
+  }
   const rebroadcast = (q.flags & QUERY_FLAG_NO_BROADCAST) === 0;
   if (!shouldProcessQuery(s, q.filters)) return rebroadcast;
 
@@ -188,6 +192,15 @@ export function handleQueryResponse(s: SerfCore, r: QueryResponseMessage): void 
     s.log.warn(`query reply ID mismatch (Local: ${query.id}, Response: ${r.id})`);
     return;
   }
-  if (r.flags & QUERY_FLAG_ACK) query.addAck(r.from);
-  else query.addResponse({ from: r.from, payload: r.payload });
+  if (r.flags & QUERY_FLAG_ACK) {
+    const outcome = query.addAck(r.from);
+    if (outcome !== "ignored") {
+      s.metrics.incrCounter(["serf", outcome === "added" ? "query_acks" : "query_duplicate_acks"]);
+    }
+  } else {
+    const outcome = query.addResponse({ from: r.from, payload: r.payload });
+    if (outcome !== "ignored") {
+      s.metrics.incrCounter(["serf", outcome === "added" ? "query_responses" : "query_duplicate_responses"]);
+    }
+  }
 }

@@ -154,22 +154,26 @@ export class QueryResponse {
     this.responses.close();
   }
 
-  /** Records an ack; duplicates are ignored. */
-  addAck(from: string): void {
-    if (this.finished() || !this.acks || this.#ackFrom.has(from)) return;
+  /** Records an ack; duplicates are ignored. @returns what became of it, for Serf's metrics */
+  addAck(from: string): QueryReplyOutcome {
+    if (this.finished() || !this.acks) return "ignored";
+    if (this.#ackFrom.has(from)) return "duplicate";
     this.#ackFrom.add(from);
     this.acks.push(from);
     this.#awaitAck?.delete(from);
     this.#closeWhenAllAnswered();
+    return "added";
   }
 
-  /** Records a response; a second response from the same node is ignored. */
-  addResponse(r: NodeResponse): void {
-    if (this.finished() || this.#respFrom.has(r.from)) return;
+  /** Records a response; a second response from the same node is ignored. @returns what became of it */
+  addResponse(r: NodeResponse): QueryReplyOutcome {
+    if (this.finished()) return "ignored";
+    if (this.#respFrom.has(r.from)) return "duplicate";
     this.#respFrom.add(r.from);
     this.responses.push(r);
     this.#awaitResponse?.delete(r.from);
     this.#closeWhenAllAnswered();
+    return "added";
   }
 
   /** Everyone expected has responded, and acked when acks were asked for: no reason to wait. */
@@ -179,6 +183,9 @@ export class QueryResponse {
     this.close();
   }
 }
+
+/** An ack or response was new, repeated a node's earlier one, or came after the query finished. */
+export type QueryReplyOutcome = "added" | "duplicate" | "ignored";
 
 /** Which (LTime, ID) pairs we have seen, in a ring of `size` LTime slots (Serf's query buffer). */
 export class QuerySeen {

@@ -211,6 +211,7 @@ export class Serf {
         logger: core.log,
         rejoinAfterLeave: config.rejoinAfterLeave,
         random: rng,
+        metrics: core.metrics,
       })
       : undefined;
     if (snapshot) {
@@ -239,6 +240,7 @@ export class Serf {
       clock,
       rng,
       logger,
+      metrics: config.memberlist.metrics ?? core.metrics,
       protocolVersion: memberlistProtocolFor(config.protocolVersion),
       delegateProtocolVersion: config.protocolVersion,
       delegateProtocolMin: SERF_PROTOCOL_VERSION_MIN,

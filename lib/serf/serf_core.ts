@@ -12,6 +12,7 @@ import { raceTimer } from "../util/deadline.ts";
 import { TaskScope } from "../util/task_scope.ts";
 import { errorMessage, ShutdownError } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
+import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import type { Random } from "../util/random.ts";
 import { TransmitLimitedQueue } from "../memberlist/broadcast_queue.ts";
 import type { Memberlist } from "../memberlist/memberlist.ts";
@@ -52,6 +53,8 @@ export class SerfCore {
   readonly clock: Clock;
   readonly rng: Random;
   readonly log: Logger;
+  /** Serf's metrics (`serf.*`); disabled unless the config names one. */
+  readonly metrics: Metrics;
   readonly members: MemberTable = new MemberTable();
   readonly stats: SerfStats = { flaps: 0, droppedMessages: 0, droppedEvents: 0 };
   readonly memberClock: LamportClock = new LamportClock();
@@ -89,6 +92,7 @@ export class SerfCore {
     this.clock = deps.clock;
     this.rng = deps.rng;
     this.log = deps.logger.child("serf");
+    this.metrics = config.metrics ?? NO_METRICS;
     this.#scope = new TaskScope(deps.clock, (err) => this.log.error(errorMessage(err)));
     this.stopSignal = this.#scope.signal;
     // Retransmits scale with every member Serf knows, failed and left ones

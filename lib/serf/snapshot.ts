@@ -30,6 +30,7 @@ import { formatAddress } from "../util/addr.ts";
 import type { Clock, Timer } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
+import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { type Random, shuffle, systemRandom } from "../util/random.ts";
 import type { LamportTime } from "./lamport.ts";
 import type { SnapshotFile, SnapshotFs } from "./snapshot_fs.ts";
@@ -102,6 +103,8 @@ export interface SnapshotOptions {
   minCompactSize?: number;
   /** Shuffles {@linkcode Snapshotter.aliveNodes}. @default systemRandom */
   random?: Random;
+  /** Where append and compaction timings go (`serf.snapshot.*`). @default NO_METRICS */
+  metrics?: Metrics;
 }
 
 const encoder = new TextEncoder();
@@ -154,6 +157,7 @@ export class Snapshotter {
       rejoinAfterLeave: false,
       minCompactSize: SNAPSHOT_MIN_COMPACT_SIZE,
       random: systemRandom,
+      metrics: NO_METRICS,
       ...options,
     };
   }
@@ -332,7 +336,7 @@ export class Snapshotter {
   /** @param writeThrough write the buffer to the file now (the OS keeps it across a kill) */
   #tryAppend(line: string, writeThrough = false): void {
     try {
-      this.#appendLine(line, writeThrough);
+      this.#timed("appendLine", () => this.#appendLine(line, writeThrough));
     } catch (err) {
       this.#o.logger.error(`Failed to update snapshot: ${errorMessage(err)}`);
       const now = this.#o.clock.now();
@@ -340,7 +344,7 @@ export class Snapshotter {
       this.#lastCompactAttempt = now;
       this.#o.logger.info("Attempting compaction to recover from error...");
       try {
-        this.#compact();
+        this.#timed("compact", () => this.#compact());
         this.#o.logger.info("Finished compaction, successfully recovered from error state");
       } catch (err2) {
         this.#o.logger.error(
@@ -365,7 +369,17 @@ export class Snapshotter {
       this.#flush();
     }
     this.#offset += n;
-    if (this.#offset > this.#maxSize()) this.#compact();
+    if (this.#offset > this.#maxSize()) this.#timed("compact", () => this.#compact());
+  }
+
+  /** Runs `fn` and reports its duration as `serf.snapshot.<what>`, as Serf times appends and compactions. */
+  #timed(what: string, fn: () => void): void {
+    const started = this.#o.metrics.start();
+    try {
+      fn();
+    } finally {
+      this.#o.metrics.measureSince(["serf", "snapshot", what], started);
+    }
   }
 
   /** Writes the buffered lines. A failure sticks, like Go's bufio.Writer, until a compaction replaces the file. */

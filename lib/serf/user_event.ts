@@ -25,6 +25,10 @@ export function handleUserEvent(
     return false;
   }
   if (!buffer.record(e.lTime, e.name, e.payload)) return false;
+  if (s.metrics.enabled) {
+    s.metrics.incrCounter(["serf", "events"]);
+    s.metrics.incrCounter(["serf", "events", e.name]);
+  }
   s.emit({ type: "user", lTime: e.lTime, name: e.name, payload: e.payload, coalesce: e.cc });
   return true;
 }

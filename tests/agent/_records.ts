@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { denoPlatform } from "../../lib/platform/deno.ts";
-import type { AgentSignal, Platform } from "../../lib/platform/platform.ts";
+import type { AgentSignal, Platform, ProcessSignal } from "../../lib/platform/platform.ts";
 
 /** Absolute path of the recording handler. */
 export const RECORD_HANDLER = new URL("../interop/record_handler.sh", import.meta.url).pathname;
@@ -41,7 +41,7 @@ export function testPlatform(extraEnv: Record<string, string> = {}): Platform & 
   fire(signal: AgentSignal): void;
 } {
   const base = denoPlatform();
-  const handlers = new Map<AgentSignal, Set<() => void>>();
+  const handlers = new Map<ProcessSignal, Set<() => void>>();
   return {
     ...base,
     environ: () => ({ ...base.environ(), ...extraEnv }),

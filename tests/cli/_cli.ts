@@ -4,7 +4,7 @@
  */
 import { main } from "../../lib/cli/main.ts";
 import { denoPlatform } from "../../lib/platform/deno.ts";
-import type { AgentSignal, Platform } from "../../lib/platform/platform.ts";
+import type { Platform, ProcessSignal } from "../../lib/platform/platform.ts";
 import { runRealCli } from "../rpc/_serf_agent.ts";
 
 /** Outcome of one CLI run. */
@@ -27,7 +27,7 @@ export interface OursRunning {
 export function startOurs(args: string[], env: Record<string, string> = {}): OursRunning {
   let stdout = "";
   let stderr = "";
-  const handlers = new Map<AgentSignal, Set<() => void>>();
+  const handlers = new Map<ProcessSignal, Set<() => void>>();
   const platform: Platform = {
     ...denoPlatform(),
     args: () => args,
