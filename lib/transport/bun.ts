@@ -170,10 +170,9 @@ export class BunTransport extends TransportBase implements Transport {
 
   async dial(to: Address, timeoutMs: number): Promise<Stream> {
     checkAddress(to);
-    const where = formatAddress(to);
-    if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+    if (this.#closed) throw new ShutdownError(`Cannot dial ${formatAddress(to)}: transport is closed`);
     // Bun.connect cannot be cancelled: PendingDials closes a socket that arrives after the deadline.
-    return await this.#dials.dial(where, timeoutMs, async () => {
+    return await this.#dials.dial(to, timeoutMs, async () => {
       const socket = await bun().connect({ hostname: to.host, port: to.port, socket: this.#dialHandlers });
       const stream = socket.data ?? this.#wrap(socket);
       if (this.#closed) stream.close();

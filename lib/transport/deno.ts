@@ -134,10 +134,9 @@ export class DenoTransport extends TransportBase implements Transport {
 
   async dial(to: Address, timeoutMs: number): Promise<Stream> {
     checkAddress(to);
-    const where = formatAddress(to);
-    if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+    if (this.#closed) throw new ShutdownError(`Cannot dial ${formatAddress(to)}: transport is closed`);
     // Aborting the connect op (deadline or close) cancels it without a leak.
-    return await this.#dials.dial(where, timeoutMs, async (signal) => {
+    return await this.#dials.dial(to, timeoutMs, async (signal) => {
       const conn = await Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal });
       return this.#track(conn);
     });

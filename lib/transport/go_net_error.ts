@@ -1,0 +1,128 @@
+/**
+ * Go's `net` error texts, built from what Deno or Bun report. Serf relays a
+ * failed dial verbatim (`Failed to join 127.0.0.1: dial tcp 127.0.0.1:1:
+ * connect: connection refused`), and RPC clients compare those strings, so
+ * every runtime error that reaches an operator is translated here and nowhere
+ * else.
+ *
+ * Deno throws `Deno.errors.*` whose message ends in `(os error N)` and whose
+ * `code` is the POSIX name; Bun throws Node-style errors with `code`, `errno`
+ * and `syscall`; a failed name lookup is `ENOTFOUND` in Bun and only a message
+ * in Deno. All three are recognised.
+ *
+ * @module
+ */
+import { type Address, formatAddress } from "../util/addr.ts";
+
+/** Go's `syscall.Errno` texts (Linux) by POSIX name: what `connect:` is followed by. */
+const ERRNO_TEXTS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by peer",
+  ECONNABORTED: "software caused connection abort",
+  ETIMEDOUT: "connection timed out",
+  ENETUNREACH: "network is unreachable",
+  EHOSTUNREACH: "no route to host",
+  EHOSTDOWN: "host is down",
+  EADDRNOTAVAIL: "cannot assign requested address",
+  EADDRINUSE: "address already in use",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EPIPE: "broken pipe",
+  EINVAL: "invalid argument",
+  EAFNOSUPPORT: "address family not supported by protocol",
+};
+
+/** Linux errno numbers of the names above, for Deno's `(os error N)` messages. */
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  13: "EACCES",
+  22: "EINVAL",
+  32: "EPIPE",
+  97: "EAFNOSUPPORT",
+  98: "EADDRINUSE",
+  99: "EADDRNOTAVAIL",
+  101: "ENETUNREACH",
+  103: "ECONNABORTED",
+  104: "ECONNRESET",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+  112: "EHOSTDOWN",
+  113: "EHOSTUNREACH",
+};
+
+/** Deno's and Bun's ways of saying a host name did not resolve. */
+const LOOKUP_FAILED = /failed to lookup address|Name or service not known|No address associated|ENOTFOUND/i;
+
+/**
+ * The POSIX error name behind a runtime's socket error (`ECONNREFUSED`), or
+ * `undefined` when it carries none. Looks through one `cause`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errnoName } from "./go_net_error.ts";
+ *
+ * assert.equal(errnoName(Object.assign(new Error("Failed to connect"), { code: "ECONNREFUSED" })), "ECONNREFUSED");
+ * assert.equal(errnoName(new Error("Connection refused (os error 111)")), "ECONNREFUSED");
+ * assert.equal(errnoName(new Error("something else")), undefined);
+ * ```
+ */
+export function errnoName(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 3; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("E")) return code;
+    const os = /\(os error (\d+)\)/.exec(String((e as { message?: unknown }).message ?? ""));
+    if (os) return ERRNO_NAMES[Number(os[1])];
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** True when `err` says a host name could not be resolved (either runtime). */
+export function isLookupFailure(err: unknown): boolean {
+  if (errnoName(err) === "ENOTFOUND") return true;
+  return LOOKUP_FAILED.test(String((err as { message?: unknown })?.message ?? err));
+}
+
+/**
+ * Go's `*net.OpError` text for a failed TCP connect to `to`:
+ * `dial tcp 127.0.0.1:1: connect: connection refused`, or
+ * `dial tcp: lookup nosuch.example: no such host` when the name did not resolve.
+ * An error with no recognisable errno keeps the runtime's own message after
+ * `connect:`, so nothing is lost.
+ *
+ * Go's pure resolver adds ` on <dns server>` to the lookup text; the runtimes
+ * do not say which server answered, so ours has the form Go's cgo resolver
+ * prints.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { goDialErrorText } from "./go_net_error.ts";
+ *
+ * const refused = Object.assign(new Error("Failed to connect"), { code: "ECONNREFUSED" });
+ * assert.equal(goDialErrorText({ host: "127.0.0.1", port: 1 }, refused), "dial tcp 127.0.0.1:1: connect: connection refused");
+ * ```
+ */
+export function goDialErrorText(to: Address, err: unknown): string {
+  if (isLookupFailure(err)) return `dial tcp: lookup ${to.host}: no such host`;
+  const name = errnoName(err);
+  const text = (name && ERRNO_TEXTS[name]) ?? String((err as { message?: unknown })?.message ?? err);
+  return `dial tcp ${formatAddress(to)}: connect: ${text}`;
+}
+
+/**
+ * Go's text for a connect that did not finish before its deadline:
+ * `dial tcp 10.0.0.9:7946: i/o timeout`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { goDialTimeoutText } from "./go_net_error.ts";
+ *
+ * assert.equal(goDialTimeoutText({ host: "::1", port: 7946 }), "dial tcp [::1]:7946: i/o timeout");
+ * ```
+ */
+export function goDialTimeoutText(to: Address): string {
+  return `dial tcp ${formatAddress(to)}: i/o timeout`;
+}
