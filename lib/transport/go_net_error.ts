@@ -12,7 +12,9 @@
  *
  * @module
  */
+import { StreamEndedError } from "../codec/stream_reader.ts";
 import { type Address, formatAddress } from "../util/addr.ts";
+import { TimeoutError } from "../util/errors.ts";
 
 /** Go's `syscall.Errno` texts (Linux) by POSIX name: what `connect:` is followed by. */
 const ERRNO_TEXTS: Readonly<Record<string, string>> = {
@@ -125,4 +127,36 @@ export function goDialErrorText(to: Address, err: unknown): string {
  */
 export function goDialTimeoutText(to: Address): string {
   return `dial tcp ${formatAddress(to)}: i/o timeout`;
+}
+
+/**
+ * Go's text for a failed read on an established TCP stream, as memberlist
+ * relays it after `Failed to join <ip>: `: `EOF` when the peer closed before
+ * sending anything, `unexpected EOF` when it stopped part way,
+ * `read tcp 127.0.0.1:50000->127.0.0.1:7946: i/o timeout` when the deadline
+ * passed, and `read tcp ...: read: connection reset by peer` for a socket
+ * error. Anything else (a protocol error, say) keeps its own message.
+ *
+ * @param stream the stream's two ends; Go names ours first (`local->remote`)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TimeoutError } from "../util/errors.ts";
+ * import { goStreamErrorText } from "./go_net_error.ts";
+ *
+ * const ends = { local: { host: "127.0.0.1", port: 50000 }, remote: { host: "127.0.0.1", port: 7946 } };
+ * assert.equal(goStreamErrorText(new TimeoutError("deadline"), ends), "read tcp 127.0.0.1:50000->127.0.0.1:7946: i/o timeout");
+ * ```
+ */
+export function goStreamErrorText(err: unknown, stream: { local?: Address; remote: Address }): string {
+  if (err instanceof StreamEndedError) return err.received === 0 ? "EOF" : "unexpected EOF";
+  const ends = stream.local
+    ? `${formatAddress(stream.local)}->${formatAddress(stream.remote)}`
+    : formatAddress(stream.remote);
+  if (err instanceof TimeoutError) return `read tcp ${ends}: i/o timeout`;
+  const name = errnoName(err);
+  const text = name && ERRNO_TEXTS[name];
+  if (text) return `read tcp ${ends}: read: ${text}`;
+  return String((err as { message?: unknown })?.message ?? err);
 }

@@ -98,6 +98,11 @@ Deno.test({
       await joinError(pair, ["127.0.0.1:x"]);
       await joinError(pair, ["127.0.0.1:99999"]);
       assert.equal(await joinError(pair, []), "");
+      // An RPC port reads the push/pull as a bad request and hangs up before answering.
+      assert.equal(
+        await joinError(pair, [pair.real.rpc]),
+        "1 error occurred:\n\t* Failed to join 127.0.0.1: EOF\n\n",
+      );
 
       // A name that does not resolve: the same text up to the DNS server Go names (see the header).
       const lookups: string[] = [];
