@@ -33,8 +33,8 @@ const KEY = "5K9OtfP7efFrNKe5WCQvXvnaXJ5cWP0SvXiwe0kkjM4=";
 const OTHER_KEY = "HvY8ubRZMgafUOWvrOadwOckVa1wN3QWAo46FVKbVN8=";
 const TOKEN = "errs-token";
 
-/** One exchange on a fresh connection; returns what the test compares. */
-type Exchange = (rpc: RawRpc) => Promise<RawReply>;
+/** One exchange on a fresh connection; returns what the test compares (replies, or a list of them). */
+type Exchange = (rpc: RawRpc) => Promise<RawReply | RawReply[] | string>;
 
 /** A request on a connection that has handshaken (and authenticated when `auth` is given). */
 function after(command: string, body: MsgpackEncodable | undefined, count: number, auth?: string): Exchange {
@@ -45,15 +45,15 @@ function after(command: string, body: MsgpackEncodable | undefined, count: numbe
 }
 
 /** Runs `exchange` against both agents and asserts the same decoded reply. */
-async function assertSameReply(pair: AgentPair, what: string, exchange: Exchange): Promise<RawReply> {
-  const replies: RawReply[] = [];
+async function assertSameReply(pair: AgentPair, what: string, exchange: Exchange): Promise<unknown> {
+  const replies: unknown[] = [];
   for (const addr of [pair.real.rpc, pair.ours.rpc]) {
     await using rpc = await RawRpc.connect(addr);
     replies.push(await exchange(rpc));
   }
   const [theirs, ours] = replies.map(plain);
   assert.deepEqual(ours, theirs, `${what}: serfts differs from serf`);
-  return replies[0]!;
+  return replies[0];
 }
 
 /** The Error text of a join to `addresses` on both agents, asserted equal; returns serf's. */
@@ -63,7 +63,7 @@ async function joinError(pair: AgentPair, addresses: string[]): Promise<string> 
     `join ${addresses.join(" ")}`,
     after("join", { Existing: addresses, Replay: false }, 2),
   );
-  return errorOf(reply);
+  return errorOf(reply as RawReply);
 }
 
 Deno.test({
@@ -74,7 +74,7 @@ Deno.test({
       // Protocol errors: the answer, and whether the agent then drops the client.
       const before = await assertSameReply(pair, "members before handshake", async (rpc) => {
         const first = await rpc.call("members", 1, undefined, 1);
-        return [first, await rpc.read(1)] as unknown as RawReply;
+        return [first, await rpc.read(1)];
       });
       assert.deepEqual(plain(before), [[{ Error: "Handshake required", Seq: 1 }], "closed"]);
       await assertSameReply(pair, "bad version", (rpc) => rpc.call("handshake", 1, { Version: 2 }, 1));
@@ -82,7 +82,7 @@ Deno.test({
       await assertSameReply(pair, "unknown command", async (rpc) => {
         await rpc.open();
         const first = await rpc.call("bogus", 3, undefined, 1);
-        return [first, await rpc.read(1)] as unknown as RawReply;
+        return [first, await rpc.read(1)];
       });
       await assertSameReply(pair, "auth when none is set", after("auth", { AuthKey: "x" }, 1));
 
@@ -205,12 +205,12 @@ Deno.test({
       await assertSameReply(pair, "command before auth", async (rpc) => {
         await rpc.open();
         const first = await rpc.call("members", 2, undefined, 1);
-        return [first, await rpc.call("stats", 3, undefined, 1)] as unknown as RawReply;
+        return [first, await rpc.call("stats", 3, undefined, 1)];
       });
       await assertSameReply(pair, "wrong token", after("auth", { AuthKey: "wrong" }, 1));
       await assertSameReply(pair, "stats after auth", async (rpc) => {
         await rpc.open(TOKEN);
-        return errorOf(await rpc.call("stats", 3, undefined, 2)) as unknown as RawReply;
+        return errorOf(await rpc.call("stats", 3, undefined, 2));
       });
 
       const key = (command: string, k: string) => after(command, { Key: k }, 2, TOKEN);
@@ -219,6 +219,8 @@ Deno.test({
       await assertSameReply(pair, "install short key", key("install-key", "AAAA"));
       await assertSameReply(pair, "install bad base64", key("install-key", "not*base64"));
       await assertSameReply(pair, "remove unknown key", key("remove-key", OTHER_KEY));
+      // Last: both agents leave and shut down, answering first.
+      await assertSameReply(pair, "leave", after("leave", undefined, 1, TOKEN));
     });
   },
 });
