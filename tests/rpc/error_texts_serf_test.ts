@@ -37,7 +37,12 @@ const TOKEN = "errs-token";
 type Exchange = (rpc: RawRpc) => Promise<RawReply | RawReply[] | string>;
 
 /** A request on a connection that has handshaken (and authenticated when `auth` is given). */
-function after(command: string, body: MsgpackEncodable | undefined, count: number, auth?: string): Exchange {
+function after(
+  command: string,
+  body: MsgpackEncodable | undefined,
+  count: number,
+  auth?: string,
+): (rpc: RawRpc) => Promise<RawReply> {
   return async (rpc) => {
     await rpc.open(auth);
     return await rpc.call(command, 7, body, count);
