@@ -94,6 +94,18 @@ Deno.test({
         });
       }
       await assertSameEverywhere(pair, ["members"], { extra: ["-rpc-auth=unneeded"] });
+      for (
+        const command of ["leave", "info", "monitor", "reachability", "rtt", "tags", "keys", "event", "query"]
+      ) {
+        const args = [command, "-rpc-addr=127.0.0.1:1", ...(command === "tags" ? ["-set", "a=b"] : [])];
+        await assertSameEverywhere(pair, [
+          ...args,
+          ...(["event", "query", "rtt"].includes(command) ? ["x"] : []),
+        ], {
+          rpc: false,
+          normalize: beforeHelp,
+        });
+      }
 
       await assertSameEverywhere(pair, ["force-leave", "nobody"]);
       await assertSameEverywhere(pair, ["force-leave"], { normalize: beforeHelp });
@@ -114,6 +126,10 @@ Deno.test({
         await assertSameEverywhere(pair, args);
       }
       await assertSameEverywhere(pair, ["keys", "-install=abc"]);
+      await assertSameEverywhere(pair, ["keys", `-install=${KEY}`, "-list"], { normalize: beforeHelp });
+      await assertSameEverywhere(pair, ["query", "a", "b", "c"], { normalize: beforeHelp });
+      await assertSameEverywhere(pair, ["query", "-relay-factor=300", "q"], { normalize: beforeHelp });
+      await assertSameEverywhere(pair, ["force-leave", "a", "b"], { normalize: beforeHelp });
       await assertSameEverywhere(pair, ["keys"], { normalize: beforeHelp });
 
       for (const args of [["members", "-bogus"], ["join", "-bogus", "x"], ["agent", "-bogus"], ["bogus"]]) {
