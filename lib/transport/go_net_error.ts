@@ -160,3 +160,46 @@ export function goStreamErrorText(err: unknown, stream: { local?: Address; remot
   if (text) return `read tcp ${ends}: read: ${text}`;
   return String((err as { message?: unknown })?.message ?? err);
 }
+
+/**
+ * Go's `*net.OpError` text for a socket that could not be bound:
+ * `listen tcp 127.0.0.1:7373: bind: address already in use`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { goListenErrorText } from "./go_net_error.ts";
+ *
+ * const inUse = Object.assign(new Error("Address already in use (os error 98)"), { code: "EADDRINUSE" });
+ * assert.equal(goListenErrorText("tcp", { host: "127.0.0.1", port: 7373 }, inUse), "listen tcp 127.0.0.1:7373: bind: address already in use");
+ * ```
+ */
+export function goListenErrorText(network: "tcp" | "udp", at: Address, err: unknown): string {
+  const name = errnoName(err);
+  const text = (name && ERRNO_TEXTS[name]) ?? String((err as { message?: unknown })?.message ?? err);
+  return `listen ${network} ${formatAddress(at)}: bind: ${text}`;
+}
+
+/**
+ * memberlist's text for a gossip transport that could not bind, naming the
+ * socket that failed: `Failed to start TCP listener on "127.0.0.1" port 7946:
+ * listen tcp 127.0.0.1:7946: bind: address already in use`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { goTransportListenErrorText } from "./go_net_error.ts";
+ *
+ * const denied = Object.assign(new Error("Permission denied"), { code: "EACCES" });
+ * assert.equal(
+ *   goTransportListenErrorText("udp", { host: "0.0.0.0", port: 80 }, denied),
+ *   'Failed to start UDP listener on "0.0.0.0" port 80: listen udp 0.0.0.0:80: bind: permission denied',
+ * );
+ * ```
+ */
+export function goTransportListenErrorText(network: "tcp" | "udp", at: Address, err: unknown): string {
+  const which = network.toUpperCase();
+  return `Failed to start ${which} listener on ${JSON.stringify(at.host)} port ${at.port}: ${
+    goListenErrorText(network, at, err)
+  }`;
+}

@@ -17,7 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { type AgentPair, withAgentPair } from "../rpc/_error_pair.ts";
-import { findSerfBinary } from "../rpc/_serf_agent.ts";
+import { findSerfBinary, freeTcpPort } from "../rpc/_serf_agent.ts";
 import { type CliResult, runOurs, runSerf } from "./_cli.ts";
 
 const serf = findSerfBinary();
@@ -134,6 +134,26 @@ Deno.test({
 
       for (const args of [["members", "-bogus"], ["join", "-bogus", "x"], ["agent", "-bogus"], ["bogus"]]) {
         await assertSameEverywhere(pair, args, { rpc: false, normalize: beforeHelp });
+      }
+
+      // Agents that cannot bind: the same failure line and exit code (the banner and logs around it vary).
+      const failureLine = (r: CliResult): CliResult => ({
+        code: r.code,
+        stdout: r.stdout.split("\n").filter((l) => /^==> (Failed|Error)/.test(l)).join("\n"),
+        stderr: "",
+      });
+      const spare = `127.0.0.1:${freeTcpPort()}`;
+      for (
+        const flags of [[`-bind=${pair.real.bind}`, `-rpc-addr=${spare}`], [
+          `-bind=${spare}`,
+          `-rpc-addr=${pair.real.rpc}`,
+        ]]
+      ) {
+        const line = await assertSameEverywhere(pair, ["agent", "-node=x", ...flags], {
+          rpc: false,
+          normalize: failureLine,
+        });
+        assert.match(failureLine(line).stdout, /bind: address already in use$/);
       }
 
       // Deliberate difference (see the header): Serf's agent hangs up on a bad expression.
