@@ -68,6 +68,16 @@ Deno.test({
             "\t* Failed to join 127.0.0.1: EOF\n\n\n",
         },
       );
+      const taken = await run(["agent", `-bind=${binds[0]}`, `-rpc-addr=127.0.0.1:${freePort()}`]);
+      assert.equal(taken.code, 1);
+      const [host, port] = binds[0]!.split(":");
+      const failure =
+        "==> Failed to start the Serf agent: Error creating Serf: Failed to create memberlist: " +
+        "Could not set up network transport: failed to obtain an address: " +
+        `Failed to start TCP listener on "${host}" port ${port}: listen tcp ${
+          binds[0]
+        }: bind: address already in use\n`;
+      assert.ok(taken.stdout.includes(failure), taken.stdout);
       assert.deepEqual(await run(["members", "-rpc-addr=127.0.0.1:1"]), {
         code: 1,
         stdout: "Error connecting to Serf agent: dial tcp 127.0.0.1:1: connect: connection refused\n",
