@@ -52,6 +52,20 @@ export class RawRpc implements AsyncDisposable {
     return out;
   }
 
+  /**
+   * Reads until the response header for `seq` (skipping stream records for
+   * other requests, such as a monitor's log lines), at most `limit` objects.
+   */
+  async readHeader(seq: number, limit = 10_000): Promise<RawReply> {
+    for (let i = 0; i < limit; i++) {
+      const next = await this.read(1);
+      if (next === "closed") return next;
+      const seen = (next[0] as { Seq?: unknown }).Seq;
+      if (seen !== undefined && Number(seen) === seq) return next;
+    }
+    throw new Error(`no response header for seq ${seq} in ${limit} objects`);
+  }
+
   /** Sends a request and reads `count` objects of its answer. */
   async call(
     command: string,

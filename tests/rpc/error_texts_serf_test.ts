@@ -167,6 +167,36 @@ Deno.test({
         after("respond", { ID: 12345, Payload: new Uint8Array() }, 1),
       );
 
+      // Responding to a query: too large, then twice.
+      const responds: string[][] = [];
+      for (const addr of [pair.real.rpc, pair.ours.rpc]) {
+        await using listener = await RawRpc.connect(addr);
+        await using asker = await RawRpc.connect(addr);
+        await listener.open();
+        await asker.open();
+        assert.equal(errorOf(await listener.call("stream", 1, { Type: "query" }, 1)), "");
+        const asked = await asker.call("query", 2, {
+          ...query("q", new Uint8Array()),
+          Timeout: 5_000_000_000,
+        }, 1);
+        assert.equal(errorOf(asked), "");
+        const event = await listener.read(2);
+        assert.notEqual(event, "closed");
+        const id = (event as [unknown, { ID: number }])[1].ID;
+        const errors = [];
+        for (const payload of [new Uint8Array(1100), new Uint8Array(1), new Uint8Array(1)]) {
+          errors.push(errorOf(await listener.call("respond", 3, { ID: id, Payload: payload }, 1)));
+        }
+        responds.push(errors);
+      }
+      assert.deepEqual(responds[1], responds[0]);
+      const refused = "failed to respond to key query";
+      assert.deepEqual(responds[0], [
+        `${refused}: response exceeds limit of 1024 bytes`,
+        "",
+        `${refused}: response already sent`,
+      ]);
+
       // Streams.
       await assertSameReply(pair, "monitor bad level", after("monitor", { LogLevel: "bogus" }, 1));
       await assertSameReply(pair, "stream bad filter", after("stream", { Type: "user:x:y" }, 1));
@@ -179,7 +209,9 @@ Deno.test({
         await rpc.open();
         await rpc.send("monitor", 5, { LogLevel: "err" });
         await rpc.read(1);
-        return await rpc.call("monitor", 6, { LogLevel: "err" }, 1);
+        // The first monitor streams the agent's recent ERR lines meanwhile; skip them.
+        await rpc.send("monitor", 6, { LogLevel: "err" });
+        return await rpc.readHeader(6);
       });
       await assertSameReply(pair, "stop unknown stream", after("stop", { Stop: 999 }, 1));
 
