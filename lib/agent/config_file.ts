@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { FsError, Platform } from "../platform/platform.ts";
+import type { Platform } from "../platform/platform.ts";
+import { goFsError } from "../util/go_fs_error.ts";
 import { type AgentConfig, emptyAgentConfig } from "./config.ts";
 import { parseGoDuration } from "./duration.ts";
 
@@ -219,20 +220,6 @@ export async function readConfigPaths(
     }
   }
   return result;
-}
-
-/** Wording of Go's `*os.PathError` for the common POSIX codes. */
-export function goFsError(op: string, path: string, err: unknown): string {
-  const text: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "is a directory",
-    ENOTDIR: "not a directory",
-    EPERM: "operation not permitted",
-  };
-  const code = (err as FsError).code;
-  const known = code ? text[code] : undefined;
-  return known ? `${op} ${path}: ${known}` : (err as Error).message ?? String(err);
 }
 
 /** Go's `filepath.Join` for a directory and a plain file name (cleans `./`, `//` and trailing slashes). */

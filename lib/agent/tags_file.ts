@@ -8,7 +8,7 @@
  * @module
  */
 import type { Platform } from "../platform/platform.ts";
-import { goFsError } from "./config_file.ts";
+import { goFsError } from "../util/go_fs_error.ts";
 
 /** Tags may be sensitive: a new tags file is readable by its owner only. */
 export const TAGS_FILE_MODE = 0o600;

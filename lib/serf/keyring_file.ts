@@ -10,6 +10,7 @@
  */
 import { encodeKeyBase64, Keyring, parseKeyBase64 } from "../memberlist/keyring.ts";
 import { errorMessage } from "../util/errors.ts";
+import { goFsError } from "../util/go_fs_error.ts";
 import { nodeSnapshotFs, type SnapshotFs } from "./snapshot_fs.ts";
 
 /** Permissions of a newly created keyring file: key material is readable by the owner only. */
@@ -108,7 +109,7 @@ export function saveKeyringFile(
       file.close();
     }
   } catch (err) {
-    throw new Error(`Failed to write keyring file: ${errorMessage(err)}`, { cause: err });
+    throw new Error(`Failed to write keyring file: ${goFsError("open", path, err)}`, { cause: err });
   }
 }
 

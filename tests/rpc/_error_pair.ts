@@ -13,16 +13,21 @@ import { freeTcpPort, type RealAgent, startRealAgent } from "./_serf_agent.ts";
 /** The node name both agents use, so per-node texts (`failed:  errs  ...`) compare equal. */
 export const PAIR_NODE = "errs";
 
-/** How a pair is set up: a gossip key (`-encrypt`) and an RPC token (`-rpc-auth`), both optional. */
+/**
+ * How a pair is set up: a gossip key (`-encrypt`), an RPC token (`-rpc-auth`),
+ * and with `keyringFile` the key kept in a keyring file instead, at
+ * `<dir>/real/keyring` and `<dir>/ours/keyring`; all optional.
+ */
 export interface PairOptions {
   encryptKey?: string;
   authKey?: string;
+  keyringFile?: boolean;
 }
 
 /** The two agents of a pair: `real` is serf's, `ours` is serfts'. */
 export interface AgentPair {
-  real: { rpc: string; bind: string };
-  ours: { rpc: string; bind: string };
+  real: { rpc: string; bind: string; keyringFile?: string };
+  ours: { rpc: string; bind: string; keyringFile?: string };
 }
 
 /** Starts both agents, runs `fn`, and stops both whatever happens. */
@@ -35,9 +40,18 @@ export async function withAgentPair(
   const dir = await Deno.makeTempDir({ prefix: "serfts_error_pair_" });
   const configFile = `${dir}/agent.json`;
   await Deno.writeTextFile(configFile, JSON.stringify({ rpc_auth: options.authKey ?? "" }));
+  const keyringFile = async (who: string) => {
+    if (!options.keyringFile) return undefined;
+    await Deno.mkdir(`${dir}/${who}`);
+    await Deno.writeTextFile(`${dir}/${who}/keyring`, JSON.stringify([options.encryptKey]));
+    return `${dir}/${who}/keyring`;
+  };
+  const realKeyring = await keyringFile("real");
+  const oursKeyring = await keyringFile("ours");
   const flags = [
     `-config-file=${configFile}`,
-    ...(options.encryptKey ? [`-encrypt=${options.encryptKey}`] : []),
+    ...(realKeyring ? [`-keyring-file=${realKeyring}`] : []),
+    ...(options.encryptKey && !realKeyring ? [`-encrypt=${options.encryptKey}`] : []),
   ];
   let real: RealAgent | undefined;
   let agent: Agent | undefined;
@@ -49,7 +63,8 @@ export async function withAgentPair(
         ...defaultAgentConfig(),
         nodeName: PAIR_NODE,
         bindAddr: "127.0.0.1:0",
-        encryptKey: options.encryptKey ?? "",
+        encryptKey: oursKeyring ? "" : options.encryptKey ?? "",
+        keyringFile: oursKeyring ?? "",
       },
       platform: testPlatform(),
     });
@@ -61,8 +76,8 @@ export async function withAgentPair(
     });
     const bind = agent.serf.localMember().port;
     await fn({
-      real: { rpc: real.rpc, bind: real.bind },
-      ours: { rpc: `127.0.0.1:${rpc.address!.port}`, bind: `127.0.0.1:${bind}` },
+      real: { rpc: real.rpc, bind: real.bind, keyringFile: realKeyring },
+      ours: { rpc: `127.0.0.1:${rpc.address!.port}`, bind: `127.0.0.1:${bind}`, keyringFile: oursKeyring },
     });
   } finally {
     await rpc?.close();

@@ -261,3 +261,29 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "RPC key errors match serf when the keyring file cannot be written",
+  ignore,
+  async fn() {
+    await withAgentPair(serf!, { encryptKey: KEY, keyringFile: true }, async (pair) => {
+      // A directory where the file was: both agents fail to save the new key (as root, permissions would not).
+      for (const file of [pair.real.keyringFile!, pair.ours.keyringFile!]) {
+        await Deno.remove(file);
+        await Deno.mkdir(file);
+      }
+      const replies: unknown[] = [];
+      for (const addr of [pair.real.rpc, pair.ours.rpc]) {
+        await using rpc = await RawRpc.connect(addr);
+        replies.push(plain(await after("install-key", { Key: OTHER_KEY }, 2)(rpc)));
+      }
+      const sameDir = (v: unknown) =>
+        JSON.stringify(v).replace(/\/(real|ours)\/keyring/g, "/<agent>/keyring");
+      assert.equal(sameDir(replies[1]), sameDir(replies[0]));
+      assert.match(
+        JSON.stringify(replies[1]),
+        /Failed to write keyring file: open [^"]+\/ours\/keyring: is a directory/,
+      );
+    });
+  },
+});
