@@ -84,9 +84,12 @@ function splitHostPort(s: string): [string, string | undefined] {
  * Serf's `name/addr` form and unparsable text pass through for memberlist to judge.
  */
 export async function resolveJoinAddress(text: string, lookupHost: Platform["lookupHost"]): Promise<string> {
-  if (text.includes("/")) return text;
+  const slash = text.indexOf("/");
+  const [name, address] = slash > 0 ? [text.slice(0, slash + 1), text.slice(slash + 1)] : ["", text];
+  // Left as given (memberlist words the failure): an empty node name or host, or a name that does not resolve.
+  if (slash === 0 || address === "" || address.startsWith(":")) return text;
   try {
-    return joinHostPort(await addrParts(text, lookupHost));
+    return name + joinHostPort(await addrParts(address, lookupHost));
   } catch {
     return text;
   }

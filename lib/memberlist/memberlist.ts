@@ -122,7 +122,9 @@ export class Memberlist {
 
   /**
    * Joins a cluster through any of `existing` (`host:port`, `host` for the
-   * default port, `[v6]:port`) by exchanging full state with each.
+   * default port, `[v6]:port`, each optionally prefixed `name/`) by exchanging
+   * full state with each. Hosts must be IP addresses (or `localhost`): resolve
+   * names first.
    * @returns how many peers were contacted successfully
    * @throws {MultiError} when none could be contacted, listing every failure in memberlist's
    * words (`Failed to join 127.0.0.1: dial tcp 127.0.0.1:1: connect: connection refused`)
@@ -135,7 +137,10 @@ export class Memberlist {
     for (const text of existing) {
       let addr: Address;
       try {
-        addr = parseAddress(text, e.config.bindPort);
+        // An optional `name/` prefix names the node expected there; only the address is used here.
+        const slash = text.indexOf("/");
+        if (slash === 0) throw new TypeError("empty node name provided");
+        addr = parseAddress(text.slice(slash + 1), e.config.bindPort);
         if (addr.host === "localhost") addr = { ...addr, host: "127.0.0.1" };
         // Names are resolved by the caller (the agent does); one that reaches here did not resolve.
         if (!isIpLiteral(addr.host)) throw new TypeError(`lookup ${addr.host}: no such host`);

@@ -44,7 +44,7 @@ import { SerfCore, type SerfStats } from "./serf_core.ts";
 import { resolveNameConflict } from "./conflict.ts";
 import { nodeSnapshotFs, Snapshotter } from "./snapshot.ts";
 import type { Member, SerfEvent, SerfState } from "./types.ts";
-import { rejoinPrevious, startMaintenance, stripNodeName } from "./maintenance.ts";
+import { rejoinPrevious, startMaintenance } from "./maintenance.ts";
 import { sendUserEvent, startQuery } from "./send.ts";
 
 /**
@@ -295,7 +295,8 @@ export class Serf {
     if (core.state !== "alive") throw new Error("Serf can't Join after Leave or Shutdown");
     core.eventJoinIgnore = ignoreOld;
     try {
-      const n = await core.memberlist.join(addresses.map(stripNodeName));
+      // memberlist peels off `name/` prefixes itself, and names the whole text when one fails.
+      const n = await core.memberlist.join(addresses);
       if (n > 0) broadcastJoin(core, core.memberClock.time());
       return n;
     } finally {

@@ -102,6 +102,11 @@ Deno.test({
       );
       await joinError(pair, ["127.0.0.1:x"]);
       await joinError(pair, ["127.0.0.1:99999"]);
+      for (
+        const odd of ["x/127.0.0.1:1", "/127.0.0.1:1", "x/127.0.0.1:x", "", ":1", "x/localhost:1", "a:b:c"]
+      ) {
+        await joinError(pair, [odd]);
+      }
       assert.equal(await joinError(pair, []), "");
       // An RPC port reads the push/pull as a bad request and hangs up before answering.
       assert.equal(
