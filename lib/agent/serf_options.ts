@@ -46,8 +46,10 @@ export async function addrParts(
   let [host, portText] = splitHostPort(address);
   if (portText === undefined) [host, portText] = splitHostPort(`${address}:${DEFAULT_BIND_PORT}`);
   if (portText === undefined) throw new Error(`address ${address}: missing port in address`);
+  // Go's resolver: an empty port is 0; a name it cannot look up as a service, or a number out of range, fails.
+  if (!/^\d*$/.test(portText)) throw new Error(`address tcp/${portText}: unknown port`);
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`address ${address}: invalid port`);
+  if (port > 65535) throw new Error(`address ${portText}: invalid port`);
   if (host === "") return { host: "0.0.0.0", port };
   if (isIpLiteral(host)) return { host: bytesToIp(ipToBytes(host)), port };
   let found: string[];

@@ -9,7 +9,7 @@
  */
 import { type Clock, RealClock } from "../util/clock.ts";
 import type { AsyncQueue } from "../util/async.ts";
-import { ShutdownError } from "../util/errors.ts";
+import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { Logger } from "../util/log.ts";
 import { systemRandom } from "../util/random.ts";
 import type { Random } from "../util/random.ts";
@@ -179,17 +179,22 @@ export class Serf {
     encodeLocalTags(core, config.tags); // refuse oversized tags before anything starts
 
     let previous: { name: string; addr: string }[] = [];
-    const snapshot = config.snapshotPath
-      ? Snapshotter.open({
-        path: config.snapshotPath,
-        fs: config.fs ?? nodeSnapshotFs(),
-        clock,
-        lamport: core.memberClock,
-        logger: core.log,
-        rejoinAfterLeave: config.rejoinAfterLeave,
-        random: rng,
-      })
-      : undefined;
+    let snapshot: Snapshotter | undefined;
+    try {
+      snapshot = config.snapshotPath
+        ? Snapshotter.open({
+          path: config.snapshotPath,
+          fs: config.fs ?? nodeSnapshotFs(),
+          clock,
+          lamport: core.memberClock,
+          logger: core.log,
+          rejoinAfterLeave: config.rejoinAfterLeave,
+          random: rng,
+        })
+        : undefined;
+    } catch (err) {
+      throw new Error(`Failed to setup snapshot: ${errorMessage(err)}`, { cause: err });
+    }
     if (snapshot) {
       face.#snapshot = snapshot;
       previous = snapshot.aliveNodes();

@@ -139,7 +139,7 @@ Deno.test({
       // Agents that cannot bind: the same failure line and exit code (the banner and logs around it vary).
       const failureLine = (r: CliResult): CliResult => ({
         code: r.code,
-        stdout: r.stdout.split("\n").filter((l) => /^==> (Failed|Error)/.test(l)).join("\n"),
+        stdout: r.stdout.split("\n").filter((l) => /^==> (Failed|Error|Invalid|Unknown)/.test(l)).join("\n"),
         stderr: "",
       });
       const spare = `127.0.0.1:${freeTcpPort()}`;
@@ -154,6 +154,43 @@ Deno.test({
           normalize: failureLine,
         });
         assert.match(failureLine(line).stdout, /bind: address already in use$/);
+      }
+      const dir = await Deno.makeTempDir({ prefix: "serfts_cli_errors_" });
+      try {
+        for (
+          const flag of [
+            "-encrypt=abc",
+            "-encrypt=AAAA",
+            "-profile=bogus",
+            "-bind=a:b:c",
+            "-bind=127.0.0.1:x",
+            "-bind=127.0.0.1:70000",
+            "-advertise=1.2.3.4:x",
+            "-event-handler=bad:type=x",
+            "-tag=bad",
+            "-log-level=bogus",
+            "-protocol=99",
+            "-retry-interval=bogus",
+            `-config-file=${dir}/missing.json`,
+            `-keyring-file=${dir}/missing`,
+            `-snapshot=${dir}/no/such/dir/snap`,
+          ]
+        ) {
+          const bind = flag.startsWith("-bind") ? [] : [`-bind=127.0.0.1:${freeTcpPort()}`];
+          const line = await assertSameEverywhere(pair, [
+            "agent",
+            "-node=x",
+            ...bind,
+            `-rpc-addr=${spare}`,
+            flag,
+          ], {
+            rpc: false,
+            normalize: failureLine,
+          });
+          assert.notEqual(failureLine(line).stdout, "", flag);
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
 
       // Deliberate difference (see the header): Serf's agent hangs up on a bad expression.
