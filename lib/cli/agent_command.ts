@@ -276,7 +276,9 @@ export async function runAgent(
     stop.abort();
     await rpc?.close().catch(() => {});
     await agent.shutdown();
-    for (const line of gate ?? []) info(line);
+    // Log lines still held back (startup failed before the banner) are dropped, as Serf's gated writer
+    // drops them: the failure line is the last thing printed.
+    gate = undefined;
     signals.close();
   }
 }

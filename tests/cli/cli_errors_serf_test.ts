@@ -155,6 +155,20 @@ Deno.test({
         });
         assert.match(failureLine(line).stdout, /bind: address already in use$/);
       }
+      // A failed -join: the whole output, banner included, then nothing (held-back log lines are dropped).
+      const joinArgs = [
+        "agent",
+        "-node=x",
+        `-bind=127.0.0.1:${freeTcpPort()}`,
+        `-rpc-addr=${spare}`,
+        "-join=127.0.0.1:1",
+      ];
+      const failedJoin = await assertSameEverywhere(pair, joinArgs, { rpc: false });
+      assert.match(
+        failedJoin.stdout,
+        /==> 1 error occurred:\n\t\* Failed to join 127\.0\.0\.1: dial tcp 127\.0\.0\.1:1: connect: connection refused\n\n\n$/,
+      );
+
       const dir = await Deno.makeTempDir({ prefix: "serfts_cli_errors_" });
       try {
         for (
