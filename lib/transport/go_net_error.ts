@@ -52,8 +52,10 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   113: "EHOSTUNREACH",
 };
 
-/** Deno's and Bun's ways of saying a host name did not resolve. */
-const LOOKUP_FAILED = /failed to lookup address|Name or service not known|No address associated|ENOTFOUND/i;
+/** Deno's and Bun's ways of saying a host name does not exist. */
+const NO_SUCH_HOST = /Name or service not known|No address associated|nodename nor servname|ENOTFOUND/i;
+/** Deno's prefix for any failed lookup; what follows is the resolver's reason. */
+const DENO_LOOKUP_FAILED = /^failed to lookup address information: (.*)$/;
 
 /**
  * The POSIX error name behind a runtime's socket error (`ECONNREFUSED`), or
@@ -80,10 +82,26 @@ export function errnoName(err: unknown): string | undefined {
   return undefined;
 }
 
-/** True when `err` says a host name could not be resolved (either runtime). */
-export function isLookupFailure(err: unknown): boolean {
-  if (errnoName(err) === "ENOTFOUND") return true;
-  return LOOKUP_FAILED.test(String((err as { message?: unknown })?.message ?? err));
+/**
+ * Why a host name could not be resolved, in Go's words (`no such host`), or
+ * `undefined` when `err` is not a lookup failure. A reason Go has no fixed
+ * text for (the resolver timed out, say) keeps the resolver's own wording.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lookupFailure } from "./go_net_error.ts";
+ *
+ * const deno = new Error("failed to lookup address information: Name or service not known");
+ * assert.equal(lookupFailure(deno), "no such host");
+ * assert.equal(lookupFailure(new Error("Connection refused (os error 111)")), undefined);
+ * ```
+ */
+export function lookupFailure(err: unknown): string | undefined {
+  if (errnoName(err) === "ENOTFOUND") return "no such host";
+  const message = String((err as { message?: unknown })?.message ?? err);
+  if (NO_SUCH_HOST.test(message)) return "no such host";
+  return DENO_LOOKUP_FAILED.exec(message)?.[1];
 }
 
 /**
@@ -107,7 +125,8 @@ export function isLookupFailure(err: unknown): boolean {
  * ```
  */
 export function goDialErrorText(to: Address, err: unknown): string {
-  if (isLookupFailure(err)) return `dial tcp: lookup ${to.host}: no such host`;
+  const lookup = lookupFailure(err);
+  if (lookup !== undefined) return `dial tcp: lookup ${to.host}: ${lookup}`;
   const name = errnoName(err);
   const text = (name && ERRNO_TEXTS[name]) ?? String((err as { message?: unknown })?.message ?? err);
   return `dial tcp ${formatAddress(to)}: connect: ${text}`;
