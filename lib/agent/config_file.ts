@@ -9,6 +9,7 @@
  */
 import type { Platform } from "../platform/platform.ts";
 import { goFsError } from "../util/go_fs_error.ts";
+import { goJsonFirstValue, goJsonSyntaxError } from "../util/go_json_error.ts";
 import { type AgentConfig, emptyAgentConfig } from "./config.ts";
 import { parseGoDuration } from "./duration.ts";
 
@@ -87,11 +88,17 @@ export function decodeAgentConfig(text: string): AgentConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SyntaxError((err as Error).message, { cause: err });
+    // Serf reads config with a json.Decoder: Go's syntax error wording, and text after the value is ignored.
+    const first = goJsonFirstValue(text);
+    if (first === undefined) {
+      throw new SyntaxError(goJsonSyntaxError(text, "decoder") ?? (err as Error).message, { cause: err });
+    }
+    raw = JSON.parse(first);
   }
   const config = emptyAgentConfig();
   if (raw === null) return config;
-  if (!isObject(raw)) throw new SyntaxError(decodingErrors([`'' expected a map, got '${goKind(raw)}'`]));
+  // mapstructure refuses a non-object outright, not in its "N error(s) decoding" list.
+  if (!isObject(raw)) throw new SyntaxError(`'' expected a map, got '${goKind(raw)}'`);
   const errors: string[] = [];
   const unused: string[] = [];
   const durations = new Map<string, string>();

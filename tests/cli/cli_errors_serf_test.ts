@@ -139,7 +139,9 @@ Deno.test({
       // Agents that cannot bind: the same failure line and exit code (the banner and logs around it vary).
       const failureLine = (r: CliResult): CliResult => ({
         code: r.code,
-        stdout: r.stdout.split("\n").filter((l) => /^==> (Failed|Error|Invalid|Unknown)/.test(l)).join("\n"),
+        stdout: r.stdout.split("\n").filter((l) => /^==> (Failed|Error|Invalid|Unknown|')/.test(l)).join(
+          "\n",
+        ),
         stderr: "",
       });
       const spare = `127.0.0.1:${freeTcpPort()}`;
@@ -188,6 +190,14 @@ Deno.test({
             `-config-file=${dir}/missing.json`,
             `-keyring-file=${dir}/missing`,
             `-snapshot=${dir}/no/such/dir/snap`,
+            ...["not json", '{"node_name": }', '{"a": 1', '{"a": 1}} trailing', "[1]"].map((text, i) => {
+              Deno.writeTextFileSync(`${dir}/bad${i}.json`, text);
+              return `-config-file=${dir}/bad${i}.json`;
+            }),
+            ...["{", '["a", 1]', '"key"'].map((text, i) => {
+              Deno.writeTextFileSync(`${dir}/keyring${i}`, text);
+              return `-keyring-file=${dir}/keyring${i}`;
+            }),
           ]
         ) {
           const bind = flag.startsWith("-bind") ? [] : [`-bind=127.0.0.1:${freeTcpPort()}`];
