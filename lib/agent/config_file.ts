@@ -7,7 +7,9 @@
  *
  * @module
  */
-import type { FsError, Platform } from "../platform/platform.ts";
+import type { Platform } from "../platform/platform.ts";
+import { goFsError } from "../util/go_fs_error.ts";
+import { goJsonFirstValue, goJsonSyntaxError } from "../util/go_json_error.ts";
 import { type AgentConfig, emptyAgentConfig } from "./config.ts";
 import { parseGoDuration } from "./duration.ts";
 
@@ -98,11 +100,17 @@ export function decodeAgentConfig(text: string): AgentConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SyntaxError((err as Error).message, { cause: err });
+    // Serf reads config with a json.Decoder: Go's syntax error wording, and text after the value is ignored.
+    const first = goJsonFirstValue(text);
+    if (first === undefined) {
+      throw new SyntaxError(goJsonSyntaxError(text, "decoder") ?? (err as Error).message, { cause: err });
+    }
+    raw = JSON.parse(first);
   }
   const config = emptyAgentConfig();
   if (raw === null) return config;
-  if (!isObject(raw)) throw new SyntaxError(decodingErrors([`'' expected a map, got '${goKind(raw)}'`]));
+  // mapstructure refuses a non-object outright, not in its "N error(s) decoding" list.
+  if (!isObject(raw)) throw new SyntaxError(`'' expected a map, got '${goKind(raw)}'`);
   const errors: string[] = [];
   const durations = new Map<string, string>();
   decodeMap(raw, KEYS, "", { config, errors, durations });
@@ -257,20 +265,6 @@ export async function readConfigPaths(
     }
   }
   return result;
-}
-
-/** Wording of Go's `*os.PathError` for the common POSIX codes. */
-export function goFsError(op: string, path: string, err: unknown): string {
-  const text: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "is a directory",
-    ENOTDIR: "not a directory",
-    EPERM: "operation not permitted",
-  };
-  const code = (err as FsError).code;
-  const known = code ? text[code] : undefined;
-  return known ? `${op} ${path}: ${known}` : (err as Error).message ?? String(err);
 }
 
 /** Go's `filepath.Join` for a directory and a plain file name (cleans `./`, `//` and trailing slashes). */

@@ -102,11 +102,7 @@ export async function invokeEventScript(
     try {
       event.respond(output.bytes());
     } catch (err) {
-      log.warn(
-        `Failed to respond to query '${describeEvent(event)}': failed to respond to key query: ${
-          (err as Error).message
-        }`,
-      );
+      log.warn(`Failed to respond to query '${describeEvent(event)}': ${(err as Error).message}`);
     }
   }
 }

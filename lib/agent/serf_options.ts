@@ -46,8 +46,10 @@ export async function addrParts(
   let [host, portText] = splitHostPort(address);
   if (portText === undefined) [host, portText] = splitHostPort(`${address}:${DEFAULT_BIND_PORT}`);
   if (portText === undefined) throw new Error(`address ${address}: missing port in address`);
+  // Go's resolver: an empty port is 0; a name it cannot look up as a service, or a number out of range, fails.
+  if (!/^\d*$/.test(portText)) throw new Error(`address tcp/${portText}: unknown port`);
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`address ${address}: invalid port`);
+  if (port > 65535) throw new Error(`address ${portText}: invalid port`);
   if (host === "") return { host: "0.0.0.0", port };
   if (isIpLiteral(host)) return { host: bytesToIp(ipToBytes(host)), port };
   let found: string[];
@@ -84,9 +86,12 @@ function splitHostPort(s: string): [string, string | undefined] {
  * Serf's `name/addr` form and unparsable text pass through for memberlist to judge.
  */
 export async function resolveJoinAddress(text: string, lookupHost: Platform["lookupHost"]): Promise<string> {
-  if (text.includes("/")) return text;
+  const slash = text.indexOf("/");
+  const [name, address] = slash > 0 ? [text.slice(0, slash + 1), text.slice(slash + 1)] : ["", text];
+  // Left as given (memberlist words the failure): an empty node name or host, or a name that does not resolve.
+  if (slash === 0 || address === "" || address.startsWith(":")) return text;
   try {
-    return joinHostPort(await addrParts(text, lookupHost));
+    return name + joinHostPort(await addrParts(address, lookupHost));
   } catch {
     return text;
   }

@@ -39,13 +39,19 @@ export async function startAgentSerf(settings: AgentSerfSettings, parts: AgentSe
   let transport = parts.transport;
   try {
     if (!keyring && parts.keyBytes) keyring = new Keyring([parts.keyBytes], parts.keyBytes);
+  } catch (err) {
+    const msg = err instanceof RangeError ? "key size must be 16, 24 or 32 bytes" : errorMessage(err);
+    throw new Error(`Error creating Serf: Failed to create memberlist: ${msg}`, { cause: err });
+  }
+  try {
     transport ??= await listenTransport({
       host: parts.bind.host,
       port: parts.bind.port,
       logger: parts.logger,
     });
   } catch (err) {
-    const msg = err instanceof RangeError ? "key size must be 16, 24 or 32 bytes" : errorMessage(err);
+    // memberlist's wrapping of a transport that could not bind (the transport words the rest).
+    const msg = `Could not set up network transport: failed to obtain an address: ${errorMessage(err)}`;
     throw new Error(`Error creating Serf: Failed to create memberlist: ${msg}`, { cause: err });
   }
   try {

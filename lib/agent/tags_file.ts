@@ -8,7 +8,8 @@
  * @module
  */
 import type { Platform } from "../platform/platform.ts";
-import { goFsError } from "./config_file.ts";
+import { goFsError } from "../util/go_fs_error.ts";
+import { goJsonSyntaxError } from "../util/go_json_error.ts";
 
 /** Tags may be sensitive: a new tags file is readable by its owner only. */
 export const TAGS_FILE_MODE = 0o600;
@@ -30,10 +31,12 @@ export async function loadTagsFile(
     throw new Error(`Failed to read tags file: ${goFsError("open", path, err)}`, { cause: err });
   }
   let value: unknown;
+  const text = new TextDecoder().decode(data);
   try {
-    value = JSON.parse(new TextDecoder().decode(data));
+    value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`Failed to decode tags file: ${(err as Error).message}`, { cause: err });
+    const message = goJsonSyntaxError(text, "unmarshal") ?? (err as Error).message;
+    throw new Error(`Failed to decode tags file: ${message}`, { cause: err });
   }
   if (value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {

@@ -338,7 +338,9 @@ async function runWithLogs(
     await rpc?.close().catch(() => {});
     await agent.shutdown();
     await stopTelemetry();
-    for (const line of gate ?? []) info(line);
+    // Log lines still held back (startup failed before the banner) are dropped, as Serf's gated writer
+    // drops them: the failure line is the last thing printed.
+    gate = undefined;
     signals.close();
   }
 }

@@ -17,6 +17,23 @@ import { DEFAULT_MAX_DEPTH, msgpackObjectLength, MsgpackScanner } from "./msgpac
 
 export { msgpackObjectLength };
 
+/**
+ * The stream ended before what was being read was complete. `received` says
+ * how much of it had arrived: Go reports nothing at all as `EOF` and a part as
+ * `unexpected EOF`, and memberlist relays those words (see
+ * `transport/go_net_error.ts`).
+ */
+export class StreamEndedError extends DecodeError {
+  override name = "StreamEndedError";
+  /**
+   * @param message what was being read when the stream ended
+   * @param received bytes of it that had arrived (0 when none)
+   */
+  constructor(message: string, readonly received: number) {
+    super(message);
+  }
+}
+
 /** The part of a stream this reader needs. */
 export interface ByteSource {
   /** Next chunk of bytes, or `null` at end of input. Rejects on a broken source. */
@@ -185,10 +202,11 @@ export class StreamReader {
         throw new DecodeError(`Cannot read stream: msgpack object longer than ${this.#maxObjectBytes} bytes`);
       }
       if (!(await this.#fill(this.buffered + 1, deadline))) {
-        throw new DecodeError(
+        throw new StreamEndedError(
           this.buffered === 0
             ? "Cannot read stream: ended where a msgpack object was expected"
             : `Cannot read stream: ended inside a msgpack object after ${this.buffered} bytes`,
+          this.buffered,
         );
       }
     }
@@ -225,7 +243,10 @@ export class StreamReader {
   }
 
   #eofError(wanted: number): DecodeError {
-    return new DecodeError(`Cannot read stream: ended with ${this.buffered} of ${wanted} bytes`);
+    return new StreamEndedError(
+      `Cannot read stream: ended with ${this.buffered} of ${wanted} bytes`,
+      this.buffered,
+    );
   }
 
   #take(n: number): Uint8Array {

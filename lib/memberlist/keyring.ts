@@ -162,9 +162,35 @@ const BASE64_VALUES = new Map([...BASE64_ALPHABET].map((c, i) => [c, i]));
  * ```
  */
 export function parseKeyBase64(text: string): Uint8Array {
-  const key = decodeBase64Std(text);
+  let key: Uint8Array;
+  try {
+    key = decodeKeyBase64(text);
+  } catch (err) {
+    throw new SyntaxError(`Cannot decode encryption key: ${(err as Error).message}`, { cause: err });
+  }
   validateKey(key);
   return key;
+}
+
+/**
+ * Decodes base64 exactly as Go's `base64.StdEncoding.DecodeString` does,
+ * without checking the key size: `serf keys` sends any decodable key to every
+ * member and lets each one refuse a bad size, so only malformed base64 fails
+ * before the query.
+ *
+ * @throws {SyntaxError} Go's own text, `illegal base64 data at input byte N`, which Serf's RPC relays
+ *
+ * @example
+ * ```ts
+ * import { decodeKeyBase64 } from "./keyring.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(decodeKeyBase64("AAAA").length, 3);
+ * assert.throws(() => decodeKeyBase64("abc"), { message: "illegal base64 data at input byte 0" });
+ * ```
+ */
+export function decodeKeyBase64(text: string): Uint8Array {
+  return decodeBase64Std(text);
 }
 
 /**
@@ -196,8 +222,7 @@ export function encodeKeyBase64(key: Uint8Array): string {
  * bad `-encrypt` value gets the message an operator would see from Serf.
  */
 function decodeBase64Std(text: string): Uint8Array {
-  const illegal = (at: number) =>
-    new SyntaxError(`Cannot decode encryption key: illegal base64 data at input byte ${at}`);
+  const illegal = (at: number) => new SyntaxError(`illegal base64 data at input byte ${at}`);
   const isBreak = (c: string | undefined) => c === "\r" || c === "\n";
   const out: number[] = [];
   let i = 0;

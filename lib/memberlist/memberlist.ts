@@ -11,6 +11,7 @@ import { bytesToIp, isIpLiteral, parseAddress } from "../util/addr.ts";
 import type { Address } from "../util/addr.ts";
 import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { hostName } from "../platform/host_name.ts";
+import { MultiError } from "../util/multi_error.ts";
 import type { Transport } from "../transport/transport.ts";
 import { defaultLanConfig, type MemberlistConfig, validateConfig } from "./config.ts";
 import { Engine, type EngineStats, type ResolvedConfig } from "./engine.ts";
@@ -124,9 +125,12 @@ export class Memberlist {
 
   /**
    * Joins a cluster through any of `existing` (`host:port`, `host` for the
-   * default port, `[v6]:port`) by exchanging full state with each.
+   * default port, `[v6]:port`, each optionally prefixed `name/`) by exchanging
+   * full state with each. Hosts must be IP addresses (or `localhost`): resolve
+   * names first.
    * @returns how many peers were contacted successfully
-   * @throws {Error} when none could be contacted, listing every failure
+   * @throws {MultiError} when none could be contacted, listing every failure in memberlist's
+   * words (`Failed to join 127.0.0.1: dial tcp 127.0.0.1:1: connect: connection refused`)
    */
   async join(existing: string[]): Promise<number> {
     const e = this.#engine;
@@ -136,11 +140,15 @@ export class Memberlist {
     for (const text of existing) {
       let addr: Address;
       try {
-        addr = parseAddress(text, e.config.bindPort);
+        // An optional `name/` prefix names the node expected there; only the address is used here.
+        const slash = text.indexOf("/");
+        if (slash === 0) throw new TypeError("empty node name provided");
+        addr = parseAddress(text.slice(slash + 1), e.config.bindPort);
         if (addr.host === "localhost") addr = { ...addr, host: "127.0.0.1" };
-        if (!isIpLiteral(addr.host)) throw new TypeError(`not an IP address: ${addr.host}`);
+        // Names are resolved by the caller (the agent does); one that reaches here did not resolve.
+        if (!isIpLiteral(addr.host)) throw new TypeError(`lookup ${addr.host}: no such host`);
       } catch (err) {
-        errors.push(`Failed to resolve ${text}: ${errorMessage(err)}`);
+        errors.push(`Failed to resolve ${text}: ${goParseAddressMessage(text, err)}`);
         continue;
       }
       try {
@@ -152,9 +160,8 @@ export class Memberlist {
         e.log.debug(msg);
       }
     }
-    if (ok === 0 && existing.length > 0) {
-      throw new Error(`Cannot join cluster: ${errors.join("; ")}`);
-    }
+    // memberlist's wording, relayed verbatim by Serf's RPC `join`: a go-multierror list.
+    if (ok === 0 && errors.length > 0) throw new MultiError(errors);
     return ok;
   }
 
@@ -288,4 +295,16 @@ function frameUserMessage(msg: Uint8Array): Uint8Array {
   framed[0] = MessageType.user;
   framed.set(msg, 1);
   return framed;
+}
+
+/**
+ * The reason a join address could not be parsed, in the words Go's
+ * `strconv.ParseUint` uses for a bad port; other reasons pass through.
+ */
+function goParseAddressMessage(text: string, err: unknown): string {
+  const message = errorMessage(err);
+  if (!message.startsWith("Cannot parse address: port")) return message;
+  const port = text.trim().slice(text.trim().lastIndexOf(":") + 1);
+  const reason = /^\d+$/.test(port) ? "value out of range" : "invalid syntax";
+  return `strconv.ParseUint: parsing ${JSON.stringify(port)}: ${reason}`;
 }

@@ -10,6 +10,7 @@
 import { formatAddress } from "../util/addr.ts";
 import { DecodeError, errorMessage, SecurityError, TimeoutError } from "../util/errors.ts";
 import type { Address, Stream } from "../transport/transport.ts";
+import { goStreamErrorText } from "../transport/go_net_error.ts";
 import { BufferFrameReader, type FrameReader, StreamFrameReader } from "./frame_reader.ts";
 import type { Engine } from "./engine.ts";
 import { MessageType, type PingMessage } from "./messages.ts";
@@ -223,6 +224,13 @@ async function exchangeState(m: Engine, to: Address, join: boolean): Promise<voi
       );
     }
     mergeRemoteState(m, await readRemoteState(m, reader));
+  } catch (err) {
+    // memberlist reports a broken exchange in Go's words (`EOF`, `read tcp a->b: i/o timeout`).
+    const goText = goStreamErrorText(err, stream);
+    if (goText === errorMessage(err)) throw err;
+    throw err instanceof TimeoutError
+      ? new TimeoutError(goText, { cause: err })
+      : new Error(goText, { cause: err });
   } finally {
     stream.close();
   }

@@ -134,12 +134,10 @@ export class RpcClient {
     try {
       stream = await dialStream(target, timeoutMs);
     } catch (err) {
-      const reason = err instanceof DialError && err.code === "refused"
-        ? "connect: connection refused"
-        : err instanceof DialError && err.code === "timeout"
-        ? "i/o timeout"
-        : errorMessage(err);
-      throw new Error(`dial tcp ${addr}: ${reason}`, { cause: err });
+      // A DialError already carries Go's text (`dial tcp 127.0.0.1:7373: connect: connection refused`).
+      throw new Error(err instanceof DialError ? err.message : `dial tcp ${addr}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     const client = new RpcClient(stream, timeoutMs);
     try {

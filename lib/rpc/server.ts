@@ -11,6 +11,7 @@
  */
 import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { listenStream } from "../transport/detect.ts";
+import { goListenErrorText } from "../transport/go_net_error.ts";
 import type { StreamListener } from "../transport/tcp_listener.ts";
 import type { Stream } from "../transport/transport.ts";
 import { type Address, parseAddress } from "../util/addr.ts";
@@ -229,9 +230,7 @@ export async function startRpcServer(
       metrics: options.metrics,
     });
   } catch (err) {
-    const cause = (err as { cause?: { name?: string; code?: string } }).cause;
-    const inUse = cause?.name === "AddrInUse" || cause?.code === "EADDRINUSE";
-    const reason = inUse ? "bind: address already in use" : errorMessage(cause ?? err);
-    throw new Error(`listen tcp ${options.addr}: ${reason}`, { cause: err });
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    throw new Error(goListenErrorText("tcp", address, cause), { cause: err });
   }
 }

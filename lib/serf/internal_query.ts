@@ -96,7 +96,7 @@ async function answerKeyChange(
         await host.writeKeyringFile();
         resp.result = true;
       } catch (err) {
-        resp.message = errorMessage(err);
+        resp.message = goKeyringMessage(err);
         s.log.error(`Failed to ${op}: ${resp.message}`);
       }
     }
@@ -140,4 +140,15 @@ function answerListKeys(s: SerfCore, host: InternalQueryHost, q: QueryEvent): vo
 /** A member as Serf encodes it in conflict answers (IP bytes, numeric status). */
 function toWireMember(m: Member): WireMember {
   return { ...m, addr: ipToBytes(m.addr), status: MEMBER_STATUS_CODE[m.status] };
+}
+
+/**
+ * memberlist's keyring text for a refused change, which `serf keys` prints per
+ * node: our size check adds the size it saw; memberlist's does not.
+ */
+function goKeyringMessage(err: unknown): string {
+  const message = errorMessage(err);
+  return err instanceof RangeError && message.includes("key size must be")
+    ? "key size must be 16, 24 or 32 bytes"
+    : message;
 }

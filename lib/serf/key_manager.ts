@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseKeyBase64 } from "../memberlist/keyring.ts";
+import { decodeKeyBase64 } from "../memberlist/keyring.ts";
 import { decodeKeyResponse, encodeKeyRequest } from "./messages.ts";
 import type { QueryParam, QueryResponse } from "./query_response.ts";
 
@@ -87,7 +87,7 @@ export type KeyOperation = "install-key" | "use-key" | "remove-key" | "list-keys
 /**
  * Runs one key operation across the cluster.
  * @returns the per-node results and, when any node failed or did not answer, an error message
- * @throws {SyntaxError | RangeError} when `key` is not a valid base64 key
+ * @throws {SyntaxError} `illegal base64 data at input byte N` (Go's text) when `key` is not base64
  */
 export async function runKeyOperation(
   runner: KeyQueryRunner,
@@ -103,7 +103,8 @@ export async function runKeyOperation(
     keys: {},
     primaryKeys: {},
   };
-  const raw = op === "list-keys" ? new Uint8Array() : parseKeyBase64(key);
+  // Only the base64 is checked here: as in Serf, each member refuses a key of the wrong size itself.
+  const raw = op === "list-keys" ? new Uint8Array() : decodeKeyBase64(key);
   const query = runner.query(`_serf_${op}`, encodeKeyRequest({ key: raw }), { relayFactor });
   response.numNodes = runner.numMembers();
   for await (const r of query.responses) {

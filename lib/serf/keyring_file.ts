@@ -10,6 +10,8 @@
  */
 import { encodeKeyBase64, Keyring, parseKeyBase64 } from "../memberlist/keyring.ts";
 import { errorMessage } from "../util/errors.ts";
+import { goFsError } from "../util/go_fs_error.ts";
+import { goJsonSyntaxError } from "../util/go_json_error.ts";
 import { nodeSnapshotFs, type SnapshotFs } from "./snapshot_fs.ts";
 
 /** Permissions of a newly created keyring file: key material is readable by the owner only. */
@@ -108,7 +110,7 @@ export function saveKeyringFile(
       file.close();
     }
   } catch (err) {
-    throw new Error(`Failed to write keyring file: ${errorMessage(err)}`, { cause: err });
+    throw new Error(`Failed to write keyring file: ${goFsError("open", path, err)}`, { cause: err });
   }
 }
 
@@ -118,18 +120,28 @@ function parseKeyList(data: Uint8Array): string[] {
   try {
     value = JSON.parse(utf8.decode(data));
   } catch (err) {
-    throw new Error(`Failed to decode keyring file: ${errorMessage(err)}`, { cause: err });
+    const text = goJsonSyntaxError(utf8.decode(data), "unmarshal") ?? errorMessage(err);
+    throw new Error(`Failed to decode keyring file: ${text}`, { cause: err });
   }
   if (value === null) return [];
-  if (!Array.isArray(value)) {
-    throw new Error(`Failed to decode keyring file: expected a JSON array of strings, got ${typeof value}`);
-  }
-  return value.map((item, i) => {
-    if (typeof item !== "string") {
-      throw new Error(`Failed to decode keyring file: element ${i} is not a string`);
-    }
-    return item;
-  });
+  // encoding/json's type errors: the JSON kind found, and the Go type it was decoded into.
+  const refuse = (found: unknown, into: string) =>
+    new Error(
+      `Failed to decode keyring file: json: cannot unmarshal ${
+        jsonKind(found)
+      } into Go value of type ${into}`,
+    );
+  if (!Array.isArray(value)) throw refuse(value, "[]string");
+  const wrong = value.find((item) => typeof item !== "string" && item !== null);
+  if (wrong !== undefined) throw refuse(wrong, "string");
+  return value.map((item) => item ?? "");
+}
+
+/** The JSON kind of a parsed value, as encoding/json names it in type errors. */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "boolean") return "bool";
+  return typeof v === "number" || typeof v === "string" ? typeof v : "object";
 }
 
 /** parseKeyBase64 also checks the size; Serf reports that later, when building the keyring. */

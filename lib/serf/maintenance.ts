@@ -76,9 +76,3 @@ export async function rejoinPrevious(s: SerfCore, previous: { name: string; addr
   }
   s.log.warn("Failed to re-join any previously known node");
 }
-
-/** Serf accepts `name/addr` in join lists; memberlist wants just the address. */
-export function stripNodeName(addr: string): string {
-  const i = addr.indexOf("/");
-  return i >= 0 ? addr.slice(i + 1) : addr;
-}

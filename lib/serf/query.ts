@@ -168,14 +168,23 @@ function makeQueryEvent(s: SerfCore, q: QueryMessage): QueryEvent {
     sourceNode: q.sourceNode,
     deadline,
     respond(payload: Uint8Array): void {
+      // Serf prefixes every refusal with "failed to respond to key query: " (for any query), and RPC
+      // clients see that text verbatim.
+      const refused = "failed to respond to key query";
       const resp = queryResponseFor(s, q, payload);
       const raw = encodeSerfMessage(resp);
       if (raw.length > s.config.queryResponseSizeLimit) {
-        throw new RangeError(`response exceeds limit of ${s.config.queryResponseSizeLimit} bytes`);
+        throw new RangeError(
+          `${refused}: response exceeds limit of ${s.config.queryResponseSizeLimit} bytes`,
+        );
       }
-      if (responded) throw new Error("response already sent");
-      if (s.clock.now() > deadline) throw new Error("response is past the deadline");
-      sendResponse(s, q, resp, raw);
+      if (responded) throw new Error(`${refused}: response already sent`);
+      if (s.clock.now() > deadline) throw new Error(`${refused}: response is past the deadline`);
+      try {
+        sendResponse(s, q, resp, raw);
+      } catch (err) {
+        throw new Error(`${refused}: ${errorMessage(err)}`, { cause: err });
+      }
       responded = true;
     },
   };

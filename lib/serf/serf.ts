@@ -47,7 +47,7 @@ import { SerfCore, type SerfStats } from "./serf_core.ts";
 import { resolveNameConflict } from "./conflict.ts";
 import { nodeSnapshotFs, Snapshotter } from "./snapshot.ts";
 import type { Member, SerfEvent, SerfState } from "./types.ts";
-import { rejoinPrevious, startMaintenance, stripNodeName } from "./maintenance.ts";
+import { rejoinPrevious, startMaintenance } from "./maintenance.ts";
 import { sendUserEvent, startQuery } from "./send.ts";
 
 /**
@@ -202,18 +202,23 @@ export class Serf {
     encodeLocalTags(core, config.tags); // refuse oversized tags before anything starts
 
     let previous: { name: string; addr: string }[] = [];
-    const snapshot = config.snapshotPath
-      ? Snapshotter.open({
-        path: config.snapshotPath,
-        fs: config.fs ?? nodeSnapshotFs(),
-        clock,
-        lamport: core.memberClock,
-        logger: core.log,
-        rejoinAfterLeave: config.rejoinAfterLeave,
-        random: rng,
-        metrics: core.metrics,
-      })
-      : undefined;
+    let snapshot: Snapshotter | undefined;
+    try {
+      snapshot = config.snapshotPath
+        ? Snapshotter.open({
+          path: config.snapshotPath,
+          fs: config.fs ?? nodeSnapshotFs(),
+          clock,
+          lamport: core.memberClock,
+          logger: core.log,
+          rejoinAfterLeave: config.rejoinAfterLeave,
+          random: rng,
+          metrics: core.metrics,
+        })
+        : undefined;
+    } catch (err) {
+      throw new Error(`Failed to setup snapshot: ${errorMessage(err)}`, { cause: err });
+    }
     if (snapshot) {
       face.#snapshot = snapshot;
       previous = snapshot.aliveNodes();
@@ -324,7 +329,8 @@ export class Serf {
       if (core.state !== "alive") throw new Error("Serf can't Join after Leave or Shutdown");
       core.eventJoinIgnore = ignoreOld;
       try {
-        const n = await core.memberlist.join(addresses.map(stripNodeName));
+        // memberlist peels off `name/` prefixes itself, and names the whole text when one fails.
+        const n = await core.memberlist.join(addresses);
         if (n > 0) broadcastJoin(core, core.memberClock.time());
         return n;
       } finally {

@@ -29,6 +29,7 @@
 import { formatAddress } from "../util/addr.ts";
 import type { Clock, Timer } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
+import { goFsError } from "../util/go_fs_error.ts";
 import { Logger } from "../util/log.ts";
 import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { type Random, shuffle, systemRandom } from "../util/random.ts";
@@ -174,7 +175,7 @@ export class Snapshotter {
       data = options.fs.readFile(options.path) ?? new Uint8Array();
     } catch (err) {
       snap.#file?.close();
-      throw new Error(`failed to open snapshot: ${errorMessage(err)}`, { cause: err });
+      throw new Error(`failed to open snapshot: ${goFsError("open", options.path, err)}`, { cause: err });
     }
     snap.#offset = data.length;
     snap.#replay(decoder.decode(data));
@@ -446,12 +447,14 @@ export class Snapshotter {
     try {
       fs.rename(tmp, path);
     } catch (err) {
-      throw new Error(`failed to install new snapshot: ${errorMessage(err)}`, { cause: err });
+      throw new Error(`failed to install new snapshot: ${goFsError("rename", `${tmp} ${path}`, err)}`, {
+        cause: err,
+      });
     }
     try {
       this.#file = fs.openAppend(path, FILE_MODE);
     } catch (err) {
-      throw new Error(`failed to open snapshot: ${errorMessage(err)}`, { cause: err });
+      throw new Error(`failed to open snapshot: ${goFsError("open", path, err)}`, { cause: err });
     }
     this.#offset = bytes.length;
     this.#lastFlush = this.#o.clock.now();

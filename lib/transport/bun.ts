@@ -19,6 +19,7 @@ import {
   type BunTcpApi,
   socketHandlers,
 } from "./bun_stream.ts";
+import { goTransportListenErrorText } from "./go_net_error.ts";
 import { PendingDials } from "./pending_dials.ts";
 import { checkAddress } from "./transport.ts";
 import type { ListenOptions, Stream, Transport } from "./transport.ts";
@@ -106,13 +107,15 @@ export class BunTransport extends TransportBase implements Transport {
   /**
    * Binds TCP and UDP on `host:port`. With port 0, TCP picks a free port first and UDP
    * takes the same number, retrying when UDP finds it taken.
-   * @throws {Error} when the address cannot be bound (cause: Bun's error, code `EADDRINUSE`)
+   * @throws {Error} memberlist's `Failed to start TCP listener on "h" port p: listen tcp ...` when the
+   * address cannot be bound (cause: Bun's error, code `EADDRINUSE`)
    */
   static async listen(options: BunTransportOptions): Promise<BunTransport> {
     const { host, port } = options;
     const api = bun();
     const attempts = port === 0 ? BIND_ATTEMPTS : 1;
     let lastError: unknown;
+    let failed = "";
     for (let i = 0; i < attempts; i++) {
       // The handlers need the transport, which needs the port: bind through a forwarding box.
       let self: BunTransport | undefined;
@@ -140,13 +143,16 @@ export class BunTransport extends TransportBase implements Transport {
         self.#udp = udp;
         return self;
       } catch (err) {
+        failed = tcp
+          ? goTransportListenErrorText("udp", { host, port: tcp.port }, err)
+          : goTransportListenErrorText("tcp", { host, port }, err);
         tcp?.stop(true);
         lastError = err;
         if ((err as { code?: string }).code !== "EADDRINUSE") break;
       }
     }
-    const where = formatAddress({ host, port });
-    throw new Error(`Cannot listen on ${where}: ${errorMessage(lastError)}`, { cause: lastError });
+    // memberlist's wording: the agent prints it after "Failed to create memberlist: ".
+    throw new Error(failed, { cause: lastError });
   }
 
   sendPacket(buf: Uint8Array, to: Address): void {
@@ -170,10 +176,9 @@ export class BunTransport extends TransportBase implements Transport {
 
   async dial(to: Address, timeoutMs: number): Promise<Stream> {
     checkAddress(to);
-    const where = formatAddress(to);
-    if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+    if (this.#closed) throw new ShutdownError(`Cannot dial ${formatAddress(to)}: transport is closed`);
     // Bun.connect cannot be cancelled: PendingDials closes a socket that arrives after the deadline.
-    return await this.#dials.dial(where, timeoutMs, async () => {
+    return await this.#dials.dial(to, timeoutMs, async () => {
       const socket = await bun().connect({ hostname: to.host, port: to.port, socket: this.#dialHandlers });
       const stream = socket.data ?? this.#wrap(socket);
       if (this.#closed) stream.close();

@@ -22,6 +22,8 @@ export interface BunSocket {
   data: BunStream | undefined;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
   write(data: Uint8Array): number;
   end(): void;
   terminate(): void;
@@ -105,11 +107,13 @@ export class BunStream implements Stream {
   #reader: { resolve(c: Uint8Array | null): void; reject(e: Error): void } | undefined;
   #writes: PendingWrite[] = [];
   readonly remote: Address;
+  readonly local: Address;
 
   constructor(socket: BunSocket, onClose: () => void) {
     this.#socket = socket;
     this.#onClose = onClose;
     this.remote = { host: socket.remoteAddress, port: socket.remotePort };
+    this.local = { host: socket.localAddress, port: socket.localPort };
   }
 
   read(): Promise<Uint8Array | null> {

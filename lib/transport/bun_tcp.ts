@@ -5,7 +5,6 @@
  * @module
  */
 import type { Address } from "../util/addr.ts";
-import { formatAddress } from "../util/addr.ts";
 import type { Clock } from "../util/clock.ts";
 import { BunStream, type BunTcpApi, socketHandlers } from "./bun_stream.ts";
 import { PendingDials } from "./pending_dials.ts";
@@ -45,7 +44,7 @@ function listen(options: ListenOptions, onStream: StreamHandler, clock: Clock): 
 async function dial(to: Address, timeoutMs: number, clock: Clock): Promise<Stream> {
   try {
     // Bun.connect cannot be cancelled: PendingDials closes a socket that arrives after the deadline.
-    return await new PendingDials(clock).dial(formatAddress(to), timeoutMs, async () => {
+    return await new PendingDials(clock).dial(to, timeoutMs, async () => {
       const socket = await bunNet().connect({
         hostname: to.host,
         port: to.port,
@@ -57,7 +56,7 @@ async function dial(to: Address, timeoutMs: number, clock: Clock): Promise<Strea
       return socket.data;
     });
   } catch (err) {
-    throw dialFailure(to, timeoutMs, err);
+    throw dialFailure(to, err);
   }
 }
 

@@ -11,6 +11,7 @@ import { errorMessage, ShutdownError } from "../util/errors.ts";
 import { type Logger, RateLimitedLog, silentLogger } from "../util/log.ts";
 import { closeQuietly, DenoStream, fromNetAddr } from "./deno_stream.ts";
 import { checkAddress } from "./transport.ts";
+import { goTransportListenErrorText } from "./go_net_error.ts";
 import { PendingDials } from "./pending_dials.ts";
 import type { ListenOptions, Stream, Transport } from "./transport.ts";
 import { TransportBase } from "./transport_base.ts";
@@ -81,12 +82,14 @@ export class DenoTransport extends TransportBase implements Transport {
   /**
    * Binds TCP and UDP on `host:port`. With port 0, TCP picks a free port first and UDP
    * takes the same number, retrying when UDP finds it taken (the two port spaces are separate).
-   * @throws {Error} when the address cannot be bound (cause: the Deno error, e.g. `AddrInUse`)
+   * @throws {Error} memberlist's `Failed to start TCP listener on "h" port p: listen tcp ...` when the
+   * address cannot be bound (cause: the Deno error, e.g. `AddrInUse`)
    */
   static listen(options: DenoTransportOptions): Promise<DenoTransport> {
     const { host, port } = options;
     const attempts = port === 0 ? BIND_ATTEMPTS : 1;
     let lastError: unknown;
+    let failed = "";
     for (let i = 0; i < attempts; i++) {
       let tcp: Deno.Listener | undefined;
       try {
@@ -101,15 +104,16 @@ export class DenoTransport extends TransportBase implements Transport {
         );
         return Promise.resolve(transport);
       } catch (err) {
+        failed = tcp
+          ? goTransportListenErrorText("udp", { host, port: (tcp.addr as Deno.NetAddr).port }, err)
+          : goTransportListenErrorText("tcp", { host, port }, err);
         tcp?.close();
         lastError = err;
         if (!(err instanceof Deno.errors.AddrInUse)) break;
       }
     }
-    const where = formatAddress({ host, port });
-    return Promise.reject(
-      new Error(`Cannot listen on ${where}: ${errorMessage(lastError)}`, { cause: lastError }),
-    );
+    // memberlist's wording: the agent prints it after "Failed to create memberlist: ".
+    return Promise.reject(new Error(failed, { cause: lastError }));
   }
 
   sendPacket(buf: Uint8Array, to: Address): void {
@@ -134,10 +138,9 @@ export class DenoTransport extends TransportBase implements Transport {
 
   async dial(to: Address, timeoutMs: number): Promise<Stream> {
     checkAddress(to);
-    const where = formatAddress(to);
-    if (this.#closed) throw new ShutdownError(`Cannot dial ${where}: transport is closed`);
+    if (this.#closed) throw new ShutdownError(`Cannot dial ${formatAddress(to)}: transport is closed`);
     // Aborting the connect op (deadline or close) cancels it without a leak.
-    return await this.#dials.dial(where, timeoutMs, async (signal) => {
+    return await this.#dials.dial(to, timeoutMs, async (signal) => {
       const conn = await Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal });
       return this.#track(conn);
     });

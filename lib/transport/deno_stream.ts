@@ -35,11 +35,13 @@ export class DenoStream implements Stream {
   #buf = new Uint8Array(READ_BUFFER);
   #inflight = new Set<Promise<unknown>>();
   readonly remote: Address;
+  readonly local: Address;
 
   constructor(conn: Deno.Conn, onClose: () => void) {
     this.#conn = conn;
     this.#onClose = onClose;
     this.remote = fromNetAddr(conn.remoteAddr);
+    this.local = fromNetAddr(conn.localAddr);
   }
 
   async read(): Promise<Uint8Array | null> {

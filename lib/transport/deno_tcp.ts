@@ -5,7 +5,6 @@
  * @module
  */
 import type { Address } from "../util/addr.ts";
-import { formatAddress } from "../util/addr.ts";
 import type { Clock } from "../util/clock.ts";
 import { closeQuietly, DenoStream } from "./deno_stream.ts";
 import { PendingDials } from "./pending_dials.ts";
@@ -52,12 +51,12 @@ function listen(options: ListenOptions, onStream: StreamHandler, clock: Clock): 
 
 async function dial(to: Address, timeoutMs: number, clock: Clock): Promise<Stream> {
   try {
-    return await new PendingDials(clock).dial(formatAddress(to), timeoutMs, async (signal) => {
+    return await new PendingDials(clock).dial(to, timeoutMs, async (signal) => {
       const conn = await Deno.connect({ hostname: to.host, port: to.port, transport: "tcp", signal });
       return new DenoStream(conn, () => {});
     });
   } catch (err) {
-    throw dialFailure(to, timeoutMs, err);
+    throw dialFailure(to, err);
   }
 }
 

@@ -15,6 +15,7 @@ import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { type Logger, silentLogger } from "../util/log.ts";
 import type { Random } from "../util/random.ts";
 import { checkAddress } from "./transport.ts";
+import { goDialErrorText, goDialTimeoutText } from "./go_net_error.ts";
 import type { ListenOptions, Stream, Transport } from "./transport.ts";
 import { MemoryStream, type Pipe } from "./memory_stream.ts";
 import { TransportBase } from "./transport_base.ts";
@@ -325,7 +326,7 @@ export class MemoryNetwork {
       const abort = () =>
         finish(() => reject(new ShutdownError(`Cannot dial ${toKey}: transport is closed`)));
       const deadline = this.#clock.setTimer(timeoutMs, () => {
-        finish(() => reject(new TimeoutError(`Cannot dial ${toKey}: timed out after ${timeoutMs} ms`)));
+        finish(() => reject(new TimeoutError(goDialTimeoutText(to))));
       });
       from.dials.add(abort);
       // A partition or a vanished host loses the SYN: the deadline alone decides, as on a real network.
@@ -336,7 +337,7 @@ export class MemoryNetwork {
         if (!target) {
           if (this.#vanished.has(toKey)) return;
           this.#clock.setTimer(this.#delay(toKey, to, from.key, from.localAddress), () => {
-            if (finish(() => reject(new Error(`Cannot dial ${toKey}: connection refused`)))) {
+            if (finish(() => reject(new Error(goDialErrorText(to, { code: "ECONNREFUSED" }))))) {
               this.#counters.streamsRefused++;
             }
           });

@@ -6,8 +6,10 @@
  *
  * @module
  */
+import type { Address } from "../util/addr.ts";
 import type { Clock } from "../util/clock.ts";
-import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { ShutdownError, TimeoutError } from "../util/errors.ts";
+import { goDialErrorText, goDialTimeoutText } from "./go_net_error.ts";
 
 /** The dials in flight on one transport. */
 export class PendingDials {
@@ -21,18 +23,19 @@ export class PendingDials {
 
   /**
    * Runs `connect`, giving up after `timeoutMs` or when {@linkcode PendingDials.abortAll} is called.
-   * @param where the address, for error messages
+   * @param to the address, for error messages
    * @throws {TimeoutError} after the deadline; {@linkcode ShutdownError} when aborted by a shutdown;
-   * an Error saying `Cannot dial <where>: ...` with the cause otherwise
+   * otherwise an Error with Go's text (`dial tcp 127.0.0.1:1: connect: connection refused`, see
+   * `go_net_error.ts`: Serf relays it verbatim) and the runtime's error as `cause`
    */
   async dial<S extends { close(): void }>(
-    where: string,
+    to: Address,
     timeoutMs: number,
     connect: (signal: AbortSignal) => Promise<S>,
   ): Promise<S> {
     const abort = new AbortController();
     const timer = this.#clock.setTimer(timeoutMs, () => {
-      abort.abort(new TimeoutError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`));
+      abort.abort(new TimeoutError(goDialTimeoutText(to)));
     });
     let lost = false;
     const connecting = connect(abort.signal).then((stream) => {
@@ -52,7 +55,7 @@ export class PendingDials {
       lost = true;
       if (err instanceof TimeoutError || err instanceof ShutdownError) throw err;
       if (abort.signal.aborted) throw abort.signal.reason;
-      throw new Error(`Cannot dial ${where}: ${errorMessage(err)}`, { cause: err });
+      throw new Error(goDialErrorText(to, err), { cause: err });
     } finally {
       timer.cancel();
       this.#aborts.delete(abort);

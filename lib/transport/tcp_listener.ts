@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { type Address, formatAddress } from "../util/addr.ts";
-import { errorMessage, TimeoutError } from "../util/errors.ts";
+import type { Address } from "../util/addr.ts";
+import { TimeoutError } from "../util/errors.ts";
+import { errnoName, goDialErrorText, goDialTimeoutText } from "./go_net_error.ts";
 import type { ListenOptions, Stream, StreamHandler } from "./transport.ts";
 import type { Clock } from "../util/clock.ts";
 
@@ -41,18 +42,15 @@ export class DialError extends Error {
   }
 }
 
-/** Classifies a failed dial to `to` (a {@linkcode TimeoutError} from the deadline, or the runtime's error). */
-export function dialFailure(to: Address, timeoutMs: number, err: unknown): DialError {
-  const where = formatAddress(to);
-  if (err instanceof TimeoutError) {
-    return new DialError(`Cannot dial ${where}: timed out after ${timeoutMs} ms`, "timeout", { cause: err });
-  }
+/**
+ * Classifies a failed dial to `to` (a {@linkcode TimeoutError} from the deadline, or the runtime's
+ * error), worded as Go's `net.Dial` error (see `go_net_error.ts`).
+ */
+export function dialFailure(to: Address, err: unknown): DialError {
+  if (err instanceof TimeoutError) return new DialError(goDialTimeoutText(to), "timeout", { cause: err });
   const cause = (err as { cause?: unknown }).cause ?? err;
-  const code = (cause as { code?: string }).code;
-  const refused = code === "ECONNREFUSED" || (cause as { name?: string }).name === "ConnectionRefused";
-  return new DialError(`Cannot dial ${where}: ${errorMessage(cause)}`, refused ? "refused" : "other", {
-    cause,
-  });
+  const refused = errnoName(cause) === "ECONNREFUSED";
+  return new DialError(goDialErrorText(to, cause), refused ? "refused" : "other", { cause });
 }
 
 /** Tracks an accepted stream until it closes and hands it to the handler; a handler that throws loses it. */

@@ -74,6 +74,8 @@ export interface Packet {
 export interface Stream {
   /** The peer's address. */
   readonly remote: Address;
+  /** Our end's address, when the runtime reports it (Go's error texts name both ends). */
+  readonly local?: Address;
   /** Next chunk of bytes, or `null` once the peer closed its side (EOF). Rejects on a broken connection. */
   read(): Promise<Uint8Array | null>;
   /** Writes all of `data`; resolves when handed to the OS (or the simulated link). */

@@ -132,7 +132,9 @@ function queryEvent(
     sourceNode: "asker",
     deadline: now + deadlineIn,
     respond(p) {
-      if (p.length > limit) throw new RangeError(`response exceeds limit of ${limit} bytes`);
+      if (p.length > limit) {
+        throw new RangeError(`failed to respond to key query: response exceeds limit of ${limit} bytes`);
+      }
       responses.push(p);
     },
   };

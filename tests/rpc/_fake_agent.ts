@@ -185,7 +185,7 @@ export class FakeAgent implements RpcAgent {
       sourceNode: "b",
       deadline: performance.now() + timeoutMs,
       respond: (payload) => {
-        if (responded) throw new Error("response already sent");
+        if (responded) throw new Error("failed to respond to key query: response already sent");
         responded = true;
         this.respondedWith.push(payload);
       },

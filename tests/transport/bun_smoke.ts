@@ -138,9 +138,13 @@ async function dialFailures(): Promise<void> {
     let error: unknown;
     await t.dial(dead, 2000).catch((err) => error = err);
     assert(error instanceof Error && !(error instanceof TimeoutError), `refused: got ${error}`);
+    const refused = `dial tcp 127.0.0.1:${dead.port}: connect: connection refused`;
+    assert(error.message === refused, `refused: Go's text expected, got ${error.message}`);
     error = undefined;
     await hasty.dial(t.localAddress, 1).catch((err) => error = err);
     assert(error instanceof TimeoutError, `timeout: got ${error}`);
+    const timedOut = `dial tcp 127.0.0.1:${t.localAddress.port}: i/o timeout`;
+    assert(error.message === timedOut, `timeout: Go's text expected, got ${error.message}`);
   } finally {
     await t.close();
     await hasty.close();
