@@ -200,6 +200,8 @@ interface AgentSummary {
   rssStartMb: number;
   rssEndMb: number;
   rssSlopeMbPerHour: number;
+  /** Over the second half only: past the heap's warm-up, a leak still climbs. */
+  rssLateSlopeMbPerHour: number;
   fdsStart: number;
   fdsEnd: number;
   fdsSlopePerHour: number;
@@ -211,11 +213,13 @@ function summarize(agents: BenchAgent[], samples: Sample[]): AgentSummary[] {
     // The first minute is warm-up (JIT, buffers, the cluster settling); leaks show after it.
     const steady = own.filter((s) => s.t >= 60).length >= 3 ? own.filter((s) => s.t >= 60) : own;
     const hour = (pts: { x: number; y: number }[]) => leastSquaresSlope(pts) * 3600;
+    const half = (own.at(-1)?.t ?? 0) / 2;
     return {
       agent: a.name,
       rssStartMb: own[0]?.rssMb ?? NaN,
       rssEndMb: own.at(-1)?.rssMb ?? NaN,
       rssSlopeMbPerHour: hour(steady.map((s) => ({ x: s.t, y: s.rssMb }))),
+      rssLateSlopeMbPerHour: hour(own.filter((s) => s.t >= half).map((s) => ({ x: s.t, y: s.rssMb }))),
       fdsStart: own[0]?.fds ?? NaN,
       fdsEnd: own.at(-1)?.fds ?? NaN,
       fdsSlopePerHour: hour(steady.map((s) => ({ x: s.t, y: s.fds }))),
