@@ -243,19 +243,22 @@ function printReport(
       `${counts.tagChanges} tag changes, ${counts.rpcErrors} RPC errors; ${alive}/${o.agents} alive at the end`,
   );
   console.log(
-    "| agent | RSS start MB | RSS end MB | RSS slope MB/h | fds start | fds end | fds slope /h | exit |",
+    "| agent | RSS start MB | RSS end MB | RSS slope MB/h (after 1 min / 2nd half) | fds start | fds end | " +
+      "fds slope /h | exit |",
   );
   console.log("|---|---|---|---|---|---|---|---|");
   report.forEach((r, i) => {
     const e = exits[i];
     const exit = e ? `code ${e.code} in ${fmt(e.ms)} ms` : `killed after ${EXIT_BOUND_MS} ms`;
     console.log(
-      `| ${r.agent} | ${fmt(r.rssStartMb, 1)} | ${fmt(r.rssEndMb, 1)} | ${fmt(r.rssSlopeMbPerHour, 2)} | ` +
+      `| ${r.agent} | ${fmt(r.rssStartMb, 1)} | ${fmt(r.rssEndMb, 1)} | ${fmt(r.rssSlopeMbPerHour, 2)} / ` +
+        `${fmt(r.rssLateSlopeMbPerHour, 2)} | ` +
         `${r.fdsStart} | ${r.fdsEnd} | ${fmt(r.fdsSlopePerHour, 2)} | ${exit} |`,
     );
   });
   console.log(
-    `median RSS slope ${fmt(median(report.map((r) => r.rssSlopeMbPerHour)), 2)} MB/h, ` +
+    `median RSS slope ${fmt(median(report.map((r) => r.rssSlopeMbPerHour)), 2)} MB/h ` +
+      `(second half ${fmt(median(report.map((r) => r.rssLateSlopeMbPerHour)), 2)} MB/h), ` +
       `median fd slope ${fmt(median(report.map((r) => r.fdsSlopePerHour)), 2)} /h`,
   );
 }
