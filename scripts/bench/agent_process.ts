@@ -88,6 +88,8 @@ export class BenchAgent {
   readonly #child: Deno.ChildProcess;
   readonly #done: Promise<unknown>;
   #log = "";
+  /** Patterns whose matching lines are counted, even past the 4 MB the log keeps. */
+  readonly #watches: { pattern: RegExp; count: number }[] = [];
   #client?: Promise<RpcClient>;
   #exited = false;
   /** Every agent not yet stopped, so an interrupted run can kill them (see {@linkcode BenchAgent.stopAll}). */
@@ -228,7 +230,19 @@ export class BenchAgent {
     }
   }
 
+  /**
+   * Counts the output lines matching `pattern` from now on (the kept log stops
+   * growing at 4 MB; a flood of log lines passes that in seconds).
+   * @returns a live counter
+   */
+  watch(pattern: RegExp): { readonly count: number } {
+    const w = { pattern, count: 0 };
+    this.#watches.push(w);
+    return w;
+  }
+
   #line(line: string, at: number): void {
+    for (const w of this.#watches) if (w.pattern.test(line)) w.count++;
     const join = /serf: EventMemberJoin: (\S+)/.exec(line);
     if (join && !this.joinSeen.has(join[1]!)) this.joinSeen.set(join[1]!, at);
     const failed = /serf: EventMemberFailed: (\S+)/.exec(line);

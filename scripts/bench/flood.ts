@@ -144,7 +144,8 @@ async function measure(
   peer: BenchAgent,
   o: FloodOptions,
 ): Promise<FloodResult> {
-  const logStart = target.log.length;
+  const depthWarnings = target.watch(/Event queue depth: \d+/);
+  const pruneWarnings = target.watch(/Event queue depth \(\d+\) exceeds limit/);
   const rssBefore = procSample(target.pid).rssKb / 1024;
   let rssPeak = rssBefore;
   const latencies: number[] = [];
@@ -182,7 +183,6 @@ async function measure(
   const endQueue = Number((await probe.stats().catch(() => undefined))?.serf?.event_queue ?? NaN);
   const members = await probe.members().catch(() => []);
   probe.close();
-  const log = target.log.slice(logStart);
   return {
     kind,
     scenario,
@@ -196,8 +196,8 @@ async function measure(
     rssBeforeMb: rssBefore,
     rssPeakMb: rssPeak,
     rssAfterMb: procSample(target.pid).rssKb / 1024,
-    depthWarnings: (log.match(/Event queue depth: \d+/g) ?? []).length,
-    pruneWarnings: (log.match(/queue depth \(\d+\) exceeds limit/g) ?? []).length,
+    depthWarnings: depthWarnings.count,
+    pruneWarnings: pruneWarnings.count,
     clusterIntact: members.filter((m) => m.status === "alive").length === 2 && !peer.exited,
   };
 }
