@@ -75,6 +75,16 @@ export function replaceFileSync(path: string, data: Uint8Array, mode: number): v
 /**
  * {@linkcode replaceFileSync} for callers that expect a promise (`Platform.writeFile`):
  * it rejects instead of throwing. The files are small, so the work stays synchronous.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replaceFile } from "./atomic_write.ts";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * await assert.rejects(replaceFile(`${dir}/missing/tags.json`, new Uint8Array(), 0o600));
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
  */
 export function replaceFile(path: string, data: Uint8Array, mode: number): Promise<void> {
   try {
