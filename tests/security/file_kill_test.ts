@@ -2,8 +2,9 @@
  * Security: the keyring and tags files survive a SIGKILL at any moment. A real
  * agent rewrites both as fast as RPC lets it (tag updates, key install / use /
  * remove) and is killed mid-stream, again and again; after every kill both
- * files parse, hold a state the agent was actually given, are still 0600, and
- * the next start restores them (a torn file would stop that start).
+ * files parse, hold a state the agent was actually given, are still 0600 (as
+ * is the snapshot), and the next start restores them (a torn file would stop
+ * that start).
  */
 import assert from "node:assert/strict";
 import { encodeKeyBase64 } from "../../lib/memberlist/keyring.ts";
@@ -76,6 +77,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "serfts-kill-files-" });
     const tagsPath = `${dir}/tags.json`;
     const keyringPath = `${dir}/keyring.json`;
+    const snapshotPath = `${dir}/snapshot`;
     const first = encodeKeyBase64(randomKey());
     saveKeyringFile(keyringPath, [Uint8Array.from(atob(first), (c) => c.charCodeAt(0))]);
     const sentTags = new Set<string>();
@@ -86,6 +88,7 @@ Deno.test({
       `-bind=127.0.0.1:${freePort()}`,
       `-tags-file=${tagsPath}`,
       `-keyring-file=${keyringPath}`,
+      `-snapshot=${snapshotPath}`,
     ];
     let agent: AgentProcess | undefined;
     try {
@@ -118,7 +121,8 @@ Deno.test({
         );
         const keys = loadKeyringFile(keyringPath).getKeys().map(encodeKeyBase64);
         assert.ok(keys.length >= 1 && keys.every((k) => sentKeys.has(k)), `round ${round}: keyring ${keys}`);
-        for (const path of [tagsPath, keyringPath]) {
+        // The snapshot is an append-only log, compacted through a rename: only its mode is checked here.
+        for (const path of [tagsPath, keyringPath, snapshotPath]) {
           assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600, `${path} after round ${round}`);
         }
       }
