@@ -59,7 +59,8 @@ export async function loadTagsFile(
 }
 
 /**
- * Replaces the tags file's contents with `tags`.
+ * Replaces the tags file's contents with `tags`, atomically (see
+ * {@linkcode Platform.writeFile}): a kill mid-write leaves the old tags or the new.
  * @throws {Error} `Failed to write tags file: ...`
  */
 export async function writeTagsFile(

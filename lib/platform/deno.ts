@@ -8,6 +8,7 @@ import type { DirEntry, InterfaceAddress, Platform, ProcessExit, ProcessSignal }
 import type { SpawnedProcess, SpawnOptions } from "./platform.ts";
 import { systemLookupHost } from "./node_compat.ts";
 import { dialDenoUnix } from "./deno_unix.ts";
+import { replaceFile } from "./atomic_write.ts";
 
 const encoder = new TextEncoder();
 
@@ -42,7 +43,7 @@ export function denoPlatform(): Platform {
         throw err;
       }
     },
-    writeFile: (path, data, mode) => Deno.writeFile(path, data, { mode }),
+    writeFile: replaceFile,
     // Deno.resolveDns skips the hosts file; the node-compatible getaddrinfo path does not.
     lookupHost: systemLookupHost,
     networkInterfaces(): InterfaceAddress[] {

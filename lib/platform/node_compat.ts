@@ -14,6 +14,7 @@ import type * as NodeOs from "node:os";
 import process from "node:process";
 import { lazyBuiltin } from "../util/builtin.ts";
 import { DRAIN_AFTER_EXIT_MS, DRAIN_AFTER_KILL_MS, goArch } from "./platform.ts";
+import { replaceFile } from "./atomic_write.ts";
 import type {
   InterfaceAddress,
   Platform,
@@ -65,7 +66,7 @@ export function nodeCompatPlatform(runtime: string): Platform {
         throw err;
       }
     },
-    writeFile: (path, data, mode) => fsp().writeFile(path, data, { mode }),
+    writeFile: replaceFile,
     lookupHost: systemLookupHost,
     networkInterfaces(): InterfaceAddress[] {
       const out: InterfaceAddress[] = [];

@@ -133,7 +133,12 @@ export interface Platform {
   readDir(path: string): Promise<DirEntry[]>;
   /** Whether `path` is a directory; null when it does not exist. @throws {FsError} for other failures */
   stat(path: string): Promise<{ isDirectory: boolean } | null>;
-  /** Replaces the file's contents; a new file gets `mode`. @throws {FsError} */
+  /**
+   * Replaces the file's contents atomically (temporary file, fsync, rename;
+   * see lib/platform/atomic_write.ts): a crash leaves the old or the new
+   * contents. A new file gets `mode`; an existing one keeps its permissions.
+   * @throws {FsError}
+   */
   writeFile(path: string, data: Uint8Array, mode: number): Promise<void>;
   /** Resolves a host name with the system resolver (hosts file, DNS), IPv4 addresses first. @throws {Error} */
   lookupHost(host: string): Promise<string[]>;

@@ -13,6 +13,7 @@
  */
 import type * as NodeFs from "node:fs";
 import { lazyBuiltin } from "../util/builtin.ts";
+import { replaceFileSync } from "./atomic_write.ts";
 
 /** Loaded when a snapshot is opened. */
 const fs = lazyBuiltin<typeof NodeFs>("node:fs");
@@ -34,6 +35,11 @@ export interface SnapshotFs {
   openAppend(path: string, mode: number): SnapshotFile;
   /** Opens for writing from the start, truncating; creates the file with `mode` when missing. */
   openTruncate(path: string, mode: number): SnapshotFile;
+  /**
+   * Replaces the whole file with `data` atomically: a crash leaves the old or
+   * the new contents, never a mix. A new file gets `mode`; an existing one keeps its permissions.
+   */
+  replace(path: string, data: Uint8Array, mode: number): void;
   /** Renames `from` to `to`, replacing `to`. */
   rename(from: string, to: string): void;
   remove(path: string): void;
@@ -67,6 +73,7 @@ export function nodeSnapshotFs(): SnapshotFs {
     },
     openAppend: (path, mode) => open(path, "a", mode),
     openTruncate: (path, mode) => open(path, "w", mode),
+    replace: replaceFileSync,
     rename: (from, to) => fs().renameSync(from, to),
     remove: (path) => fs().unlinkSync(path),
   };

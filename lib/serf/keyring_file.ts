@@ -73,8 +73,10 @@ export function loadKeyringFile(path: string, options: KeyringFileOptions = {}):
 
 /**
  * Writes a keyring's keys (primary first, as `Keyring.getKeys()` returns them)
- * to the file, replacing its contents, and forces it to disk. A new file gets
- * mode 0600; like Serf, an existing file keeps its permissions.
+ * to the file, replacing it atomically (a temporary file, fsync, rename: a
+ * crash leaves the old keys or the new, where Serf's in-place rewrite could
+ * leave a torn file). A new file gets mode 0600; like Serf, an existing file
+ * keeps its permissions.
  *
  * @param keys a keyring, or its keys with the primary first
  * @throws {Error} `Failed to write keyring file: ...` when the file cannot be written.
@@ -102,13 +104,7 @@ export function saveKeyringFile(
   const list = keys as readonly Uint8Array[];
   const text = list.length === 0 ? "[]" : `[\n${list.map((k) => `  "${encodeKeyBase64(k)}"`).join(",\n")}\n]`;
   try {
-    const file = fs.openTruncate(path, KEYRING_FILE_MODE);
-    try {
-      file.write(new TextEncoder().encode(text));
-      file.sync();
-    } finally {
-      file.close();
-    }
+    fs.replace(path, new TextEncoder().encode(text), KEYRING_FILE_MODE);
   } catch (err) {
     throw new Error(`Failed to write keyring file: ${goFsError("open", path, err)}`, { cause: err });
   }

@@ -56,10 +56,11 @@ const WRITE_BUFFER_BYTES = 4096;
 const COMPACT_EXT = ".compact";
 /**
  * Permissions of created files. Serf creates the log with 0644 but its
- * compacted replacement with 0755; serfts uses 0644 for both (a data file has
- * no reason to be executable).
+ * compacted replacement with 0755; serfts uses 0600 for both: the snapshot
+ * maps the cluster (every member's name and address) and no one but the
+ * agent's user needs to read it, nor execute it.
  */
-const FILE_MODE = 0o644;
+const FILE_MODE = 0o600;
 
 /** A member that was alive when the snapshot was written: rejoin candidates. */
 export interface PreviousNode {

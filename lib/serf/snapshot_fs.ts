@@ -51,6 +51,12 @@ export class MemorySnapshotFs implements SnapshotFs {
     return new MemoryFileHandle(this, this.#entry(path, mode, true));
   }
 
+  replace(path: string, data: Uint8Array, mode: number): void {
+    this.maybeFailWrite("write");
+    const old = this.#files.get(path);
+    this.#files.set(path, { data: data.slice(), mode: old?.mode ?? mode, syncs: (old?.syncs ?? 0) + 1 });
+  }
+
   rename(from: string, to: string): void {
     this.#maybeFail(this.failRenames, "rename", from);
     const entry = this.#files.get(from);

@@ -69,6 +69,8 @@ export interface AgentOptions {
   eventHandler?: string;
   /** Environment for the agent (and so its handlers). @default {{}} */
   env?: Record<string, string>;
+  /** More `agent` flags (`-tags-file=...`, `-snapshot=...`). @default {[]} */
+  extraArgs?: string[];
 }
 
 /** A running agent process; always `stop()` it. */
@@ -86,6 +88,8 @@ export class BenchAgent {
   readonly #child: Deno.ChildProcess;
   readonly #done: Promise<unknown>;
   #log = "";
+  /** Patterns whose matching lines are counted, even past the 4 MB the log keeps. */
+  readonly #watches: { pattern: RegExp; count: number }[] = [];
   #client?: Promise<RpcClient>;
   #exited = false;
   /** Every agent not yet stopped, so an interrupted run can kill them (see {@linkcode BenchAgent.stopAll}). */
@@ -98,6 +102,7 @@ export class BenchAgent {
     this.rpcAddr = `127.0.0.1:${freePort()}`;
     const args = ["agent", `-node=${name}`, `-bind=127.0.0.1:${this.bindPort}`, `-rpc-addr=${this.rpcAddr}`];
     if (options.eventHandler) args.push(`-event-handler=${options.eventHandler}`);
+    args.push(...options.extraArgs ?? []);
     const [program, argv] = commandLine(runner, args);
     this.spawnedAt = performance.now();
     this.#child = new Deno.Command(program, {
@@ -173,6 +178,29 @@ export class BenchAgent {
     return this.failedSeen.get(name)?.find((t) => t >= since);
   }
 
+  /**
+   * Sends `signal` (SIGINT: leave gracefully) and waits at most `maxMs` for the
+   * process to end; one still running then is killed.
+   * @returns the exit code and how long the exit took, or undefined when it had to be killed
+   */
+  async terminate(signal: Deno.Signal, maxMs: number): Promise<{ code: number; ms: number } | undefined> {
+    if (this.#client) await this.#client.then((c) => c.close(), () => {});
+    this.#client = undefined;
+    const started = performance.now();
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already gone
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), maxMs));
+    const status = await Promise.race([this.#child.status, timeout]);
+    clearTimeout(timer);
+    const ms = performance.now() - started;
+    await this.stop();
+    return status ? { code: status.code, ms } : undefined;
+  }
+
   /** Sends SIGKILL (no leave) and waits for the process and its output to end. */
   async stop(): Promise<void> {
     if (this.#client) {
@@ -202,7 +230,19 @@ export class BenchAgent {
     }
   }
 
+  /**
+   * Counts the output lines matching `pattern` from now on (the kept log stops
+   * growing at 4 MB; a flood of log lines passes that in seconds).
+   * @returns a live counter
+   */
+  watch(pattern: RegExp): { readonly count: number } {
+    const w = { pattern, count: 0 };
+    this.#watches.push(w);
+    return w;
+  }
+
   #line(line: string, at: number): void {
+    for (const w of this.#watches) if (w.pattern.test(line)) w.count++;
     const join = /serf: EventMemberJoin: (\S+)/.exec(line);
     if (join && !this.joinSeen.has(join[1]!)) this.joinSeen.set(join[1]!, at);
     const failed = /serf: EventMemberFailed: (\S+)/.exec(line);

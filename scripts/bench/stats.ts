@@ -49,3 +49,21 @@ export async function waitUntil(
 export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/**
+ * The least-squares slope of `y` over `x` (units of y per unit of x), or NaN
+ * with fewer than two distinct x values.
+ */
+export function leastSquaresSlope(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of points) {
+    sxy += (p.x - mx) * (p.y - my);
+    sxx += (p.x - mx) ** 2;
+  }
+  return sxx === 0 ? NaN : sxy / sxx;
+}

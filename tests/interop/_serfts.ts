@@ -80,6 +80,7 @@ export function startAgentProcess(
   args: string[],
   binary?: string,
   env?: Record<string, string>,
+  cwd?: string,
 ): AgentProcess {
   const cli = new URL("../../cli.ts", import.meta.url).pathname;
   // Every agent gets its own RPC port so several can run at once.
@@ -89,6 +90,7 @@ export function startAgentProcess(
     args: binary ? agentArgs : ["run", "-A", "--unstable-net", cli, ...agentArgs],
     env,
     clearEnv: env !== undefined,
+    cwd,
     stdout: "piped",
     stderr: "piped",
   }).spawn();

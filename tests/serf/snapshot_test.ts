@@ -117,7 +117,7 @@ Deno.test("Snapshotter writes Serf's line format", async () => {
       `# serfts-failed: {"name":"b","addr":"10.0.0.1:7946","tags":{},"at":${clock.wallNow() - 100}}\n` +
       "not-alive: b\n",
   );
-  assert.equal(fs.mode(PATH), 0o644);
+  assert.equal(fs.mode(PATH), 0o600);
 });
 
 Deno.test("Snapshotter holds member lines up to 500 ms, writes clocks through, fsyncs on leave and close", async () => {
@@ -260,7 +260,7 @@ Deno.test("nodeSnapshotFs stores snapshots on the real file system", async () =>
     }
     snap.close();
     assert.equal(await Deno.readTextFile(path), "clock: 0\nevent-clock: 5\nquery-clock: 0\n");
-    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["snap"]);
     const again = Snapshotter.open(base);
     assert.equal(again.lastEventClock, 5);
