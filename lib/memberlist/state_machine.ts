@@ -296,7 +296,8 @@ export function mergeState(m: Engine, remote: RemoteNodeState[]): void {
 export function verifyProtocol(m: Engine, remote: RemoteNodeState[]): string | undefined {
   let maxPMin = 0, minPMax = 255, maxDMin = 0, minDMax = 255;
   for (const r of remote) {
-    if (r.state !== NodeState.alive || r.vsn.length < 6) continue;
+    // Five entries carry both ranges; fewer say nothing (memberlist 0.6 reads no further).
+    if (r.state !== NodeState.alive || r.vsn.length < 5) continue;
     maxPMin = Math.max(maxPMin, r.vsn[0]!);
     minPMax = Math.min(minPMax, r.vsn[1]!);
     maxDMin = Math.max(maxDMin, r.vsn[3]!);
@@ -319,7 +320,8 @@ export function verifyProtocol(m: Engine, remote: RemoteNodeState[]): string | u
     return undefined;
   };
   for (const r of remote) {
-    const err = check(r.name, r.vsn[2] ?? 0, r.vsn[5] ?? 0);
+    const full = r.vsn.length >= 6;
+    const err = check(r.name, full ? r.vsn[2]! : 0, full ? r.vsn[5]! : 0);
     if (err) return err;
   }
   for (const n of m.nodes.all()) {
