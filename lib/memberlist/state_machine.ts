@@ -54,6 +54,15 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
   const cfg = m.config;
   const isLocal = a.node === cfg.name;
   if (m.hasLeft() && isLocal) return;
+  if (a.addr.length !== 4 && a.addr.length !== 16) {
+    // Nothing can be sent to such a node: it would stay alive forever, failing
+    // every probe and gossip round that picked it. Go would keep it until
+    // probes failed; refusing it at the door ends the same way, sooner.
+    m.log.warn(
+      `Ignoring an alive message for '${a.node}': address must be 4 or 16 bytes: current length is ${a.addr.length}`,
+    );
+    return;
+  }
 
   if (a.vsn.length >= 3) {
     const [pMin, pMax] = a.vsn as [number, number, number];

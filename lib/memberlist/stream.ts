@@ -350,7 +350,7 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
     }
   } catch (err) {
     if (m.hasShutdown()) return;
-    m.dropBadInput(from, `Failed to handle stream: ${errorMessage(err)}`);
+    m.dropFailedInput(from, "stream", err);
     try {
       await sendStreamMessage(m, stream, encodeMessage({ type: "err", error: errorMessage(err) }));
     } catch {
