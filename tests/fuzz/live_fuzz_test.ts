@@ -18,6 +18,7 @@ Deno.test(
   async () => {
     const r = await liveFuzz("serfts", { inputs: 5_000, warmup: 500, settleMs: 10_000, seed: 20261202 });
     const figures = describeLive(r);
+    console.log(figures);
     assert.equal(r.crashedAfter, undefined, figures);
     assert.equal(r.sent.total, 5_000, figures);
     assert.ok(r.answersAfter, figures);
