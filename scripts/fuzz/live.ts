@@ -193,14 +193,15 @@ export async function liveFuzz(
     const bothSee = async () => (await membersOf(target)).includes(peer!.name);
     for (let i = 0; i < 50 && !(await bothSee()); i++) await sleep(200);
     await sleep(3_000);
-    result.rssStartKiB = rssKiB(target.pid);
+    result.rssStartKiB = await rssKiB(target.pid);
 
     let checkEvery = 0;
+    const trail: Promise<number | undefined>[] = [];
     const onSent = (channel: Channel) => (ok: boolean): boolean => {
       result.sent[channel]++;
       result.sent.total++;
       if (!ok) result.sendErrors++;
-      if (result.sent.total % 10_000 === 0) result.rssTrailKiB.push(rssKiB(target.pid) ?? 0);
+      if (result.sent.total % 10_000 === 0) trail.push(rssKiB(target.pid));
       if (++checkEvery % 500 === 0 && !target.running()) {
         result.crashedAfter ??= result.sent.total;
         return false;
@@ -231,7 +232,7 @@ export async function liveFuzz(
     await sleep(2_000);
     const membersBefore = await membersOf(target);
     result.clocksBefore = await clocksOf(target);
-    result.rssBeforeKiB = rssKiB(target.pid);
+    result.rssBeforeKiB = await rssKiB(target.pid);
 
     await runInputs(o.inputs - warmup, o.seed);
     if (!target.running()) result.crashedAfter ??= result.sent.total;
@@ -242,20 +243,21 @@ export async function liveFuzz(
     const settleEnd = Date.now() + o.settleMs;
     while (Date.now() < settleEnd && target.running()) {
       await sleep(1_000);
-      const rss = rssKiB(target.pid);
+      const rss = await rssKiB(target.pid);
       if (rss !== undefined) samples.push(rss);
       const recent = samples.slice(-5);
       if (recent.length === 5 && Math.max(...recent) - Math.min(...recent) < 0.01 * Math.max(...recent)) {
         break;
       }
     }
+    result.rssTrailKiB = (await Promise.all(trail)).map((k) => k ?? 0);
     result.answersAfter = target.running() && await answers(target);
     if (result.answersAfter) {
       result.membersUnchanged = (await membersOf(target)) === membersBefore;
       result.clocksAfter = await clocksOf(target);
       result.clocksUnchanged = JSON.stringify(result.clocksAfter) === JSON.stringify(result.clocksBefore);
-      result.rssAfterKiB = Math.min(...samples.slice(-5));
-      if (result.rssBeforeKiB) {
+      result.rssAfterKiB = samples.length > 0 ? Math.min(...samples.slice(-5)) : undefined;
+      if (result.rssBeforeKiB && result.rssAfterKiB) {
         result.rssGrowthPct = 100 * (result.rssAfterKiB - result.rssBeforeKiB) / result.rssBeforeKiB;
       }
     }

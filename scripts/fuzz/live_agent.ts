@@ -157,12 +157,21 @@ export async function answers(agent: LiveAgent): Promise<boolean> {
   }
 }
 
-/** Resident set size of a process in KiB, from /proc; undefined once it is gone. */
-export function rssKiB(pid: number): number | undefined {
+/**
+ * Resident set size of a process in KiB, or undefined once it is gone. Asks
+ * `ps` rather than reading /proc, which Deno allows only with --allow-all
+ * while the test task grants --allow-run.
+ */
+export async function rssKiB(pid: number): Promise<number | undefined> {
   try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const m = status.match(/^VmRSS:\s+(\d+) kB/m);
-    return m ? Number(m[1]) : undefined;
+    const out = await new Deno.Command("ps", {
+      args: ["-o", "rss=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .output();
+    const kib = Number(new TextDecoder().decode(out.stdout).trim());
+    return out.success && kib > 0 ? kib : undefined;
   } catch {
     return undefined;
   }
