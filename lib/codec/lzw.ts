@@ -124,12 +124,12 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
 export interface LzwDecompressOptions {
   /**
    * Largest output accepted; LZW can expand a packet about 2700-fold, so a cap is a must.
-   * @default {20971520} (20 MiB, memberlist's limit on push/pull state)
+   * @default {41943040} (40 MiB, memberlist 0.6's limit: push/pull user state plus an equal node budget)
    */
   maxOutputBytes?: number;
 }
 
-const DEFAULT_MAX_OUTPUT = 20 * 1024 * 1024;
+const DEFAULT_MAX_OUTPUT = 40 * 1024 * 1024;
 
 /**
  * Decompresses what Go's `lzw.NewReader(r, lzw.LSB, 8)` reads. Bytes after the
@@ -157,7 +157,7 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
   const emit = (from: Uint8Array, start: number, end: number): void => {
     const n = end - start;
     if (outLen + n > maxOutput) {
-      throw new DecodeError(`Cannot decompress LZW: output exceeds ${maxOutput} bytes`);
+      throw new DecodeError(`Decompressed message is larger than limit (${maxOutput})`);
     }
     if (outLen + n > out.length) {
       const grown = new Uint8Array(Math.min(maxOutput, Math.max(outLen + n, out.length * 2)));

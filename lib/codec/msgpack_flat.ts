@@ -119,7 +119,13 @@ export function decodeFlatMap(buf: Uint8Array, maxLength: number): Record<string
     } else {
       pos += hdr;
     }
-    out[key] = value;
+    if (key === "__proto__") {
+      // An own property, not the prototype: Go peers may send any key (a tag named
+      // "__proto__" is legal in Serf), and assignment would replace the prototype.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[key] = value;
+    }
   }
   return pos === end ? out : undefined;
 }
@@ -136,7 +142,6 @@ function asciiKey(buf: Uint8Array, at: number, len: number): string | undefined 
     if (c > 0x7f) return undefined;
     key += String.fromCharCode(c);
   }
-  if (key === "__proto__") return undefined; // the general decoder refuses it
   if (keyCache.length < MAX_CACHED_KEYS) keyCache.push(key);
   return key;
 }

@@ -11,7 +11,7 @@ import { Doorbell } from "../util/async.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { raceTimer } from "../util/deadline.ts";
 import { TaskScope } from "../util/task_scope.ts";
-import { errorMessage, ShutdownError, TimeoutError } from "../util/errors.ts";
+import { errorMessage, isProgrammingError, ShutdownError, TimeoutError } from "../util/errors.ts";
 import { Logger, RateLimitedLog } from "../util/log.ts";
 import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { type Random, systemRandom } from "../util/random.ts";
@@ -179,6 +179,20 @@ export class Engine {
   dropBadInput(from: string, reason: string): void {
     this.stats.droppedBadInput++;
     this.badInput.log("WARN", from, `${reason} from=${from}`);
+  }
+
+  /**
+   * Drops input whose handling threw: bad input is logged as {@linkcode dropBadInput}
+   * does, a programming error (a bug, whatever the input) always as an error.
+   */
+  dropFailedInput(from: string, what: string, err: unknown): void {
+    if (isProgrammingError(err)) {
+      this.stats.droppedBadInput++;
+      const e = err as Error;
+      this.log.error(`Bug: ${e.name} while handling ${what}: ${e.message} from=${from}`);
+      return;
+    }
+    this.dropBadInput(from, `Failed to handle ${what}: ${errorMessage(err)}`);
   }
 
   /** Calls a delegate hook, logging instead of propagating a throw. */

@@ -62,7 +62,7 @@ export function ingestPacket(m: Engine, packet: Packet): void {
     }
     unwrap(m, buf, packet, 0);
   } catch (err) {
-    m.dropBadInput(formatAddress(packet.from), `Failed to handle packet: ${errorMessage(err)}`);
+    m.dropFailedInput(formatAddress(packet.from), "packet", err);
   }
 }
 
@@ -82,7 +82,7 @@ function unwrap(m: Engine, buf: Uint8Array, packet: Packet, depth: number): void
           unwrap(m, part, packet, depth + 1);
         } catch (err) {
           // One bad part must not cost us the others.
-          m.dropBadInput(formatAddress(packet.from), `Failed to handle compound part: ${errorMessage(err)}`);
+          m.dropFailedInput(formatAddress(packet.from), "compound part", err);
         }
       }
       return;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { bytesToIp } from "../util/addr.ts";
+import { addressFromWire, bytesToIp } from "../util/addr.ts";
 import { raceTimer } from "../util/deadline.ts";
 import type { Address } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
@@ -187,7 +187,7 @@ function replyAddress(
   from: Address,
 ): Address {
   if (sourceAddr && sourceAddr.length > 0 && sourcePort) {
-    return { host: bytesToIp(sourceAddr), port: sourcePort };
+    return addressFromWire(sourceAddr, sourcePort, "source");
   }
   return from;
 }
@@ -211,10 +211,15 @@ export function handlePing(m: Engine, p: PingMessage, from: Address): void {
 /** Probes a target on another node's behalf, relaying the ack, or a nack on timeout. */
 export function handleIndirectPing(m: Engine, ind: IndirectPingMessage, from: Address): void {
   const cfg = m.config;
-  const port = ind.port === 0 ? cfg.bindPort : ind.port;
+  // Checked before anything is registered, so bad bytes leave no ack handler behind.
+  const target = addressFromWire(
+    ind.target,
+    ind.port === 0 ? cfg.bindPort : ind.port,
+    "indirect ping target",
+  );
+  const requester = replyAddress(ind.sourceAddr, ind.sourcePort, from);
   const localSeq = m.nextSeqNo();
   const self = m.advertise();
-  const requester = replyAddress(ind.sourceAddr, ind.sourcePort, from);
   const requesterNode = ind.sourceNode ? m.nodes.get(ind.sourceNode) : undefined;
   let answered = false;
   m.acks.set(localSeq, cfg.probeTimeoutMs, () => {
@@ -234,7 +239,6 @@ export function handleIndirectPing(m: Engine, ind: IndirectPingMessage, from: Ad
     sourcePort: self.port,
     sourceNode: cfg.name,
   };
-  const target = { host: bytesToIp(ind.target), port };
   sendMsg(m, target, encodeMessage(ping), m.nodes.get(ind.node));
   if (ind.nack) {
     m.schedule(cfg.probeTimeoutMs, () => {

@@ -54,6 +54,15 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
   const cfg = m.config;
   const isLocal = a.node === cfg.name;
   if (m.hasLeft() && isLocal) return;
+  if (a.addr.length !== 4 && a.addr.length !== 16) {
+    // Nothing can be sent to such a node: it would stay alive forever, failing
+    // every probe and gossip round that picked it. Go would keep it until
+    // probes failed; refusing it at the door ends the same way, sooner.
+    m.log.warn(
+      `Ignoring an alive message for '${a.node}': address must be 4 or 16 bytes: current length is ${a.addr.length}`,
+    );
+    return;
+  }
 
   if (a.vsn.length >= 3) {
     const [pMin, pMax] = a.vsn as [number, number, number];
@@ -300,7 +309,8 @@ export function mergeState(m: Engine, remote: RemoteNodeState[]): void {
 export function verifyProtocol(m: Engine, remote: RemoteNodeState[]): string | undefined {
   let maxPMin = 0, minPMax = 255, maxDMin = 0, minDMax = 255;
   for (const r of remote) {
-    if (r.state !== NodeState.alive || r.vsn.length < 6) continue;
+    // Five entries carry both ranges; fewer say nothing (memberlist 0.6 reads no further).
+    if (r.state !== NodeState.alive || r.vsn.length < 5) continue;
     maxPMin = Math.max(maxPMin, r.vsn[0]!);
     minPMax = Math.min(minPMax, r.vsn[1]!);
     maxDMin = Math.max(maxDMin, r.vsn[3]!);
@@ -323,7 +333,8 @@ export function verifyProtocol(m: Engine, remote: RemoteNodeState[]): string | u
     return undefined;
   };
   for (const r of remote) {
-    const err = check(r.name, r.vsn[2] ?? 0, r.vsn[5] ?? 0);
+    const full = r.vsn.length >= 6;
+    const err = check(r.name, full ? r.vsn[2]! : 0, full ? r.vsn[5]! : 0);
     if (err) return err;
   }
   for (const n of m.nodes.all()) {

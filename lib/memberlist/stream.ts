@@ -19,6 +19,13 @@ import { encryptionEnabled, encryptionVersion } from "./outbound.ts";
 import { decryptPayload, encryptedLength, encryptPayload } from "./security.ts";
 import { mergeState, type RemoteNodeState, verifyProtocol } from "./state_machine.ts";
 import {
+  checkPushPullHeader,
+  checkUserMsgHeader,
+  MAX_DECOMPRESSED_BYTES,
+  MAX_PUSH_STATE_BYTES,
+  PUSH_STATE_WARN_BYTES,
+} from "./limits.ts";
+import {
   addLabelHeader,
   compressPayload,
   decodeBody,
@@ -35,8 +42,14 @@ import {
 /** Shared encoder: labels are encoded on every packet, so do not construct one each time. */
 const utf8 = new TextEncoder();
 
-/** Largest push/pull or user stream we accept, as memberlist limits it. */
-export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024;
+export { MAX_PUSH_STATE_BYTES } from "./limits.ts";
+
+/**
+ * Most bytes one inbound stream may carry: the largest decompressed message
+ * plus room for its envelope, so a push/pull at every limit still fits.
+ */
+const MAX_STREAM_BYTES = MAX_DECOMPRESSED_BYTES + 1024;
+
 /** Concurrent inbound push/pulls allowed before refusing more. */
 export const MAX_PUSH_PULL_REQUESTS = 128;
 
@@ -79,7 +92,7 @@ export async function readStreamMessage(
   stream: Stream,
   deadline: number,
 ): Promise<{ type: number; reader: FrameReader }> {
-  let reader: FrameReader = new StreamFrameReader(stream, m.clock, deadline, MAX_PUSH_STATE_BYTES + 1024);
+  let reader: FrameReader = new StreamFrameReader(stream, m.clock, deadline, MAX_STREAM_BYTES);
   let type = await reader.readByte();
   let label = "";
   if (type === MessageType.hasLabel) {
@@ -97,6 +110,7 @@ export async function readStreamMessage(
     const lenBytes = await reader.readExact(4);
     const len = new DataView(lenBytes.buffer, lenBytes.byteOffset, 4).getUint32(0);
     if (len > MAX_PUSH_STATE_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
+    warnLargeRemoteState(m, len);
     const cipher = await reader.readExact(len);
     const aad = concat([new Uint8Array([MessageType.encrypt]), lenBytes, utf8.encode(label)]);
     const plain = decryptPayload(m.config.keyring!.getKeys(), cipher, aad);
@@ -108,7 +122,6 @@ export async function readStreamMessage(
   }
   if (type === MessageType.compress) {
     const inner = decompressPayload(await reader.readObjectBytes());
-    if (inner.length < 1) throw new DecodeError("Decompressed stream message is empty");
     type = inner[0]!;
     reader = new BufferFrameReader(inner.subarray(1));
   }
@@ -140,6 +153,17 @@ function encodeLocalState(m: Engine, join: boolean): Uint8Array {
   return concat(parts);
 }
 
+/**
+ * Warns when remote state nears {@linkcode MAX_PUSH_STATE_BYTES}: memberlist
+ * does so for an encrypted stream's length; we also do it for a plaintext
+ * push/pull's user state, which has no other size to go by.
+ */
+function warnLargeRemoteState(m: Engine, size: number): void {
+  if (size > PUSH_STATE_WARN_BYTES) {
+    m.log.warn(`Remote node state size is (${size}) limit is (${MAX_PUSH_STATE_BYTES})`);
+  }
+}
+
 interface RemoteState {
   join: boolean;
   nodes: RemoteNodeState[];
@@ -148,11 +172,8 @@ interface RemoteState {
 
 async function readRemoteState(m: Engine, reader: FrameReader): Promise<RemoteState> {
   const header = decodePushPullHeader(await reader.readObjectBytes());
-  if (header.nodes < 0 || header.userStateLen < 0 || header.userStateLen > MAX_PUSH_STATE_BYTES) {
-    throw new DecodeError(
-      `Push/pull header out of range: ${header.nodes} nodes, ${header.userStateLen} bytes`,
-    );
-  }
+  checkPushPullHeader(header);
+  warnLargeRemoteState(m, header.userStateLen);
   const nodes: RemoteNodeState[] = [];
   for (let i = 0; i < header.nodes; i++) {
     const s = decodePushNodeState(await reader.readObjectBytes());
@@ -167,21 +188,23 @@ function mergeRemoteState(m: Engine, remote: RemoteState): void {
   if (incompatible) throw new Error(incompatible);
   const merge = m.config.merge;
   if (remote.join && merge) {
-    const peers = remote.nodes.map((n) =>
-      snapshotNode({
+    const peers = remote.nodes.map((n) => {
+      // A version array shorter than six entries says nothing reliable: all zero, as memberlist 0.6 does.
+      const v = n.vsn.length >= 6 ? n.vsn : [0, 0, 0, 0, 0, 0];
+      return snapshotNode({
         name: n.name,
         addr: n.addr,
         port: n.port,
         meta: n.meta,
         state: n.state as 0 | 1 | 2 | 3,
-        pMin: n.vsn[0] ?? 0,
-        pMax: n.vsn[1] ?? 0,
-        pCur: n.vsn[2] ?? 0,
-        dMin: n.vsn[3] ?? 0,
-        dMax: n.vsn[4] ?? 0,
-        dCur: n.vsn[5] ?? 0,
-      })
-    );
+        pMin: v[0]!,
+        pMax: v[1]!,
+        pCur: v[2]!,
+        dMin: v[3]!,
+        dMax: v[4]!,
+        dCur: v[5]!,
+      });
+    });
     const veto = merge.notifyMerge(peers);
     if (veto) throw new Error(veto);
   }
@@ -303,9 +326,7 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
     switch (type) {
       case MessageType.user: {
         const header = decodeUserMsgHeader(await reader.readObjectBytes());
-        if (header.userMsgLen < 0 || header.userMsgLen > MAX_PUSH_STATE_BYTES) {
-          throw new DecodeError(`User message length out of range: ${header.userMsgLen}`);
-        }
+        checkUserMsgHeader(header);
         if (header.userMsgLen > 0) {
           const msg = await reader.readExact(header.userMsgLen);
           m.safeCall("delegate notifyMsg", () => m.config.delegate?.notifyMsg(msg));
@@ -349,7 +370,7 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
     }
   } catch (err) {
     if (m.hasShutdown()) return;
-    m.dropBadInput(from, `Failed to handle stream: ${errorMessage(err)}`);
+    m.dropFailedInput(from, "stream", err);
     try {
       await sendStreamMessage(m, stream, encodeMessage({ type: "err", error: errorMessage(err) }));
     } catch {

@@ -9,6 +9,7 @@
  */
 import { crc32 } from "../codec/crc32.ts";
 import { lzwCompress, lzwDecompress, type LzwDecompressOptions } from "../codec/lzw.ts";
+import { MAX_DECOMPRESSED_BYTES } from "./limits.ts";
 import { asBytes, asStruct, asUint, decodeMsgpackPrefix, encodeMsgpack, goStruct } from "../codec/msgpack.ts";
 import { DecodeError } from "../util/errors.ts";
 import { type CompressMessage, MessageType } from "./messages.ts";
@@ -109,13 +110,17 @@ export function decodeCompress(body: Uint8Array): CompressMessage {
 }
 
 /**
- * Decodes a compress body and returns the decompressed message inside.
- * @throws {DecodeError} for an unknown algorithm, corrupt LZW data, or output over the cap.
+ * Decodes a compress body and returns the decompressed message inside. The
+ * output is capped at {@linkcode MAX_DECOMPRESSED_BYTES} unless `options` says
+ * otherwise; an empty result is refused, since every message starts with a type byte.
+ * @throws {DecodeError} for an unknown algorithm, corrupt LZW data, output over the cap, or no output.
  */
-export function decompressPayload(body: Uint8Array, options?: LzwDecompressOptions): Uint8Array {
+export function decompressPayload(body: Uint8Array, options: LzwDecompressOptions = {}): Uint8Array {
   const c = decodeCompress(body);
   if (c.algo !== LZW_ALGO) throw new DecodeError(`Cannot decompress unknown algorithm ${c.algo}`);
-  return lzwDecompress(c.buf, options);
+  const out = lzwDecompress(c.buf, { maxOutputBytes: MAX_DECOMPRESSED_BYTES, ...options });
+  if (out.length === 0) throw new DecodeError("Decompressed message is empty");
+  return out;
 }
 
 /** Bytes the CRC envelope adds: type byte and a 4-byte checksum. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { errorMessage } from "../util/errors.ts";
+import { failureText } from "../util/errors.ts";
 import type {
   ConflictDelegate,
   Delegate,
@@ -16,7 +16,7 @@ import type {
 import { META_MAX_SIZE } from "../memberlist/config.ts";
 import type { Node } from "../memberlist/node.ts";
 import { NodeState } from "../memberlist/messages.ts";
-import { bytesToIp } from "../util/addr.ts";
+import { addressFromWire, bytesToIp } from "../util/addr.ts";
 import { distanceTo } from "../coordinate/coordinate.ts";
 import {
   decodePingPayload,
@@ -92,7 +92,7 @@ function notifyMsg(s: SerfCore, buf: Uint8Array): void {
     msg = buf[0] === SerfMessageType.relay ? undefined : decodeSerfMessage(buf);
   } catch (err) {
     s.stats.droppedMessages++;
-    s.log.error(`Error decoding message type ${buf[0]}: ${errorMessage(err)}`);
+    s.log.error(`Error decoding message type ${buf[0]}: ${failureText(err)}`);
     return;
   }
   if (msg === undefined) {
@@ -137,12 +137,12 @@ function notifyMsg(s: SerfCore, buf: Uint8Array): void {
 function relay(s: SerfCore, buf: Uint8Array): void {
   try {
     const { header, inner } = decodeRelayMessage(buf);
-    const dest = { host: bytesToIp(header.destAddr), port: header.destPort };
+    const dest = addressFromWire(header.destAddr, header.destPort, "relay destination");
     s.log.debug(`Relaying response to addr: ${dest.host}:${dest.port}`);
     s.memberlist.sendToAddress(dest, inner);
   } catch (err) {
     s.stats.droppedMessages++;
-    s.log.error(`Error decoding relay header: ${errorMessage(err)}`);
+    s.log.error(`Error decoding relay header: ${failureText(err)}`);
   }
 }
 
@@ -160,7 +160,7 @@ function mergeRemoteState(s: SerfCore, buf: Uint8Array, isJoin: boolean): void {
     pp = decodeSerfMessage(buf);
   } catch (err) {
     s.stats.droppedMessages++;
-    s.log.error(`Failed to decode remote state: ${errorMessage(err)}`);
+    s.log.error(`Failed to decode remote state: ${failureText(err)}`);
     return;
   }
   if (pp.type !== "pushPull") return;
@@ -228,7 +228,7 @@ export function serfPingDelegate(s: SerfCore): PingDelegate {
       try {
         other = decodePingPayload(payload);
       } catch (err) {
-        s.log.error(`Failed to decode coordinate from ping: ${errorMessage(err)}`);
+        s.log.error(`Failed to decode coordinate from ping: ${failureText(err)}`);
         return;
       }
       try {
@@ -241,7 +241,7 @@ export function serfPingDelegate(s: SerfCore): PingDelegate {
         s.coordCache.set(s.config.nodeName, s.coordClient!.getCoordinate());
       } catch (err) {
         s.metrics.incrCounter(["serf", "coordinate", "rejected"]);
-        s.log.error(`Rejected coordinate from ${node.name}: ${errorMessage(err)}`);
+        s.log.error(`Rejected coordinate from ${node.name}: ${failureText(err)}`);
       }
     },
   };

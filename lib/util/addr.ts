@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DecodeError } from "./errors.ts";
 
 /**
  * A UDP/TCP endpoint. `host` is an IP literal (IPv4 dotted or IPv6) or a hostname.
@@ -89,6 +90,35 @@ export function bytesToIp(b: Uint8Array): string {
     return compressIPv6(groups);
   }
   throw new TypeError(`Cannot decode address: expected 4 or 16 bytes: current length is ${b.length}`);
+}
+
+/**
+ * An address a peer sent (raw IP bytes and a port) as one we can send to.
+ * What a peer sends is bad input, not a bug, so a wrong length or a port
+ * outside 1-65535 is a `DecodeError`, which receive paths drop and count.
+ * @param what names the field in the error, e.g. "indirect ping target"
+ * @throws {DecodeError} for an IP of other than 4 or 16 bytes or an unusable port
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressFromWire } from "./addr.ts";
+ * import { DecodeError } from "./errors.ts";
+ *
+ * assert.deepEqual(addressFromWire(new Uint8Array([10, 0, 0, 1]), 7946, "target"), { host: "10.0.0.1", port: 7946 });
+ * assert.throws(() => addressFromWire(new Uint8Array(0), 7946, "target"), DecodeError);
+ * ```
+ */
+export function addressFromWire(ip: Uint8Array, port: number, what: string): Address {
+  if (ip.length !== 4 && ip.length !== 16) {
+    throw new DecodeError(
+      `Cannot use ${what} address: expected 4 or 16 bytes: current length is ${ip.length}`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new DecodeError(`Cannot use ${what} address: port must be in 1-65535: current value is ${port}`);
+  }
+  return { host: bytesToIp(ip), port };
 }
 
 /** True if `ip` is an IPv4 or IPv6 literal. */

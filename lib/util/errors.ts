@@ -132,3 +132,40 @@ export class TimeoutError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * True for the built-in errors that mean a bug in our code rather than bad
+ * input (`TypeError`, `RangeError`, `ReferenceError`): receive paths still drop
+ * what caused one, but log it as an error so tests and fuzzing can see it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DecodeError, isProgrammingError } from "./errors.ts";
+ *
+ * assert.equal(isProgrammingError(new TypeError("x is undefined")), true);
+ * assert.equal(isProgrammingError(new DecodeError("Cannot decode msgpack: truncated")), false);
+ * ```
+ */
+export function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
+}
+
+/**
+ * An error's message for a log line, marked `Bug: <name>:` when it is a
+ * {@linkcode isProgrammingError}, so a crash hidden behind "dropped bad input" stands out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { failureText } from "./errors.ts";
+ *
+ * assert.equal(failureText(new Error("bad length")), "bad length");
+ * assert.equal(failureText(new RangeError("offset out of range")), "Bug: RangeError: offset out of range");
+ * ```
+ */
+export function failureText(err: unknown): string {
+  return isProgrammingError(err)
+    ? `Bug: ${(err as Error).name}: ${(err as Error).message}`
+    : errorMessage(err);
+}

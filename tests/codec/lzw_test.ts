@@ -37,7 +37,7 @@ Deno.test("lzw round-trips inputs that cross every code width and several table 
 Deno.test("lzwDecompress enforces its output cap", () => {
   const bomb = lzwCompress(new Uint8Array(1_000_000));
   assert.ok(bomb.length < 10_000);
-  assert.throws(() => lzwDecompress(bomb, { maxOutputBytes: 100_000 }), /exceeds 100000 bytes/);
+  assert.throws(() => lzwDecompress(bomb, { maxOutputBytes: 100_000 }), /larger than limit \(100000\)/);
   assert.equal(lzwDecompress(bomb, { maxOutputBytes: 1_000_000 }).length, 1_000_000);
 });
 

@@ -138,3 +138,66 @@ Deno.test("Memberlist with a keyring drops packets encrypted with another key", 
   await attacker.close();
   await c.shutdown();
 });
+
+Deno.test(
+  "Memberlist ignores alive messages whose address is not 4 or 16 bytes (found by fuzzing)",
+  opts,
+  async () => {
+    const c = new TestCluster(35);
+    const a = c.add();
+    c.add();
+    await c.joinAll();
+    const attacker = c.network.listen({ host: "127.0.0.9", port: 9996 });
+    for (const [name, addr] of [["empty", []], ["three", [1, 2, 3]]] as const) {
+      attacker.sendPacket(
+        encodeMessage({
+          type: "alive",
+          incarnation: 1,
+          node: name,
+          addr: Uint8Array.from(addr),
+          port: 7,
+          meta: new Uint8Array(),
+          vsn: [1, 5, 2, 0, 0, 0],
+        }),
+        a.addr,
+      );
+    }
+    await c.clock.advance(30_000);
+    assert.deepEqual(a.m.allNodes().map((n) => n.name).sort(), ["node-0", "node-1"]);
+    assert.ok(a.logs.some((l) => l.includes("address must be 4 or 16 bytes: current length is 3")));
+    // Before the fix such a node stayed alive and every probe and gossip round that picked it threw.
+    assert.deepEqual(a.logs.filter((l) => l.includes("[ERR]")), []);
+    await attacker.close();
+    await c.shutdown();
+  },
+);
+
+Deno.test(
+  "Memberlist drops an indirect ping with a bad target address as bad input (found by fuzzing)",
+  opts,
+  async () => {
+    const c = new TestCluster(36);
+    const a = c.add();
+    const attacker = c.network.listen({ host: "127.0.0.9", port: 9995 });
+    const ping = (target: number[], sourceAddr: number[]) =>
+      encodeMessage({
+        type: "indirectPing",
+        seqNo: 1,
+        target: Uint8Array.from(target),
+        port: 7,
+        node: "x",
+        nack: true,
+        sourceAddr: Uint8Array.from(sourceAddr),
+        sourcePort: 9995,
+        sourceNode: "",
+      });
+    attacker.sendPacket(ping([], [127, 0, 0, 9]), a.addr);
+    attacker.sendPacket(ping([127, 0, 0, 8], [1, 2]), a.addr);
+    await c.clock.advance(1_000);
+    assert.equal(a.m.stats.droppedBadInput, 2);
+    assert.deepEqual(a.logs.filter((l) => l.includes("[ERR]")), []);
+    assert.ok(a.logs.some((l) => l.includes("Cannot use indirect ping target address")));
+    await attacker.close();
+    await c.shutdown();
+  },
+);

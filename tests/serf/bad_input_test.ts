@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SeededRandom } from "../../lib/util/random.ts";
-import { encodeSerfMessage } from "../../lib/serf/messages.ts";
+import { encodeRelayMessage, encodeSerfMessage } from "../../lib/serf/messages.ts";
 import { SerfCluster } from "./_serf_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -48,3 +48,32 @@ Deno.test("Serf drops undecodable and unknown messages, counts them, and keeps i
   assert.ok(!a.events.some((e) => e.type === "user" && e.name === "ancient"));
   await c.shutdown();
 });
+
+Deno.test(
+  "Serf refuses a relay to an unusable address as bad input, not a bug (found by fuzzing)",
+  opts,
+  async () => {
+    const c = new SerfCluster(22);
+    const a = await c.add("a");
+    const b = await c.add("b");
+    await c.joinAll();
+    assert.ok(await c.converge(2));
+    const target = b.serf.memberlist.members().find((n) => n.name === "a")!;
+    const inner = encodeSerfMessage({ type: "join", lTime: 1, node: "x" });
+    for (
+      const [destAddr, destPort] of [[new Uint8Array([10, 0, 0, 1]), 0], [new Uint8Array(2), 7946]] as const
+    ) {
+      b.serf.memberlist.sendBestEffort(
+        target,
+        encodeRelayMessage({ destAddr, destPort, destName: "x" }, inner),
+      );
+    }
+    await c.clock.advance(100);
+    const relayErrors = a.logs.filter((l) => l.includes("Error decoding relay header"));
+    assert.equal(relayErrors.length, 2);
+    assert.ok(
+      relayErrors.every((l) => l.includes("Cannot use relay destination address") && !l.includes("Bug:")),
+    );
+    await c.shutdown();
+  },
+);

@@ -398,3 +398,8 @@ Deno.test("every Serf decoder turns mutated input into a value or a DecodeError"
     onlyDecodeError("decodeSerfMessage (retyped)", retyped, () => decodeSerfMessage(retyped));
   }
 });
+
+Deno.test("decodeTags reads a tag named __proto__, which Serf allows (found by fuzzing)", () => {
+  const tags = decodeTags(encodeTags({ ["__proto__"]: "x", role: "web" }));
+  assert.deepEqual(Object.entries(tags).sort(), [["__proto__", "x"], ["role", "web"]]);
+});
