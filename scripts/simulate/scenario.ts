@@ -5,6 +5,7 @@
  * partition cuts the cluster and a share of the nodes restarts at once; the
  * {@linkcode Observer} turns their events into the measurements.
  */
+import process from "node:process";
 import { VirtualClock } from "../../lib/util/clock.ts";
 import { type Random, randomInt, SeededRandom, shuffle } from "../../lib/util/random.ts";
 import { MemoryNetwork } from "../../lib/transport/memory.ts";
@@ -191,7 +192,7 @@ class Simulation {
       timeline: tl,
       wallS,
       cpuS: cpuSeconds() - cpuStart,
-      peakRssMb: Math.max(this.#peakRss, peakRssFromProc()) / 2 ** 20,
+      peakRssMb: Math.max(this.#peakRss, peakRssOfProcess()) / 2 ** 20,
       joinConvergedS,
       failureDetectedS,
       eventReachedS,
@@ -337,23 +338,16 @@ class Simulation {
   }
 }
 
-/** User plus system CPU time of this process, in seconds (0 where /proc is unavailable). */
+/** User plus system CPU time of this process, in seconds. */
 function cpuSeconds(): number {
-  try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 /** The kernel's high-water mark of this process's resident memory, in bytes (0 where unavailable). */
-function peakRssFromProc(): number {
+function peakRssOfProcess(): number {
   try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
-    return m ? Number(m[1]) * 1024 : 0;
+    return process.resourceUsage().maxRSS * 1024;
   } catch {
     return 0;
   }
