@@ -19,6 +19,7 @@ export function summaryJson(r: SimulationResult): Record<string, unknown> {
     wall_s: round(r.wallS),
     cpu_s: round(r.cpuS),
     peak_rss_mb: round(r.peakRssMb, 0),
+    ...(r.liveHeapMb !== undefined ? { live_heap_mb: round(r.liveHeapMb, 0) } : {}),
     join_converged_s: round(r.joinConvergedS),
     failure_detected_s: round(r.failureDetectedS),
     event_reached_s: round(r.eventReachedS),

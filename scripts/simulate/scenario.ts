@@ -30,6 +30,11 @@ export interface SimulationResult {
   /** CPU time of the process over the same span (wall time also counts waiting for a busy machine). */
   cpuS: number;
   peakRssMb: number;
+  /**
+   * Heap still reachable at the end, before shutdown, after a full collection: only when V8 exposes
+   * `gc` (`--v8-flags=--expose-gc`), since forcing one is what makes the number mean something.
+   */
+  liveHeapMb?: number;
   /** From the start, when every live node first held exactly the live members (after the last join). */
   joinConvergedS: number | null;
   /** From the kill, when every live node had marked the killed node failed. */
@@ -206,6 +211,12 @@ class Simulation {
       queues,
       samples: obs.samples,
     };
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      gc();
+      const m = Deno.memoryUsage();
+      result.liveHeapMb = (m.heapUsed + m.external) / 2 ** 20;
+    }
     if (o.restart) {
       result.restart = {
         reconvergedS: restartReconvergedS,
