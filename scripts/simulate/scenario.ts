@@ -167,6 +167,7 @@ class Simulation {
     const endMs = o.seconds * 1000;
     const stepMs = o.sampleS * 1000;
     const obs = this.#observer;
+    obs.sample(0);
     while (this.#clock.now() - this.#start < endMs) {
       const left = endMs - (this.#clock.now() - this.#start);
       await this.#clock.advance(Math.min(stepMs, left));
