@@ -29,7 +29,7 @@ interface NodeView {
   eventDelivered: boolean;
 }
 
-/** Decides whether an observer could reach a peer (false across an active partition). */
+/** Decides whether a failure declared by an observer about a peer is explained by a partition (then false). */
 export type Reachable = (observer: number, peer: number) => boolean;
 
 /** Collects the measurements of one run. */
@@ -43,7 +43,7 @@ export class Observer {
   /** Names of nodes that were up (and not the victim) when some reachable peer declared them failed. */
   readonly falseFailures = new Set<string>();
   falseFailureEvents = 0;
-  /** Failures declared across an active partition cut (expected). */
+  /** Failures declared across a partition's cut, during it or after it healed (expected). */
   partitionFailureEvents = 0;
   readonly samples: Sample[] = [];
   /** Largest number of (observer, live peer) pairs missing after the first full convergence. */

@@ -97,7 +97,8 @@ class Simulation {
   readonly #generation: number[];
   readonly #observer: Observer;
   readonly #side: Uint8Array;
-  #partitioned = false;
+  /** Set once a partition starts and kept after the heal: news of a failure across the cut outlives the cut. */
+  #partitionStarted = false;
   readonly #pending = new Set<Promise<unknown>>();
   #peakRss = 0;
 
@@ -118,7 +119,7 @@ class Simulation {
     this.#side = new Uint8Array(options.nodes);
     this.#observer = new Observer(
       this.#names,
-      (a, b) => !this.#partitioned || this.#side[a] === this.#side[b],
+      (a, b) => !this.#partitionStarted || this.#side[a] === this.#side[b],
     );
   }
 
@@ -313,11 +314,10 @@ class Simulation {
       const b: Address[] = [];
       for (let i = 0; i < this.#o.nodes; i++) (this.#side[i] === 0 ? a : b).push(addressOf(i));
       this.#network.partition(a, b);
-      this.#partitioned = true;
+      this.#partitionStarted = true;
     });
     this.#at(p.toS, () => {
       this.#network.heal();
-      this.#partitioned = false;
     });
   }
 
