@@ -71,17 +71,53 @@ class BitWriter {
  */
 export function lzwCompress(input: Uint8Array): Uint8Array {
   const out = new BitWriter(input.length / 2 + 8);
+  const dictionary = compressDictionary;
+
+  out.write(CLEAR, FIRST_WIDTH);
+  if (input.length === 0) {
+    out.write(END, FIRST_WIDTH);
+    return out.flush();
+  }
+  try {
+    return compressInto(input, out, dictionary);
+  } finally {
+    dictionary.clear();
+  }
+}
+
+/**
+ * The dictionary of the compressor: (prefix code << 8 | byte) → entry, a
+ * string already in the dictionary. A flat table (entries are 258..4094, so
+ * 0 means absent) shared by every call, since compressing is synchronous and
+ * gossip compresses a packet per send; `clear` undoes only the slots set.
+ */
+class CompressDictionary {
+  readonly #entries = new Uint16Array(MAX_CODE << 8);
+  readonly #used = new Int32Array(MAX_CODE);
+  #count = 0;
+
+  get(key: number): number | undefined {
+    const entry = this.#entries[key]!;
+    return entry === 0 ? undefined : entry;
+  }
+
+  set(key: number, entry: number): void {
+    this.#entries[key] = entry;
+    this.#used[this.#count++] = key;
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.#count; i++) this.#entries[this.#used[i]!] = 0;
+    this.#count = 0;
+  }
+}
+
+const compressDictionary = new CompressDictionary();
+
+function compressInto(input: Uint8Array, out: BitWriter, dictionary: CompressDictionary): Uint8Array {
   let width = FIRST_WIDTH;
   let next = END; // the entry number most recently assigned
   let widthLimit = 1 << FIRST_WIDTH;
-  // (prefix code << 8 | byte) -> entry: a string already in the dictionary.
-  const dictionary = new Map<number, number>();
-
-  out.write(CLEAR, width);
-  if (input.length === 0) {
-    out.write(END, width);
-    return out.flush();
-  }
 
   /** Assigns the next entry; false when the dictionary was full and got cleared instead. */
   const advance = (): boolean => {
@@ -131,6 +167,13 @@ export interface LzwDecompressOptions {
 
 const DEFAULT_MAX_OUTPUT = 40 * 1024 * 1024;
 
+/** The decompressor's dictionary (prefix code and last byte of each entry) and its spelling buffer. */
+const decompressTables = {
+  prefix: new Uint16Array(1 << MAX_WIDTH),
+  suffix: new Uint8Array(1 << MAX_WIDTH),
+  scratch: new Uint8Array(1 << MAX_WIDTH),
+};
+
 /**
  * Decompresses what Go's `lzw.NewReader(r, lzw.LSB, 8)` reads. Bytes after the
  * end code are ignored, as Go ignores them.
@@ -140,9 +183,8 @@ const DEFAULT_MAX_OUTPUT = 40 * 1024 * 1024;
  */
 export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions = {}): Uint8Array {
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const scratch = new Uint8Array(1 << MAX_WIDTH);
+  // Shared tables: decompressing is synchronous, and every entry is written before it is read.
+  const { prefix, suffix, scratch } = decompressTables;
   let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 3)));
   let outLen = 0;
 
@@ -164,8 +206,8 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
       grown.set(out.subarray(0, outLen));
       out = grown;
     }
-    out.set(from.subarray(start, end), outLen);
-    outLen += n;
+    // Strings are short (a few bytes each): a loop beats making a subarray per code.
+    for (let i = start; i < end; i++) out[outLen++] = from[i]!;
   };
 
   while (true) {

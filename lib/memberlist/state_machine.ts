@@ -7,6 +7,7 @@
  * @module
  */
 import { bytesToIp } from "../util/addr.ts";
+import { memberInterns } from "../util/intern.ts";
 import type { Engine } from "./engine.ts";
 import { type AliveMessage, type DeadMessage, NodeState, type SuspectMessage } from "./messages.ts";
 import { type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
@@ -156,8 +157,8 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
       ];
     }
     state.incarnation = a.incarnation;
-    state.meta = a.meta;
-    state.addr = a.addr;
+    state.meta = memberInterns.bytes(a.meta);
+    state.addr = memberInterns.bytes(a.addr);
     state.port = a.port;
     if (state.state !== NodeState.alive) {
       state.state = NodeState.alive;
@@ -346,11 +347,12 @@ export function verifyProtocol(m: Engine, remote: RemoteNodeState[]): string | u
 
 function nodeFromAlive(a: AliveMessage): NodeRecord {
   const v = a.vsn;
+  // Every node holds a record of every other: share the immutable parts (see util/intern.ts).
   return {
-    name: a.node,
-    addr: a.addr,
+    name: memberInterns.string(a.node),
+    addr: memberInterns.bytes(a.addr),
     port: a.port,
-    meta: a.meta,
+    meta: memberInterns.bytes(a.meta),
     state: NodeState.alive,
     pMin: v[0] ?? 0,
     pMax: v[1] ?? 0,

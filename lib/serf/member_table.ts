@@ -6,6 +6,7 @@
  * @module
  */
 import { bytesToIp } from "../util/addr.ts";
+import { memberInterns } from "../util/intern.ts";
 import type { Node } from "../memberlist/node.ts";
 import type { Member, MemberStatus, MemberVersions } from "./types.ts";
 
@@ -70,5 +71,6 @@ export function nodeVersions(n: Node): MemberVersions {
 
 /** A memberlist node as a Serf member, with its already decoded tags. */
 export function memberFromNode(n: Node, tags: Record<string, string>, status: MemberStatus): Member {
-  return { name: n.name, addr: bytesToIp(n.addr), port: n.port, tags, status, ...nodeVersions(n) };
+  const addr = memberInterns.string(bytesToIp(n.addr));
+  return { name: memberInterns.string(n.name), addr, port: n.port, tags, status, ...nodeVersions(n) };
 }

@@ -92,10 +92,14 @@ export interface LinkOptions {
   bothWays?: boolean;
 }
 
-/** Traffic statistics of a {@linkcode MemoryNetwork}; packets only (stream chunks are reliable). */
+/** Traffic statistics of a {@linkcode MemoryNetwork}: packets, and the bytes of packets and stream chunks. */
 export interface NetworkCounters {
   /** Packets handed to `sendPacket` by live transports. */
   packetsSent: number;
+  /** Bytes of those packets. */
+  packetBytesSent: number;
+  /** Bytes written to streams (the EOF marker counts nothing). */
+  streamBytesSent: number;
   /** Packets that reached a packet handler. */
   packetsDelivered: number;
   /** Packets lost to loss, blocks, partitions, or a missing receiver. */
@@ -169,6 +173,8 @@ export class MemoryNetwork {
   #vanished = new Set<string>();
   #counters: NetworkCounters = {
     packetsSent: 0,
+    packetBytesSent: 0,
+    streamBytesSent: 0,
     packetsDelivered: 0,
     packetsDropped: 0,
     streamsOpened: 0,
@@ -292,6 +298,7 @@ export class MemoryNetwork {
   #sendPacket(from: Node, buf: Uint8Array, to: Address): void {
     const c = this.#counters;
     c.packetsSent++;
+    c.packetBytesSent += buf.length;
     const toKey = formatAddress(to);
     const pair = linkKey(from.key, toKey);
     const link = this.#links.size > 0 ? this.#links.get(pair) : undefined;
@@ -363,6 +370,7 @@ export class MemoryNetwork {
     const pipe = from.pipe;
     const to = from.peer;
     if (pipe.broken) return;
+    if (data) this.#counters.streamBytesSent += data.length;
     if (this.#partitioned(from.owner.key, to.owner.key)) {
       pipe.broken = true;
       this.#brokenPipes.add({ pipe, ends: [from, to] });

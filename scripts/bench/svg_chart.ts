@@ -69,8 +69,14 @@ function frame(spec: ChartSpec, top: number, step: number, body: string[], xAxis
   return out.join("\n") + "\n";
 }
 
-/** A line chart of each series against the numeric `xs` (e.g. cluster sizes). */
-export function lineChart(spec: ChartSpec & { xLabel: string; xs: number[] }): string {
+/**
+ * A line chart of each series against the numeric `xs` (e.g. cluster sizes).
+ * Every x is labelled and marked unless `xTicks` names the labelled values
+ * (for time series with hundreds of points) and `markers` is false.
+ */
+export function lineChart(
+  spec: ChartSpec & { xLabel: string; xs: number[]; xTicks?: number[]; markers?: boolean },
+): string {
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const maxX = Math.max(...spec.xs);
@@ -79,7 +85,7 @@ export function lineChart(spec: ChartSpec & { xLabel: string; xs: number[] }): s
     Number((M.left + (maxX === minX ? plotW / 2 : ((v - minX) / (maxX - minX)) * plotW)).toFixed(1));
   const { top, step } = scale(Math.max(0, ...spec.series.flatMap((s) => s.values.filter(Number.isFinite))));
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
-  const axis = spec.xs.map((v) =>
+  const axis = (spec.xTicks ?? spec.xs).map((v) =>
     `<text x="${x(v)}" y="${H - M.bottom + 16}" text-anchor="middle">${v}</text>`
   );
   axis.push(`<text x="${M.left + plotW / 2}" y="${H - 8}" text-anchor="middle">${esc(spec.xLabel)}</text>`);
@@ -92,6 +98,7 @@ export function lineChart(spec: ChartSpec & { xLabel: string; xs: number[] }): s
       const d = points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ");
       body.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
     }
+    if (spec.markers === false) return;
     for (const [px, py] of points) {
       body.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3.5" fill="${color}"/>`);
     }

@@ -1,0 +1,33 @@
+/**
+ * `deno task simulate`: the agent's own memberlist and Serf code on the
+ * in-memory network and virtual time, at cluster sizes no test machine can
+ * host, deterministic for a seed. See docs/simulation.md for the scenario,
+ * what each number means and results.
+ *
+ * Run: `deno task simulate --nodes N --seconds S [--seed K] [--loss P]
+ * [--latency MS] [--profile lan|wan|local] [--partition A/B@T1-T2]
+ * [--restart P@T+D] [--chart FILE.svg] [--json]`. With `--json` the last line
+ * of output is one JSON object.
+ *
+ * @module
+ */
+import { parseSimulateOptions } from "./options.ts";
+import { dissemination, formatReport, summaryJson } from "./report.ts";
+import { simulate } from "./scenario.ts";
+
+if (import.meta.main) {
+  let options;
+  try {
+    options = parseSimulateOptions(Deno.args);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    Deno.exit(2);
+  }
+  const result = await simulate(options);
+  console.log(formatReport(result));
+  if (options.chart) {
+    Deno.writeTextFileSync(options.chart, dissemination(result));
+    console.log(`  chart written to ${options.chart}`);
+  }
+  if (options.json) console.log(JSON.stringify(summaryJson(result)));
+}
