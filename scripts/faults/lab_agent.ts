@@ -145,7 +145,7 @@ export function startLabAgent(spec: AgentSpec, binaries: AgentBinaries): LabAgen
       const r = await cli(["info", "-format=json"]);
       if (r.code !== 0) return undefined;
       try {
-        const serf = (JSON.parse(r.out) as { stats: { serf: Record<string, string> } }).stats.serf;
+        const serf = (JSON.parse(r.out) as { serf: Record<string, string> }).serf;
         return {
           member: Number(serf.member_time),
           event: Number(serf.event_time),

@@ -29,10 +29,27 @@ export function scenarioTable(result: ScenarioResult): string {
   return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
+/**
+ * Splits a scenario's runs into tables of runs that share their figures:
+ * scenario 6 mixes three scenarios, each with its own columns.
+ */
+function tables(result: ScenarioResult): string[] {
+  const groups: ScenarioResult[] = [];
+  for (const run of result.runs) {
+    const keys = Object.keys(run.figures).join("\n");
+    const last = groups.at(-1);
+    if (last && Object.keys(last.runs[0]!.figures).join("\n") === keys) last.runs.push(run);
+    else groups.push({ ...result, runs: [run] });
+  }
+  return groups.map(scenarioTable);
+}
+
 /** All scenarios as text for the terminal and the doc. */
 export function resultsMarkdown(results: ScenarioResult[]): string {
   return results.map((r) =>
-    `### ${r.id}. ${r.title}\n\n${scenarioTable(r)}\n\n_${Math.round(r.elapsedMs / 1000)} s of wall time._`
+    `### ${r.id}. ${r.title}\n\n${tables(r).join("\n\n")}\n\n_${
+      Math.round(r.elapsedMs / 1000)
+    } s of wall time._`
   ).join("\n\n");
 }
 

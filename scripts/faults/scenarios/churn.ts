@@ -20,6 +20,8 @@ import {
 } from "../scenario.ts";
 
 const KEPT = [0, 1];
+/** A step slower than this is reported with each agent's view, to show who lags. */
+const SLOW_STEP_MS = 15_000;
 /** The survivors' memory may grow this much over the run before it counts as unbounded. */
 const MAX_RSS_GROWTH = 1.5;
 
@@ -39,6 +41,16 @@ export function runChurn(ctx: LabContext, kind: AgentKind): Promise<ScenarioRun>
     });
     try {
       const kept = () => KEPT.map((i) => cluster.agents[i]!);
+      const notAlive = async () => {
+        const views = await Promise.all(cluster.agents.map((_, i) => cluster.view(i)));
+        return views.map((v, i) => {
+          const others = v
+            ? [...v.values()].filter((m) => m.status !== "alive").map((m) => `${m.name} ${m.status}`)
+            : ["no RPC"];
+          const missing = v ? cluster.names.filter((n) => !v.has(n)).map((n) => `${n} missing`) : [];
+          return `${cluster.names[i]} sees [${[...others, ...missing].join(", ")}]`;
+        }).join("; ");
+      };
       const rssStart = meanRssMiB(kept());
       const converged: number[] = [];
       let steps = 0;
@@ -52,7 +64,13 @@ export function runChurn(ctx: LabContext, kind: AgentKind): Promise<ScenarioRun>
         await cluster.agents[victim]!.exited;
         const restarted = Date.now();
         await cluster.restart(victim);
-        const ok = await cluster.waitAllAlive(ctx.durations.healMaxMs);
+        let ok = await cluster.waitAllAlive(SLOW_STEP_MS);
+        if (ok === undefined) {
+          ctx.note(
+            `${kind} churn step ${steps}: not converged after ${SLOW_STEP_MS} ms: ${await notAlive()}`,
+          );
+          ok = await cluster.waitAllAlive(ctx.durations.healMaxMs - SLOW_STEP_MS);
+        }
         if (ok === undefined) stuck++;
         else converged.push(Date.now() - restarted);
         rssPeak = Math.max(rssPeak, meanRssMiB(kept()));

@@ -43,7 +43,7 @@ export function runLossy(ctx: LabContext, kind: AgentKind, percent: number): Pro
       const suspicions = countInLogs(cluster.agents, SUSPECTED) - suspicions0;
       const failures = countInLogs(cluster.agents, MEMBER_FAILED) - failures0;
       run.figures["loss each way"] = `${percent}%`;
-      run.figures["minutes"] = minutes;
+      run.figures["minutes"] = Math.round(minutes * 100) / 100;
       run.figures["suspicions/min"] = Math.round((suspicions / minutes) * 10) / 10;
       run.figures["false failures"] = failures;
       const healed = await cluster.waitAllAlive(ctx.durations.healMaxMs);
