@@ -68,21 +68,38 @@ export function faultLabSection(results: ScenarioResult[], facts: RunFacts): str
   return `${SECTION_HEADING}
 
 Written by \`deno task faults\` (scripts/faults/); CI runs the quick form of
-scenarios 1, 2 and 4 (tests/faults/faults_quick_test.ts). Each agent runs in
-its own network namespace on a bridge (addresses 10.79.x.0/24 that exist only
-inside the namespaces); faults are nftables rules on the bridge (UDP block,
-partition) or on one host's veth (random loss each way). serf is the real
-${facts.serfVersion}; serfts is the compiled \`dist/serfts\` (${facts.serftsVersion}).
-Both run with their default LAN settings (probe every 1 s, suspicion
-multiplier 4, reconnect every 30 s). Times are measured by polling every
-agent's member list over RPC every 0.5 s, so they are accurate to about a
-second. RSS is the mean resident set per agent (the never-killed agents in
-scenario 7).
+scenarios 1, 2, 4, 5 and 6 (tests/faults/faults_quick_test.ts) and checks
+their outcomes, not their timings. Each agent runs in its own network
+namespace on a bridge (addresses 10.79.x.0/24 that exist only inside the
+namespaces); faults are nftables rules on the bridge (UDP block, partition) or
+on one host's veth (random loss each way). serf is ${facts.serfVersion}; serfts
+is the compiled \`dist/serfts\` (${facts.serftsVersion}). Both run with their
+default LAN settings (probe every 1 s, suspicion multiplier 4, push/pull and
+reconnect every 30 s). Times are measured by polling every agent's member list
+over RPC every 0.5 s, so they are accurate to about a second; a time is from
+the fault (or its end) until every agent agrees. RSS is the mean resident set
+per agent (in scenario 6 over both kinds; in scenario 7 over the two agents
+that are never killed).
 
 Run on ${facts.date}, ${facts.cores} cores shared with other work: load average
 ${facts.loadBefore} at the start and ${facts.loadAfter} at the end. Runs whose
 figures are timings (1, 2, 4, 5, 6) went one at a time; the loss and churn runs
 of serf and serfts went side by side.
+
+Reading the figures:
+- "false failures" counts member-failed events in all agents' logs while every
+  host kept running; "suspicions/min" counts memberlist's "Suspect ... has
+  failed, no acks received" lines, summed over the agents.
+- Clocks (member/event/query Lamport times, from \`info\`) are read on the
+  crashed agent just before the SIGKILL and after it rejoined; "after" must not
+  be lower than "before".
+- Serf's snapshot is buffered and written out only when a new line arrives 0.5 s
+  after the last write, so the members an agent learns in one burst (its own
+  join, say) can stay off the disk: three seconds after a 4-agent serf cluster
+  formed, a member's snapshot held only its own name (serfts's held all four).
+  A serf agent SIGKILLed then restarts knowing nobody and waits for someone's
+  push/pull (up to 30 s) to learn the cluster: serf's slowest churn steps are
+  those. serfts writes each snapshot line through.
 
 ${resultsMarkdown(results)}
 `;

@@ -112,7 +112,10 @@ async function main(): Promise<number> {
   if (options.json) console.log(JSON.stringify(results, null, 2));
   else console.log(resultsMarkdown(results));
   if (options.writeDoc) {
-    const serfVersion = (await runCommand(["/usr/bin/serf", "version"])).out.split("\n")[0]!.trim();
+    const serfSays = (await runCommand(["/usr/bin/serf", "version"])).out.split("\n")[0]!.trim();
+    const debian = (await runCommand(["dpkg-query", "-W", "-f=${Version}", "serf"])).out.trim();
+    // Debian's serf 0.9.4 prints "0.8.2-dev": name the package version too.
+    const serfVersion = debian ? `Debian's serf ${debian} (\`serf version\`: ${serfSays})` : serfSays;
     const serftsVersion = (await runCommand([defaultAgentBinaries().serfts, "version"])).out.split("\n")[0]!
       .trim();
     const section = faultLabSection(results, {
