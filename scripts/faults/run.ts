@@ -130,7 +130,7 @@ async function main(): Promise<number> {
     const doc = await Deno.readTextFile(path).catch(() => "# Reliability\n");
     await Deno.writeTextFile(path, replaceSection(doc, section));
     // The project's formatter aligns the tables, so `deno fmt --check` stays clean.
-    await runCommand([Deno.execPath(), "fmt", path]);
+    await runCommand([Deno.execPath(), "fmt", `--config=${root}deno.json`, path]);
     console.error(`[faults] wrote the "## Fault lab" section of ${path}`);
   }
   return results.every((r) => r.runs.every((run) => run.passed)) ? 0 : 1;
