@@ -21,6 +21,13 @@ export interface LabDurations {
   churnPauseMs: number;
   /** Scenario 7: number of agents. */
   churnAgents: number;
+  /**
+   * Scenario 7: longest wait for a step to converge. A serf agent restarted
+   * without its last members on disk learns them only from a push/pull someone
+   * else starts (one of nine peers picking it, every 30 s): steps near 2
+   * minutes were seen.
+   */
+  churnStepMaxMs: number;
 }
 
 /**
@@ -38,6 +45,7 @@ export function fullDurations(): LabDurations {
     churnMs: 600_000,
     churnPauseMs: 3_000,
     churnAgents: 10,
+    churnStepMaxMs: 240_000,
   };
 }
 

@@ -69,7 +69,7 @@ export function runChurn(ctx: LabContext, kind: AgentKind): Promise<ScenarioRun>
           ctx.note(
             `${kind} churn step ${steps}: not converged after ${SLOW_STEP_MS} ms: ${await notAlive()}`,
           );
-          ok = await cluster.waitAllAlive(ctx.durations.healMaxMs - SLOW_STEP_MS);
+          ok = await cluster.waitAllAlive(ctx.durations.churnStepMaxMs - SLOW_STEP_MS);
         }
         if (ok === undefined) stuck++;
         else converged.push(Date.now() - restarted);
