@@ -10,6 +10,7 @@
  */
 import type * as NodeDgram from "node:dgram";
 import { lazyBuiltin } from "../util/builtin.ts";
+import { closeOnce } from "./node_udp.ts";
 import type { MulticastOpener, MulticastSocket, MulticastSocketOptions } from "./multicast.ts";
 
 /** Loaded when -discover opens its first socket. */
@@ -67,7 +68,6 @@ export const openNodeMulticast: MulticastOpener = function openNodeMulticast(
 };
 
 function wrap(sock: NodeDgram.Socket): MulticastSocket {
-  let closed: Promise<void> | undefined;
   return {
     port: sock.address().port,
     send(data, to) {
@@ -75,15 +75,6 @@ function wrap(sock: NodeDgram.Socket): MulticastSocket {
         sock.send(data, to.port, to.address, (err) => (err ? reject(err) : resolve()))
       );
     },
-    close() {
-      closed ??= new Promise((resolve) => {
-        try {
-          sock.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      });
-      return closed;
-    },
+    close: closeOnce(sock),
   };
 }

@@ -34,7 +34,6 @@ export function openUdpSender(host: string, port: number): Promise<UdpSender> {
   const sock = nodeDgram().createSocket(host.includes(":") ? "udp6" : "udp4");
   // Errors after a send are reported through the send callback; this keeps a stray one from becoming uncaught.
   sock.on("error", () => {});
-  let closed: Promise<void> | undefined;
   return Promise.resolve({
     send(data) {
       return new Promise((resolve, reject) => {
@@ -45,15 +44,22 @@ export function openUdpSender(host: string, port: number): Promise<UdpSender> {
         }
       });
     },
-    close() {
-      closed ??= new Promise((resolve) => {
-        try {
-          sock.close(() => resolve());
-        } catch {
-          resolve();
-        }
-      });
-      return closed;
-    },
+    close: closeOnce(sock),
   });
+}
+
+/**
+ * A `close()` for a `node:dgram` socket: resolves once the socket is closed,
+ * and the same promise again on later calls (closing an already closed socket throws).
+ */
+export function closeOnce(sock: NodeDgram.Socket): () => Promise<void> {
+  let closed: Promise<void> | undefined;
+  return () =>
+    closed ??= new Promise((resolve) => {
+      try {
+        sock.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
 }

@@ -35,7 +35,8 @@ import { type Metrics, NO_METRICS } from "../util/metrics.ts";
 import { type Random, shuffle, systemRandom } from "../util/random.ts";
 import type { LamportTime } from "./lamport.ts";
 import type { SnapshotFile, SnapshotFs } from "./snapshot_fs.ts";
-import { FAILED_LINE_PREFIX, failedLine, type FailedRecord, parseFailedLine } from "./snapshot_failed.ts";
+import { failedLine, type FailedRecord } from "./snapshot_failed.ts";
+import { replaySnapshot } from "./snapshot_replay.ts";
 import type { MemberEventType } from "./types.ts";
 
 export { MemorySnapshotFs, nodeSnapshotFs, type SnapshotFile, type SnapshotFs } from "./snapshot_fs.ts";
@@ -179,7 +180,12 @@ export class Snapshotter {
       throw new Error(`failed to open snapshot: ${goFsError("open", options.path, err)}`, { cause: err });
     }
     snap.#offset = data.length;
-    snap.#replay(decoder.decode(data));
+    const replayed = replaySnapshot(decoder.decode(data), snap.#o);
+    snap.#alive = replayed.alive;
+    snap.#failed = replayed.failed;
+    snap.lastClock = replayed.lastClock;
+    snap.lastEventClock = replayed.lastEventClock;
+    snap.lastQueryClock = replayed.lastQueryClock;
     snap.#tick();
     return snap;
   }
@@ -306,14 +312,14 @@ export class Snapshotter {
       // just before a quiet spell (and a kill) would be lost. We write them on the tick.
       if (!this.#closed && this.#buffer.length > 0 && this.#writeError === undefined) {
         this.#lastFlush = this.#o.clock.now();
-        this.#flushAndSyncless();
+        this.#flushHeld();
       }
       if (!this.#closed) this.#tick();
     });
   }
 
   /** Writes held lines; a failure is logged and sticks until a compaction. */
-  #flushAndSyncless(): void {
+  #flushHeld(): void {
     try {
       this.#flush();
     } catch (err) {
@@ -460,61 +466,4 @@ export class Snapshotter {
     this.#offset = bytes.length;
     this.#lastFlush = this.#o.clock.now();
   }
-
-  /** Rebuilds state from the file's lines; a last line without a newline (a torn write) is ignored, as in Serf. */
-  #replay(text: string): void {
-    const log = this.#o.logger;
-    const lines = text.split("\n");
-    lines.pop();
-    for (const line of lines) {
-      if (line.startsWith("alive: ")) {
-        const info = line.slice("alive: ".length);
-        const idx = info.lastIndexOf(" ");
-        if (idx < 0) {
-          log.warn(`Failed to parse address: ${line}`);
-          continue;
-        }
-        this.#alive.set(info.slice(0, idx), info.slice(idx + 1));
-        this.#failed.delete(info.slice(0, idx));
-      } else if (line.startsWith("not-alive: ")) {
-        this.#alive.delete(line.slice("not-alive: ".length));
-        this.#failed.delete(line.slice("not-alive: ".length));
-      } else if (line.startsWith("clock: ")) {
-        const t = parseClock(line.slice("clock: ".length), "clock", log);
-        if (t !== undefined) this.lastClock = t;
-      } else if (line.startsWith("event-clock: ")) {
-        const t = parseClock(line.slice("event-clock: ".length), "event clock", log);
-        if (t !== undefined) this.lastEventClock = t;
-      } else if (line.startsWith("query-clock: ")) {
-        const t = parseClock(line.slice("query-clock: ".length), "query clock", log);
-        if (t !== undefined) this.lastQueryClock = t;
-      } else if (line.startsWith("coordinate: ")) {
-        continue; // written by Serf before 0.8; coordinates re-converge instead
-      } else if (line === "leave") {
-        if (this.#o.rejoinAfterLeave) {
-          log.info("Ignoring previous leave in snapshot");
-          continue;
-        }
-        this.#alive.clear();
-        this.#failed.clear();
-        this.lastClock = this.lastEventClock = this.lastQueryClock = 0;
-      } else if (line.startsWith(FAILED_LINE_PREFIX)) {
-        const rec = parseFailedLine(line);
-        if (rec) this.#failed.set(rec.name, rec);
-        else log.warn(`Unrecognized snapshot line: ${line}`);
-      } else if (!line.startsWith("#")) {
-        log.warn(`Unrecognized snapshot line: ${line}`);
-      }
-    }
-  }
-}
-
-/** Go's `strconv.ParseUint(s, 10, 64)`, further limited to what a JavaScript number holds exactly. */
-function parseClock(text: string, what: string, log: Logger): LamportTime | undefined {
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) {
-    log.warn(`Failed to convert ${what} time: invalid or too large value ${JSON.stringify(text)}`);
-    return undefined;
-  }
-  return n;
 }

@@ -11,7 +11,8 @@ const DENO = Deno.execPath();
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 const SERF = "/usr/bin/serf";
 /** The bun-compiled binary `deno task build` writes. */
-export const SERFTS_BINARY = new URL("../../dist/serfts", import.meta.url).pathname;
+export { SERFTS_BINARY } from "../_binary.ts";
+import { SERFTS_BINARY } from "../_binary.ts";
 const TAG = `smd${Deno.pid % 10000}`;
 
 async function run(argv: string[], timeoutMs = 15_000): Promise<{ code: number; out: string }> {

@@ -4,7 +4,8 @@
  * link lacks one family warns and carries on with the other.
  */
 import assert from "node:assert/strict";
-import { linkDevice, namespaceSupport, runNamespaceScenario, SERFTS_BINARY } from "./_mdns_netns.ts";
+import { linkDevice, namespaceSupport, runNamespaceScenario } from "./_mdns_netns.ts";
+import { ensureBinary } from "../_binary.ts";
 
 const support = await namespaceSupport();
 if (!support.ok) console.log(`SKIPPED mDNS IPv6 namespace tests: ${support.reason}`);
@@ -94,26 +95,12 @@ Deno.test({
   },
 });
 
-/** Builds dist/serfts as `deno task build` does (bun build --compile when deno compile cannot). */
-async function buildBinary() {
-  const root = new URL("../../", import.meta.url).pathname;
-  const build = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}scripts/build.ts`],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(180_000),
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(build.code, 0, dec.decode(build.stdout) + dec.decode(build.stderr));
-  await Deno.stat(SERFTS_BINARY);
-}
-
 Deno.test({
   ...base,
   name: "the compiled dist/serfts and a Deno-run serfts find each other over IPv6 only, both ways",
   ignore: support.ignore(),
   fn: async () => {
-    await buildBinary();
+    await ensureBinary();
     const args = ["-mdns-disable-ipv4"];
     const link = { link: { ipv4: false }, bind: "ipv6" } as const;
     await runNamespaceScenario(

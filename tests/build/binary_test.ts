@@ -4,6 +4,7 @@
  * binary's own CLI reports.
  */
 import assert from "node:assert/strict";
+import { buildBinary } from "../_binary.ts";
 import { freePort, waitFor } from "../interop/_serf.ts";
 import { startAgentProcess } from "../interop/_serfts.ts";
 
@@ -16,15 +17,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const build = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}scripts/build.ts`],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(300_000),
-    }).output();
-    const buildLog = new TextDecoder().decode(build.stdout) + new TextDecoder().decode(build.stderr);
-    assert.equal(build.code, 0, buildLog);
+    const buildLog = await buildBinary(); // always: this test is about the build script
     assert.match(buildLog, /Built .*dist\/serfts with (deno compile|bun build --compile)/);
 
     const binds = [freePort(), freePort(), freePort()].map((p) => `127.0.0.1:${p}`);

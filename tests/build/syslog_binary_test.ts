@@ -6,6 +6,7 @@
  * namespace; the real serf, which only knows its fixed paths, runs in one.
  */
 import assert from "node:assert/strict";
+import { ensureBinary } from "../_binary.ts";
 import { findSerf, freePort } from "../interop/_serf.ts";
 import {
   comparable,
@@ -16,8 +17,6 @@ import {
   SyslogCapture,
 } from "../agent/_syslog_capture.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-const binary = `${root}dist/serfts`;
 const serf = findSerf();
 const support = await namespaceSupport();
 if (!support.ok) console.log(`SKIPPED syslog binary test: ${support.reason}`);
@@ -27,15 +26,7 @@ Deno.test({
   name: "Build: dist/serfts -syslog sends the same lines as serf agent -syslog",
   ignore: !support.ok || !serf,
   async fn() {
-    const build = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}scripts/build.ts`],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(300_000),
-    }).output();
-    const buildLog = new TextDecoder().decode(build.stdout) + new TextDecoder().decode(build.stderr);
-    assert.equal(build.code, 0, buildLog);
+    const binary = await ensureBinary();
 
     const [oursCapture, realCapture] = [await SyslogCapture.open(), await SyslogCapture.open()];
     try {

@@ -10,40 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { REQUIRE_REFERENCE } from "../_go_tool.ts";
+import { ensureBinary } from "../_binary.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
 import { labSupport } from "../../scripts/faults/lab_network.ts";
 import type { ScenarioResult } from "../../scripts/faults/scenario.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const BINARY = `${root}dist/serfts`;
 const SCENARIOS = [1, 2, 4, 5, 6];
-
-async function mtime(path: string): Promise<number> {
-  return (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime() ?? 0;
-}
-
-async function newestSource(dir: string): Promise<number> {
-  let newest = 0;
-  for await (const e of Deno.readDir(dir)) {
-    const path = `${dir}/${e.name}`;
-    newest = Math.max(newest, e.isDirectory ? await newestSource(path) : await mtime(path));
-  }
-  return newest;
-}
-
-/** Builds dist/serfts (`deno task build`) unless it is newer than every source file. */
-async function ensureBinary(): Promise<void> {
-  const sources = Math.max(await newestSource(`${root}lib`), await mtime(`${root}cli.ts`));
-  if (await mtime(BINARY) > sources) return;
-  const build = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}scripts/build.ts`],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(300_000),
-  }).output();
-  const dec = new TextDecoder();
-  assert.equal(build.code, 0, dec.decode(build.stdout) + dec.decode(build.stderr));
-}
 
 const support = await labSupport();
 const serf = await Deno.stat("/usr/bin/serf").then(() => true, () => false);

@@ -8,7 +8,9 @@ import { Serf } from "../../lib/serf/serf.ts";
 import type { SerfEvent } from "../../lib/serf/types.ts";
 import { DenoTransport } from "../../lib/transport/deno.ts";
 import { Logger } from "../../lib/util/log.ts";
-import { freePort } from "./_serf.ts";
+import assert from "node:assert/strict";
+import { RpcClient } from "../../lib/rpc/client.ts";
+import { freePort, waitFor } from "./_serf.ts";
 
 export interface InProcessNode {
   serf: Serf;
@@ -122,4 +124,15 @@ export function startAgentProcess(
       await pumps;
     },
   };
+}
+
+/** An RPC client to `agent`, once its RPC port answers (30 s bound); fails the test with its output otherwise. */
+export async function connectWhenReady(agent: AgentProcess, timeoutMs = 10_000): Promise<RpcClient> {
+  let client: RpcClient | undefined;
+  const ready = await waitFor(async () => {
+    client = await RpcClient.connect(agent.rpcAddr, { timeoutMs }).catch(() => undefined);
+    return client !== undefined;
+  }, 30_000);
+  assert.ok(ready && client, `the agent did not answer RPC:\n${agent.output()}`);
+  return client;
 }

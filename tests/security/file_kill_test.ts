@@ -8,26 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { encodeKeyBase64 } from "../../lib/memberlist/keyring.ts";
-import { RpcClient } from "../../lib/rpc/client.ts";
+import type { RpcClient } from "../../lib/rpc/client.ts";
 import { loadKeyringFile, saveKeyringFile } from "../../lib/serf/keyring_file.ts";
-import { freePort, waitFor } from "../interop/_serf.ts";
-import { type AgentProcess, startAgentProcess } from "../interop/_serfts.ts";
+import { freePort } from "../interop/_serf.ts";
+import { type AgentProcess, connectWhenReady, startAgentProcess } from "../interop/_serfts.ts";
 
 /** Kill rounds; each restarts the agent on the files the previous round left. */
 const ROUNDS = 4;
 
 function randomKey(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(16));
-}
-
-async function connectWhenReady(agent: AgentProcess): Promise<RpcClient> {
-  let client: RpcClient | undefined;
-  const ready = await waitFor(async () => {
-    client = await RpcClient.connect(agent.rpcAddr, { timeoutMs: 2_000 }).catch(() => undefined);
-    return client !== undefined;
-  }, 30_000);
-  assert.ok(ready && client, `the agent did not answer RPC:\n${agent.output()}`);
-  return client;
 }
 
 /** A tag set as the file holds it: keys sorted. */
@@ -94,8 +84,8 @@ Deno.test({
     try {
       for (let round = 0; round < ROUNDS; round++) {
         agent = startAgentProcess(args);
-        const tagClient = await connectWhenReady(agent);
-        const keyClient = await connectWhenReady(agent);
+        const tagClient = await connectWhenReady(agent, 2_000);
+        const keyClient = await connectWhenReady(agent, 2_000);
         const restoredKeys = loadKeyringFile(keyringPath).getKeys().map(encodeKeyBase64);
         // The previous round may have died after installing a key but before removing the old one.
         current.key = restoredKeys[0]!;
@@ -134,7 +124,7 @@ Deno.test({
       console.log(`${sentTags.size} tag updates, ${current.rotations} key rotations across ${ROUNDS} kills`);
       // The files the last kill left are good enough to start on.
       agent = startAgentProcess(args);
-      const client = await connectWhenReady(agent);
+      const client = await connectWhenReady(agent, 2_000);
       const stats = await client.stats();
       client.close();
       assert.equal(stats.agent?.name, "kill-files");

@@ -5,9 +5,8 @@
  * pwned)` and backticks everywhere, no file named `pwned` appears.
  */
 import assert from "node:assert/strict";
-import { RpcClient } from "../../lib/rpc/client.ts";
 import { freePort, waitFor } from "../interop/_serf.ts";
-import { type AgentProcess, startAgentProcess } from "../interop/_serfts.ts";
+import { connectWhenReady, startAgentProcess } from "../interop/_serfts.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const EVIL = "$(touch pwned)";
@@ -21,16 +20,6 @@ function pwnedFiles(dir: string): string[] {
     if (e.isDirectory) found.push(...pwnedFiles(`${dir}/${e.name}`));
   }
   return found;
-}
-
-async function client(agent: AgentProcess): Promise<RpcClient> {
-  let c: RpcClient | undefined;
-  const ok = await waitFor(async () => {
-    c = await RpcClient.connect(agent.rpcAddr, { timeoutMs: 10_000 }).catch(() => undefined);
-    return c !== undefined;
-  }, 30_000);
-  assert.ok(ok && c, agent.output());
-  return c;
 }
 
 Deno.test({
@@ -61,8 +50,8 @@ Deno.test({
       `${dir}/b`,
     );
     try {
-      const cb = await client(b);
-      await client(a).then((c) => c.close());
+      const cb = await connectWhenReady(b);
+      await connectWhenReady(a).then((c) => c.close());
       await cb.join([`127.0.0.1:${aPort}`]);
       await cb.userEvent(EVIL, new TextEncoder().encode(`${EVIL} ${EVIL_TICKS}`), false);
       const answers: string[] = [];

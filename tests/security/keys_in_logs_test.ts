@@ -8,11 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { encodeKeyBase64 } from "../../lib/memberlist/keyring.ts";
-import { RpcClient } from "../../lib/rpc/client.ts";
 import { saveKeyringFile } from "../../lib/serf/keyring_file.ts";
 import { runOurs } from "../cli/_cli.ts";
 import { freePort, waitFor } from "../interop/_serf.ts";
-import { type AgentProcess, startAgentProcess } from "../interop/_serfts.ts";
+import { connectWhenReady, startAgentProcess } from "../interop/_serfts.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -21,16 +20,6 @@ function spellings(key: Uint8Array): string[] {
   const b64 = encodeKeyBase64(key);
   const hex = [...key].map((b) => b.toString(16).padStart(2, "0")).join("");
   return [b64, b64.replace(/=+$/, ""), hex];
-}
-
-async function client(agent: AgentProcess): Promise<RpcClient> {
-  let c: RpcClient | undefined;
-  const ok = await waitFor(async () => {
-    c = await RpcClient.connect(agent.rpcAddr, { timeoutMs: 10_000 }).catch(() => undefined);
-    return c !== undefined;
-  }, 30_000);
-  assert.ok(ok && c, agent.output());
-  return c;
 }
 
 Deno.test({
@@ -56,8 +45,8 @@ Deno.test({
     ]);
     const monitored: string[] = [];
     try {
-      const ca = await client(a);
-      const cb = await client(b);
+      const ca = await connectWhenReady(a);
+      const cb = await connectWhenReady(b);
       await ca.monitor("trace", (line) => monitored.push(line));
       await cb.join([`127.0.0.1:${aPort}`]);
       assert.ok(await waitFor(async () => (await ca.members()).length === 2, 20_000), a.output());
