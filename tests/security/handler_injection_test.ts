@@ -68,7 +68,9 @@ Deno.test({
       const text = () => Deno.readTextFile(record).catch(() => "");
       const arrived = await waitFor(async () => {
         const t = await text();
-        return ["EVENT member-join", "EVENT user", "EVENT query"].every((e) => t.includes(e));
+        // The evil member's own join (not only a's) must have reached the handler too.
+        return ["EVENT member-join", "EVENT user", "EVENT query"].every((e) => t.includes(e)) &&
+          t.includes(`\n${EVIL}\t127.0.0.1\t`);
       }, 20_000);
       assert.ok(arrived, `handler record:\n${await text()}\nagent:\n${a.output()}`);
       assert.ok(answers.includes("answered"), `the query handler answered: ${answers}`);
