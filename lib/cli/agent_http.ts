@@ -4,7 +4,8 @@
  * The module is loaded only then, so agents without it never load `node:http`.
  *
  * The `/metrics` text and the dashboard files plug in here (the
- * `metricsText` and `assets` options of `startHttpServer`).
+ * `metricsText` and `assets` options of `startHttpServer`); the dashboard's
+ * files come from the generated lib/http/dashboard_assets.ts.
  *
  * @module
  */
@@ -24,8 +25,14 @@ export interface AgentHttp {
  */
 export async function startAgentHttp(agent: Agent, config: AgentConfig): Promise<AgentHttp> {
   const { startHttpServer } = await import("../http/server.ts");
+  const { DASHBOARD_ASSETS } = await import("../http/dashboard_assets.ts");
   const logger = agent.logger.child("agent.http");
-  const server = await startHttpServer(agent, { addr: config.httpAddr, authToken: config.httpAuth, logger });
+  const server = await startHttpServer(agent, {
+    addr: config.httpAddr,
+    authToken: config.httpAuth,
+    logger,
+    assets: DASHBOARD_ASSETS,
+  });
   const host = server.address.host.includes(":") ? `[${server.address.host}]` : server.address.host;
   const addr = `${host}:${server.address.port}`;
   logger.info(`serfts: HTTP API and dashboard at http://${addr}/`);

@@ -14,7 +14,7 @@ import { formatRtt } from "./vivaldi.ts";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const SIZE = 480;
-const PAD = 24;
+const PAD = 40;
 /** Names are drawn beside the dots only while they fit. */
 const MAX_LABELS = 40;
 /** Rows of the hover list before it says "and N more". */
@@ -62,7 +62,10 @@ export class ClusterMap {
       frag.appendChild(dot);
       if (names.length <= MAX_LABELS) {
         const label = document.createElementNS(SVG_NS, "text");
-        label.setAttribute("x", (cx + radius + 3).toFixed(1));
+        // Labels on the right half go to the left of their dot, so none is cut off.
+        const left = cx > SIZE / 2;
+        label.setAttribute("x", (left ? cx - radius - 3 : cx + radius + 3).toFixed(1));
+        if (left) label.setAttribute("text-anchor", "end");
         label.setAttribute("y", (cy + 4).toFixed(1));
         label.textContent = name;
         frag.appendChild(label);

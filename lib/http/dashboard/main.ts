@@ -78,12 +78,12 @@ function render(): void {
   feed.render(state);
   map.render(state, layout);
   heatmap.render(state, layout);
-  const name = firstRenderDone ? "serfts:render" : "serfts:first-render";
-  if (!firstRenderDone && state.membersVersion > 0) {
+  if (firstRenderDone) {
+    performance.measure("serfts:render", { start: started, end: performance.now() });
+  } else if (state.membersVersion > 0) {
+    // From navigation start to the first frame that shows members.
     firstRenderDone = true;
-    performance.measure(name, { start: 0, end: performance.now() });
-  } else {
-    performance.measure(name, { start: started, end: performance.now() });
+    performance.measure("serfts:first-render", { start: 0, end: performance.now() });
   }
   document.body.dataset.members = String(state.members.size);
 }

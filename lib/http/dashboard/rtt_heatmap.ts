@@ -16,6 +16,7 @@ import { formatRtt } from "./vivaldi.ts";
 export const DEFAULT_HEATMAP_OPTIONS: Readonly<HeatmapOptions> = {
   maxNodes: 500,
   sizePx: 480,
+  maxCellPx: 40,
 };
 
 /** Options of {@linkcode RttHeatmap}. */
@@ -32,6 +33,12 @@ export interface HeatmapOptions {
    * @default {480}
    */
   sizePx: number;
+  /**
+   * Largest cell edge in CSS pixels, so a three-node cluster is not drawn as
+   * three giant squares.
+   * @default {40}
+   */
+  maxCellPx: number;
 }
 
 /** Colour stops from near (dark blue) to far (yellow), as [r, g, b]. */
@@ -78,7 +85,8 @@ export class RttHeatmap {
     const names = layout.order.slice(0, this.#options.maxNodes).map((i) => layout.names[i]!);
     const n = names.length;
     this.#names = names;
-    const cell = Math.max(1, Math.floor(this.#options.sizePx / Math.max(1, n)));
+    const fit = Math.floor(this.#options.sizePx / Math.max(1, n));
+    const cell = Math.max(1, Math.min(this.#options.maxCellPx, fit));
     this.#cell = cell;
     const size = Math.max(1, cell * n);
     this.#canvas.width = size;
