@@ -58,8 +58,11 @@ export function projectTo2d(
   const cov = covariance(centred, d);
   const first = principalAxis(cov, d, iterations);
   deflate(cov, first.axis, first.value);
-  const second = principalAxis(cov, d, iterations);
-  return centred.map((c) => [dot(c, first.axis), dot(c, second.axis)]);
+  const second = principalAxis(cov, d, iterations, first.axis);
+  // What is left after deflation of a flat (e.g. collinear) cloud is rounding
+  // noise; its "axis" would be arbitrary, so flat clouds stay flat.
+  const secondAxis = second.value > first.value * 1e-9 ? second.axis : new Float64Array(d);
+  return centred.map((c) => [dot(c, first.axis), dot(c, secondAxis)]);
 }
 
 function covariance(rows: readonly Float64Array[], d: number): Float64Array {
@@ -74,11 +77,15 @@ function covariance(rows: readonly Float64Array[], d: number): Float64Array {
   return cov;
 }
 
-/** Largest eigenpair of a symmetric matrix; a zero axis when the matrix is zero. */
+/**
+ * Largest eigenpair of a symmetric matrix, kept orthogonal to `orthogonalTo`
+ * when given; a zero axis when the matrix is zero.
+ */
 function principalAxis(
   m: Float64Array,
   d: number,
   iterations: number,
+  orthogonalTo?: Float64Array,
 ): { axis: Float64Array; value: number } {
   // A fixed, non-symmetric start so the result is the same on every render
   // (a random start would make the map jump between polls).
@@ -91,6 +98,10 @@ function principalAxis(
       let s = 0;
       for (let j = 0; j < d; j++) s += m[i * d + j]! * v[j]!;
       w[i] = s;
+    }
+    if (orthogonalTo) {
+      const along = dot(w, orthogonalTo);
+      for (let i = 0; i < d; i++) w[i]! -= along * orthogonalTo[i]!;
     }
     const norm = Math.sqrt(dot(w, w));
     if (norm < 1e-30) return { axis: new Float64Array(d), value: 0 };

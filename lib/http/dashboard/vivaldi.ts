@@ -48,7 +48,7 @@ export function rttSeconds(a: ApiCoordinate, b: ApiCoordinate): number | undefin
  * import assert from "node:assert/strict";
  * import { formatRtt } from "./vivaldi.ts";
  *
- * assert.equal(formatRtt(0.0012345), "1.235 ms");
+ * assert.equal(formatRtt(0.00125), "1.250 ms");
  * assert.equal(formatRtt(0.25), "250.0 ms");
  * assert.equal(formatRtt(undefined), "–");
  * ```
