@@ -75,7 +75,8 @@ async function main(): Promise<void> {
         await page.click(cmd.selector);
         return null;
       case "hover":
-        await page.hover(cmd.selector);
+        // Forced: on a dense map another dot may cover part of the target.
+        await page.hover(cmd.selector, { force: true });
         return null;
       case "screenshot":
         await page.screenshot({ path: cmd.path, fullPage: cmd.fullPage ?? false });
