@@ -51,6 +51,8 @@ export interface FakeApi {
   /** `http://127.0.0.1:PORT/`. */
   url: string;
   members: FakeMember[];
+  /** Nudges every coordinate a little, as Vivaldi does between polls. */
+  moveCoordinates(): void;
   /** Sends one event to every open `/v1/events` stream. */
   push(type: string, data: unknown): void;
   /** Open event streams. */
@@ -66,7 +68,9 @@ export function startFakeApi(options: Partial<FakeApiOptions> = {}): FakeApi {
   const rng = new SeededRandom(o.seed);
   const centres = Array.from({ length: o.sites }, () => vector(rng, 0.03));
   const members: FakeMember[] = [];
-  const coordinates: Array<{ Node: string; Coord: unknown }> = [];
+  const coordinates: Array<
+    { Node: string; Coord: { Vec: number[]; Error: number; Adjustment: number; Height: number } }
+  > = [];
   for (let i = 0; i < o.members; i++) {
     const site = i % o.sites;
     const name = o.names[i] ?? `node-${String(i).padStart(3, "0")}`;
@@ -140,6 +144,9 @@ export function startFakeApi(options: Partial<FakeApiOptions> = {}): FakeApi {
     url: `http://127.0.0.1:${server.addr.port}/`,
     members,
     posted,
+    moveCoordinates() {
+      for (const { Coord } of coordinates) Coord.Vec = Coord.Vec.map((x) => x + (rng.next() - 0.5) * 0.0002);
+    },
     push(type, data) {
       const bytes = encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       for (const s of streams) {

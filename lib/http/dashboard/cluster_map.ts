@@ -24,7 +24,10 @@ const HOVER_ROWS = 12;
 export class ClusterMap {
   #svg = byId("map", SVGSVGElement);
   #tip = byId("map-tip", HTMLElement);
-  #drawn = "";
+  #drawnLayout = -1;
+  #drawnMembers = -1;
+  /** Dots by node name, so a status change recolours one dot instead of redrawing 500. */
+  #dots = new Map<string, SVGCircleElement>();
   #state: DashboardState | undefined;
 
   constructor() {
@@ -36,9 +39,13 @@ export class ClusterMap {
   /** Redraws when the layout or a status changed. */
   render(state: DashboardState, layout: ClusterLayout): void {
     this.#state = state;
-    const key = `${layout.version}/${state.membersVersion}`;
-    if (key === this.#drawn) return;
-    this.#drawn = key;
+    if (layout.version === this.#drawnLayout) {
+      if (state.membersVersion !== this.#drawnMembers) this.#recolour(state);
+      return;
+    }
+    this.#drawnLayout = layout.version;
+    this.#drawnMembers = state.membersVersion;
+    this.#dots.clear();
     const { names, points } = layout;
     let maxAbs = 1e-9;
     for (const [x, y] of points) maxAbs = Math.max(maxAbs, Math.abs(x), Math.abs(y));
@@ -59,6 +66,7 @@ export class ClusterMap {
       dot.setAttribute("data-node", name);
       dot.setAttribute("data-status", status);
       if (name === state.selfName) dot.setAttribute("class", "self");
+      this.#dots.set(name, dot);
       frag.appendChild(dot);
       if (names.length <= MAX_LABELS) {
         const label = document.createElementNS(SVG_NS, "text");
@@ -79,6 +87,16 @@ export class ClusterMap {
       frag.appendChild(t);
     }
     this.#svg.replaceChildren(frag);
+  }
+
+  #recolour(state: DashboardState): void {
+    this.#drawnMembers = state.membersVersion;
+    for (const [name, dot] of this.#dots) {
+      const status = state.members.get(name)?.Status ?? "unknown";
+      if (dot.getAttribute("data-status") === status) continue;
+      dot.setAttribute("data-status", status);
+      dot.style.fill = statusColor(status);
+    }
   }
 
   #hover(e: MouseEvent): void {

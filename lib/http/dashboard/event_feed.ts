@@ -6,27 +6,33 @@
  * @module
  */
 import { byId, el } from "./dom.ts";
-import type { DashboardState } from "./state.ts";
+import type { DashboardState, FeedEntry } from "./state.ts";
 
 /** Draws the feed list from the state. */
 export class EventFeed {
   #list = byId("feed", HTMLOListElement);
   #drawn = -1;
+  #items = new WeakMap<FeedEntry, HTMLLIElement>();
 
   /** Redraws when the feed changed since the last draw. */
   render(state: DashboardState): void {
     if (state.feedVersion === this.#drawn) return;
     this.#drawn = state.feedVersion;
     const items = state.feed.map((e) => {
-      const li = el(
-        "li",
-        { className: `kind-${e.kind.replace(/[^a-z-]/g, "")}` },
-        el("time", { text: new Date(e.at).toLocaleTimeString() }),
-        el("span", { className: "kind", text: e.kind }),
-        el("span", { className: "subject", text: e.subject }),
-        el("span", { className: "detail", text: e.detail }),
-      );
-      li.dataset.kind = e.kind;
+      // Entries never change once made: reuse their elements, build only the new ones.
+      let li = this.#items.get(e);
+      if (!li) {
+        li = el(
+          "li",
+          {},
+          el("time", { text: new Date(e.at).toLocaleTimeString() }),
+          el("span", { className: "kind", text: e.kind }),
+          el("span", { className: "subject", text: e.subject }),
+          el("span", { className: "detail", text: e.detail }),
+        );
+        li.dataset.kind = e.kind;
+        this.#items.set(e, li);
+      }
       return li;
     });
     if (items.length === 0) items.push(el("li", { className: "empty", text: "No events yet." }));

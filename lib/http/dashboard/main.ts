@@ -8,7 +8,8 @@
  *
  * Timings land in the Performance API as measures: `serfts:first-render`
  * (navigation to the first frame with members), `serfts:first-full-render`
- * (members and coordinates) and `serfts:render` (each later redraw), which the
+ * (members and coordinates), `serfts:render` (each later redraw) and
+ * `serfts:render-coordinates` (a redraw after the coordinates moved), which the
  * dashboard benchmark (scripts/bench/dashboard.ts) reads.
  *
  * @module
@@ -74,14 +75,16 @@ function scheduleRender(): void {
 
 function render(): void {
   const started = performance.now();
-  if (layout.version !== state.coordinatesVersion) layout = computeLayout(state);
+  const relayout = layout.version !== state.coordinatesVersion;
+  if (relayout) layout = computeLayout(state);
   header.render(state, summary);
   table.render(state);
   feed.render(state);
   map.render(state, layout);
   heatmap.render(state, layout);
   if (firstRenderDone) {
-    performance.measure("serfts:render", { start: started, end: performance.now() });
+    const name = relayout ? "serfts:render-coordinates" : "serfts:render";
+    performance.measure(name, { start: started, end: performance.now() });
   } else if (state.membersVersion > 0) {
     // From navigation start to the first frame that shows members.
     firstRenderDone = true;

@@ -20,6 +20,8 @@ export class MemberTable {
   #count = byId("members-count", HTMLElement);
   #head = byId("members-head", HTMLTableSectionElement);
   #drawn = "";
+  /** Row elements by member name, reused across redraws so a status change touches two cells, not 3,500. */
+  #rows = new Map<string, TableRow>();
 
   /** @param onChange called when the operator changes the filter or the sort. */
   constructor(onChange: () => void) {
@@ -55,31 +57,31 @@ export class MemberTable {
     if (key === this.#drawn) return;
     this.#drawn = key;
     const rows = state.rows(v);
-    const trs = rows.map(({ member: m, rtt }) => {
-      const status = el(
-        "td",
-        { className: "status" },
-        el("span", { className: "dot" }),
-        el("span", { text: m.Status }),
-      );
-      status.style.setProperty("--dot", statusColor(m.Status));
-      const tr = el(
-        "tr",
-        {},
-        el("td", { className: "name", text: m.Name }),
-        el("td", { text: `${m.Addr}:${m.Port}` }),
-        status,
-        el("td", { className: "tags", text: formatTags(m.Tags) }),
-        el("td", {
-          text: `${m.ProtocolCur} (${m.ProtocolMin}-${m.ProtocolMax}), delegate ${m.DelegateCur}`,
-        }),
-        el("td", { className: "num", text: m.Name === state.selfName ? "this node" : formatRtt(rtt) }),
-      );
-      tr.dataset.member = m.Name;
-      tr.dataset.status = m.Status;
-      return tr;
-    });
-    this.#body.replaceChildren(...trs);
+    const seen = new Set<string>();
+    const ordered: HTMLTableRowElement[] = [];
+    for (const { member: m, rtt } of rows) {
+      seen.add(m.Name);
+      const cells = [
+        m.Name,
+        `${m.Addr}:${m.Port}`,
+        m.Status,
+        formatTags(m.Tags),
+        `${m.ProtocolCur} (${m.ProtocolMin}-${m.ProtocolMax}), delegate ${m.DelegateCur}`,
+        m.Name === state.selfName ? "this node" : formatRtt(rtt),
+      ];
+      let row = this.#rows.get(m.Name);
+      if (!row) {
+        row = newRow(m.Name);
+        this.#rows.set(m.Name, row);
+      }
+      updateRow(row, cells);
+      ordered.push(row.tr);
+    }
+    for (const name of this.#rows.keys()) if (!seen.has(name)) this.#rows.delete(name);
+    // Re-inserting 500 rows costs more than comparing them: only do it when the order changed.
+    const current = this.#body.children;
+    const sameOrder = current.length === ordered.length && ordered.every((tr, i) => current[i] === tr);
+    if (!sameOrder) this.#body.replaceChildren(...ordered);
     this.#count.textContent = `${rows.length} of ${state.members.size}`;
     for (const th of this.#head.querySelectorAll("th")) {
       const active = th.dataset.sort === v.sortKey;
@@ -87,4 +89,38 @@ export class MemberTable {
       th.dataset.dir = active ? (v.ascending ? "asc" : "desc") : "";
     }
   }
+}
+
+/** A member's row and the texts it shows now. */
+interface TableRow {
+  tr: HTMLTableRowElement;
+  cells: HTMLTableCellElement[];
+  statusText: HTMLSpanElement;
+  texts: string[];
+}
+
+const CELL_CLASSES = ["name", "", "status", "tags", "", "num"];
+
+function newRow(name: string): TableRow {
+  const cells = CELL_CLASSES.map((className) => el("td", { className }));
+  const statusText = el("span");
+  cells[2]!.append(el("span", { className: "dot" }), statusText);
+  const tr = el("tr", {}, ...cells);
+  tr.dataset.member = name;
+  return { tr, cells, statusText, texts: [] };
+}
+
+/** Writes only the cells whose text changed; `cells[2]` is the status. */
+function updateRow(row: TableRow, texts: string[]): void {
+  texts.forEach((text, i) => {
+    if (row.texts[i] === text) return;
+    if (i === 2) {
+      row.statusText.textContent = text;
+      row.cells[2]!.style.setProperty("--dot", statusColor(text));
+      row.tr.dataset.status = text;
+    } else {
+      row.cells[i]!.textContent = text;
+    }
+  });
+  row.texts = texts;
 }

@@ -102,12 +102,18 @@ export class DashboardState {
     this.membersVersion++;
   }
 
-  /** Replaces the coordinates, skipping malformed entries. */
+  /**
+   * Replaces the coordinates, skipping malformed entries. An answer equal to
+   * the last one changes nothing, so an idle cluster costs no map redraws.
+   */
   setCoordinates(entries: readonly unknown[]): void {
-    this.coordinates.clear();
+    const next = new Map<string, ApiCoordinate>();
     for (const e of entries) {
-      if (isApiNodeCoordinate(e)) this.coordinates.set(e.Node, (e as ApiNodeCoordinate).Coord);
+      if (isApiNodeCoordinate(e)) next.set(e.Node, (e as ApiNodeCoordinate).Coord);
     }
+    if (sameCoordinates(this.coordinates, next)) return;
+    this.coordinates.clear();
+    for (const [name, c] of next) this.coordinates.set(name, c);
     this.coordinatesVersion++;
   }
 
@@ -170,6 +176,19 @@ export class DashboardState {
     if (this.feed.length > this.#options.maxFeedEntries) this.feed.length = this.#options.maxFeedEntries;
     this.feedVersion++;
   }
+}
+
+function sameCoordinates(
+  a: ReadonlyMap<string, ApiCoordinate>,
+  b: ReadonlyMap<string, ApiCoordinate>,
+): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, x] of a) {
+    const y = b.get(name);
+    if (!y || x.Error !== y.Error || x.Adjustment !== y.Adjustment || x.Height !== y.Height) return false;
+    if (x.Vec.length !== y.Vec.length || x.Vec.some((v, i) => v !== y.Vec[i])) return false;
+  }
+  return true;
 }
 
 /** Tags as the table prints them: `k=v` pairs sorted by key, comma-separated. */

@@ -58,3 +58,54 @@ export function formatRtt(seconds: number | undefined): string {
   const ms = seconds * 1000;
   return `${ms < 10 ? ms.toFixed(3) : ms.toFixed(1)} ms`;
 }
+
+/**
+ * Every pairwise RTT of `coords` in seconds, as a row-major n×n matrix (NaN on
+ * the diagonal and for pairs of different dimensionality). Same formula as
+ * {@linkcode rttSeconds}, on packed arrays: the heatmap needs 125 000 pairs
+ * at 500 nodes, and walking one Float64Array is several times faster than
+ * 125 000 calls on parsed JSON objects.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rttMatrix, rttSeconds } from "./vivaldi.ts";
+ *
+ * const a = { Vec: [0, 0], Error: 1, Adjustment: 0.0001, Height: 0.001 };
+ * const b = { Vec: [0.003, 0.004], Error: 1, Adjustment: 0, Height: 0.001 };
+ * const m = rttMatrix([a, b]);
+ * assert.equal(m[1], rttSeconds(a, b));
+ * assert.ok(Number.isNaN(m[0]!));
+ * ```
+ */
+export function rttMatrix(coords: readonly ApiCoordinate[]): Float64Array {
+  const n = coords.length;
+  const d = coords.reduce((max, c) => Math.max(max, c.Vec.length), 0);
+  const vec = new Float64Array(n * d);
+  const dims = new Int32Array(n);
+  const height = new Float64Array(n);
+  const adjustment = new Float64Array(n);
+  coords.forEach((c, i) => {
+    vec.set(c.Vec, i * d);
+    dims[i] = c.Vec.length;
+    height[i] = c.Height;
+    adjustment[i] = c.Adjustment;
+  });
+  const out = new Float64Array(n * n).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (dims[i] !== dims[j]) continue;
+      let sum = 0;
+      for (let k = 0, oi = i * d, oj = j * d; k < d; k++) {
+        const diff = vec[oi + k]! - vec[oj + k]!;
+        sum += diff * diff;
+      }
+      const raw = Math.sqrt(sum) + height[i]! + height[j]!;
+      const adjusted = raw + adjustment[i]! + adjustment[j]!;
+      const v = adjusted > 0 ? adjusted : raw;
+      out[i * n + j] = v;
+      out[j * n + i] = v;
+    }
+  }
+  return out;
+}

@@ -111,3 +111,17 @@ Deno.test("parseApiEvent reads the contract's shapes and refuses malformed or un
   assert.equal(parseApiEvent("future-kind", "{}"), undefined);
   assert.equal(parseApiEvent("user", "null"), undefined);
 });
+
+Deno.test("DashboardState.setCoordinates leaves the version alone when nothing moved", () => {
+  const s = clusterState();
+  const v = s.coordinatesVersion;
+  s.setCoordinates([
+    { Node: "web-1", Coord: coord(0) },
+    { Node: "web-2", Coord: coord(0.002) },
+    { Node: "db-1", Coord: coord(0.010) },
+  ]);
+  assert.equal(s.coordinatesVersion, v);
+  s.setCoordinates([{ Node: "web-1", Coord: coord(0) }, { Node: "web-2", Coord: coord(0.003) }]);
+  assert.equal(s.coordinatesVersion, v + 1);
+  assert.equal(s.coordinates.size, 2);
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { distanceTo } from "../../../lib/coordinate/coordinate.ts";
-import { formatRtt, rttSeconds } from "../../../lib/http/dashboard/vivaldi.ts";
+import { formatRtt, rttMatrix, rttSeconds } from "../../../lib/http/dashboard/vivaldi.ts";
 
 const seconds = fc.double({ min: -0.5, max: 0.5, noNaN: true });
 const coordinate = fc.record({
@@ -48,4 +48,29 @@ Deno.test("formatRtt prints milliseconds and a dash for unknown values", () => {
   assert.equal(formatRtt(0.0004), "0.400 ms");
   assert.equal(formatRtt(0.0123), "12.3 ms");
   assert.equal(formatRtt(NaN), "–");
+});
+
+Deno.test("rttMatrix equals rttSeconds for every pair, with NaN where no RTT is defined", () => {
+  const c = (vec: number[], adjustment = 0, height = 0.0002) => ({
+    Vec: vec,
+    Error: 1,
+    Adjustment: adjustment,
+    Height: height,
+  });
+  const coords = [
+    c([0, 0, 0]),
+    c([0.01, -0.002, 0.004], 0.0003),
+    c([-0.003, 0.02, 0.001], -0.05, 0.001),
+    c([0.001, 0.001]),
+    c([0.002, 0.005, -0.01], -0.0001),
+  ];
+  const m = rttMatrix(coords);
+  for (let i = 0; i < coords.length; i++) {
+    for (let j = 0; j < coords.length; j++) {
+      const want = i === j ? undefined : rttSeconds(coords[i]!, coords[j]!);
+      const got = m[i * coords.length + j]!;
+      if (want === undefined) assert.ok(Number.isNaN(got), `${i},${j}`);
+      else assert.equal(got, want, `${i},${j}`);
+    }
+  }
 });
