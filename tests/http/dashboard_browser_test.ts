@@ -1,6 +1,7 @@
 /**
  * The dashboard end to end, as issue 14 asks: three `dist/serfts` agents, one
- * with `-http-addr`, the page open in headless Chromium. It must list the three
+ * with `-http-addr` (and `-http-auth`, whose token the page asks for), the page
+ * open in headless Chromium. It must list the three
  * members, show one turn failed after it is killed, show user events sent from
  * the page's form and from another agent over RPC, and save a screenshot
  * (dist/dashboard_browser_test.png; with SERFTS_UPDATE_SCREENSHOTS=1 also
@@ -15,6 +16,7 @@ import { type AgentProcess, connectWhenReady, startAgentProcess } from "../inter
 
 const root = new URL("../../", import.meta.url).pathname;
 const missing = await chromiumMissing();
+const TOKEN = "dash-secret";
 const HTTP_LOG = /HTTP API and dashboard at (http:\/\/\S+\/)/;
 
 function row(name: string, status: string): string {
@@ -35,7 +37,7 @@ Deno.test({
       const bindA = `127.0.0.1:${freePort()}`;
       const common = ["-profile=local", "-log-level=info"];
       const a = startAgentProcess(
-        ["-node=dash-a", `-bind=${bindA}`, "-http-addr=127.0.0.1:0", ...common],
+        ["-node=dash-a", `-bind=${bindA}`, "-http-addr=127.0.0.1:0", `-http-auth=${TOKEN}`, ...common],
         binary,
       );
       agents.push(a);
@@ -51,8 +53,16 @@ Deno.test({
       );
       const url = a.output().match(HTTP_LOG)![1]!;
 
+      const refused = await fetch(`${url}v1/members`);
+      assert.equal(refused.status, 401, await refused.text());
+
       browser = await BrowserClient.launch();
       await browser.send({ op: "goto", url });
+      // http_auth is set: the page's first API call gets 401 and it asks for the token.
+      await browser.wait("#token-form", 15_000);
+      assert.match(await browser.text("#notice"), /http_auth/);
+      await browser.send({ op: "fill", selector: "#token-input", value: TOKEN });
+      await browser.send({ op: "click", selector: '#token-form button[type="submit"]' });
       for (const name of ["dash-a", "dash-b", "dash-c"]) await browser.wait(row(name, "alive"), 30_000);
       assert.equal(await browser.text("#self-name"), "dash-a");
       // The map fills in once every node has a coordinate (probes every ~200 ms on the local profile).
@@ -82,7 +92,9 @@ Deno.test({
       if (Deno.env.get("SERFTS_UPDATE_SCREENSHOTS") === "1") {
         await Deno.writeFile(`${root}docs/dashboard.png`, png);
       }
-      assert.deepEqual(await browser.problems(), [], "the page logged errors");
+      // Chromium logs the expected 401s before the token was entered; nothing else may show up.
+      const problems = (await browser.problems()).filter((p) => !/status of 401/.test(p));
+      assert.deepEqual(problems, [], "the page logged errors");
     } finally {
       await browser?.close();
       await Promise.all(agents.map((agent) => agent.stop("SIGKILL")));
