@@ -55,6 +55,8 @@ export interface FakeApi {
   moveCoordinates(): void;
   /** Sends one event to every open `/v1/events` stream. */
   push(type: string, data: unknown): void;
+  /** Ends every open `/v1/events` stream, as an agent restart would. */
+  endStreams(): void;
   /** Open event streams. */
   streams(): number;
   /** User events POSTed to `/v1/event`. */
@@ -140,6 +142,16 @@ export function startFakeApi(options: Partial<FakeApiOptions> = {}): FakeApi {
     }
     return json({ error: `no such endpoint: ${req.method} ${path}` }, 404);
   });
+  function endStreams(): void {
+    for (const s of streams) {
+      try {
+        s.close();
+      } catch {
+        // already closed by the client
+      }
+    }
+    streams.clear();
+  }
   return {
     url: `http://127.0.0.1:${server.addr.port}/`,
     members,
@@ -158,15 +170,9 @@ export function startFakeApi(options: Partial<FakeApiOptions> = {}): FakeApi {
       }
     },
     streams: () => streams.size,
+    endStreams,
     async close() {
-      for (const s of streams) {
-        try {
-          s.close();
-        } catch {
-          // already closed by the client
-        }
-      }
-      streams.clear();
+      endStreams();
       await server.shutdown();
     },
   };

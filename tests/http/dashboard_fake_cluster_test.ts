@@ -2,7 +2,8 @@
  * The dashboard against a fake API (scripts/bench/dashboard_fake_api.ts) with
  * 300 members, some with hostile names: the page must show every member, treat
  * names as text (no HTML, no script), filter and sort the table, colour the
- * map by status as events arrive, and post the event form's body.
+ * map by status as events arrive, reload the members after the event stream
+ * ends, and post the event form's body.
  */
 import assert from "node:assert/strict";
 import { BrowserClient, chromiumMissing } from "../../scripts/browser/client.ts";
@@ -56,6 +57,13 @@ Deno.test({
       await browser.wait(`#map circle[data-node="${victim.Name}"][data-status="failed"]`, 10_000);
       await browser.wait(`#members-body tr[data-member="${victim.Name}"][data-status="failed"]`, 5_000);
       assert.equal(await browser.text('#status-counts [data-status="failed"]'), "1 failed");
+
+      // Events missed while the stream is down are gone: after it ends, the page reconnects and reloads the list.
+      const missed = api.members[11]!;
+      missed.Status = "left";
+      api.endStreams();
+      await browser.wait(`#members-body tr[data-member="${missed.Name}"][data-status="left"]`, 15_000);
+      await browser.wait('#status-counts [data-status="left"]', 5_000, { hasText: "1 left" });
 
       await browser.send({ op: "fill", selector: "#event-name", value: "deploy" });
       await browser.send({ op: "fill", selector: "#event-payload", value: "v7" });
