@@ -74,6 +74,9 @@ async function main(): Promise<void> {
       case "click":
         await page.click(cmd.selector);
         return null;
+      case "select":
+        await page.selectOption(cmd.selector, cmd.value);
+        return null;
       case "hover":
         // Forced: on a dense map another dot may cover part of the target.
         await page.hover(cmd.selector, { force: true });

@@ -14,6 +14,8 @@ export type BrowserCommand =
   | { op: "text"; selector: string }
   | { op: "fill"; selector: string; value: string }
   | { op: "click"; selector: string }
+  /** Picks the `<option>` with `value` in a `<select>`. */
+  | { op: "select"; selector: string; value: string }
   | { op: "hover"; selector: string }
   | { op: "screenshot"; path: string; fullPage?: boolean }
   /** The page's Performance API measures named `name`, in milliseconds. */

@@ -47,7 +47,7 @@ Deno.test({
 
       // Sorting by RTT puts this node (0 distance to itself) first and its site-mates next.
       await browser.send({ op: "click", selector: 'th[data-sort="rtt"]' });
-      await browser.wait('th[data-sort="rtt"][data-dir="asc"]', 5_000);
+      await browser.wait('th[data-sort="rtt"][aria-sort="ascending"]', 5_000);
       assert.equal(await browser.text("#members-body tr:first-child td.name"), "self-node");
       assert.match(await browser.text("#members-body tr:nth-child(2) td.tags"), /site=site-0/);
 
@@ -57,6 +57,11 @@ Deno.test({
       await browser.wait(`#map circle[data-node="${victim.Name}"][data-status="failed"]`, 10_000);
       await browser.wait(`#members-body tr[data-member="${victim.Name}"][data-status="failed"]`, 5_000);
       assert.equal(await browser.text('#status-counts [data-status="failed"]'), "1 failed");
+      await browser.send({ op: "select", selector: "#filter-status", value: "failed" });
+      await browser.wait("#members-count", 5_000, { hasText: "1 of 300" });
+      assert.equal(await browser.text("#members-body tr td.name"), victim.Name);
+      await browser.send({ op: "select", selector: "#filter-status", value: "" });
+      await browser.wait("#members-count", 5_000, { hasText: "300 of 300" });
 
       // Events missed while the stream is down are gone: after it ends, the page reconnects and reloads the list.
       const missed = api.members[11]!;

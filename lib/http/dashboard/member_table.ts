@@ -35,8 +35,8 @@ export class MemberTable {
       this.view.status = status.value;
       onChange();
     });
-    this.#head.addEventListener("click", (e) => {
-      const th = (e.target as HTMLElement).closest("th");
+    const sortBy = (target: EventTarget | null) => {
+      const th = (target as HTMLElement | null)?.closest("th");
       const key = th?.dataset.sort;
       if (!key || !SORT_KEYS.has(key)) return;
       if (this.view.sortKey === key) this.view.ascending = !this.view.ascending;
@@ -45,6 +45,13 @@ export class MemberTable {
         this.view.ascending = true;
       }
       onChange();
+    };
+    this.#head.addEventListener("click", (e) => sortBy(e.target));
+    // Headers are focusable (tabindex), so the keyboard can sort too.
+    this.#head.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" && e.key !== " ") return;
+      e.preventDefault();
+      sortBy(e.target);
     });
   }
 
@@ -87,6 +94,7 @@ export class MemberTable {
       const active = th.dataset.sort === v.sortKey;
       th.classList.toggle("sorted", active);
       th.dataset.dir = active ? (v.ascending ? "asc" : "desc") : "";
+      th.setAttribute("aria-sort", active ? (v.ascending ? "ascending" : "descending") : "none");
     }
   }
 }
