@@ -5,7 +5,7 @@
  * never one above:
  *
  * ```
- * util → codec → transport | platform → memberlist → serf → rpc → agent → cli
+ * util → codec → transport | platform → memberlist → serf → rpc → http → agent → cli
  * ```
  *
  * - `transport/` and `platform/` share a floor and do not import each other:
@@ -20,7 +20,7 @@
  *   `platform/{deno,bun,node}*.ts` (Bun runs the node-compatible platform) and
  *   the two runtime pickers `transport/detect.ts` and `platform/detect.ts`.
  * - Node's I/O modules (`node:fs`, `node:net`, `node:dgram`, `node:child_process`,
- *   `node:os`, `node:dns`, `node:process`) are runtime code too: they may be
+ *   `node:os`, `node:dns`, `node:process`, `node:http`) are runtime code too: they may be
  *   imported by those adapters and anywhere in `platform/`, the seam that wraps
  *   them (e.g. platform/multicast_node.ts, used on both runtimes), nowhere else.
  *   Loading one by name (`lazyBuiltin("node:fs")`) counts as importing it.
@@ -61,8 +61,9 @@ const FLOORS: Record<string, number> = {
   memberlist: 3,
   serf: 4,
   rpc: 5,
-  agent: 6,
-  cli: 7,
+  http: 6,
+  agent: 7,
+  cli: 8,
 };
 
 /**
@@ -71,7 +72,7 @@ const FLOORS: Record<string, number> = {
  */
 export const KNOWN_VIOLATIONS: ReadonlySet<string> = new Set<string>();
 
-const NODE_IO = /^node:(fs|fs\/promises|net|dgram|child_process|os|dns|dns\/promises|process)$/;
+const NODE_IO = /^node:(fs|fs\/promises|net|dgram|child_process|os|dns|dns\/promises|process|https?)$/;
 
 function isRuntimeAdapter(file: string): boolean {
   return /^transport\/(deno|bun)[^/]*\.ts$/.test(file) ||

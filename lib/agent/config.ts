@@ -45,6 +45,16 @@ export interface AgentConfig {
   rpcAddr: string;
   /** Key RPC clients must present (`rpc_auth`). @default "" */
   rpcAuthKey: string;
+  /**
+   * HTTP API and dashboard listener, `ip:port`; off when empty (`-http-addr`,
+   * `http_addr`; a serfts extension, see the README's "HTTP API"). @default ""
+   */
+  httpAddr: string;
+  /**
+   * Bearer token every `/v1/*` and `/metrics` request must carry when set
+   * (`-http-auth`, `http_auth`; a serfts extension). @default ""
+   */
+  httpAuth: string;
   /** Serf protocol version (`-protocol`, `protocol`). @default 5 */
   protocol: number;
   /** Replay old user events on the startup join (`-replay`, `replay_on_join`). @default false */
@@ -128,6 +138,8 @@ export function emptyAgentConfig(): AgentConfig {
     logLevel: "",
     rpcAddr: "",
     rpcAuthKey: "",
+    httpAddr: "",
+    httpAuth: "",
     protocol: 0,
     replayOnJoin: false,
     queryResponseSizeLimit: 0,
@@ -197,6 +209,8 @@ const OVERRIDE_STRINGS: StringKey[] = [
   "logLevel",
   "rpcAddr",
   "rpcAuthKey",
+  "httpAddr",
+  "httpAuth",
   "profile",
   "snapshotPath",
   "discover",

@@ -39,6 +39,8 @@ const KEYS: KeyTable = {
   log_level: ["logLevel", "string"],
   rpc_addr: ["rpcAddr", "string"],
   rpc_auth: ["rpcAuthKey", "string"],
+  http_addr: ["httpAddr", "string"],
+  http_auth: ["httpAuth", "string"],
   protocol: ["protocol", "int"],
   replay_on_join: ["replayOnJoin", "bool"],
   query_response_size_limit: ["queryResponseSizeLimit", "int"],

@@ -27,6 +27,7 @@ import {
   profileConfig,
   resolveBindAddress,
 } from "../agent/serf_options.ts";
+import type { AgentHttp } from "./agent_http.ts";
 import { FlagError, type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
 
 export type { AgentRpcServer, RpcServerFactory };
@@ -52,6 +53,8 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
   protocol: { kind: "int", usage: "Serf protocol version.", default: -1 },
   role: { kind: "string", usage: "Deprecated role (use -tag role=...)." },
   "rpc-addr": { kind: "string", usage: "RPC listener address." },
+  "http-addr": { kind: "string", usage: "HTTP API and dashboard address (off when empty)." },
+  "http-auth": { kind: "string", usage: "Bearer token the HTTP API requires." },
   profile: { kind: "string", usage: "Timing profile: lan, wan or local." },
   snapshot: { kind: "string", usage: "Snapshot file." },
   tag: { kind: "list", usage: "Tag as key=value; repeatable." },
@@ -107,6 +110,9 @@ Options:
   -disable-compression     Do not compress gossip messages (on by default).
   -role=foo                Role of this node (deprecated: use -tag role=foo).
   -rpc-addr=127.0.0.1:7373 Address of the RPC listener.
+  -http-addr=ip:port       Serve the HTTP/JSON API, /metrics and the dashboard
+                           here (serfts only; off by default; see README).
+  -http-auth=token         Bearer token every HTTP API request must carry.
   -snapshot=path/to/file   Snapshot file: members and event clocks, so the agent
                            rejoins and skips old events after a restart.
   -tag key=value           Tag for this node. Repeatable.
@@ -164,6 +170,8 @@ export function configFromFlags(flags: ParsedFlags): { config: AgentConfig; conf
     protocol: Number(v.protocol),
     role: str("role"),
     rpcAddr: str("rpc-addr"),
+    httpAddr: str("http-addr"),
+    httpAuth: str("http-auth"),
     profile: str("profile"),
     snapshotPath: str("snapshot"),
     discover: str("discover"),
@@ -314,6 +322,7 @@ async function runWithLogs(
   }
   const signals = new SignalQueue(platform);
   let rpc: AgentRpcServer | undefined;
+  let http: AgentHttp | undefined;
   const stop = new AbortController();
   try {
     const flushLogs = () => {
@@ -332,9 +341,11 @@ async function runWithLogs(
       consoleSinks: syslog ? [consoleSink, syslog.write] : [consoleSink],
       level,
     };
-    return await runStarted(agent, config, started, (r) => (rpc = r), flushLogs);
+    const servers = { setRpc: (r: AgentRpcServer) => (rpc = r), setHttp: (h: AgentHttp) => (http = h) };
+    return await runStarted(agent, config, started, servers, flushLogs);
   } finally {
     stop.abort();
+    await http?.close().catch(() => {});
     await rpc?.close().catch(() => {});
     await agent.shutdown();
     await stopTelemetry();
@@ -380,7 +391,7 @@ async function runStarted(
   agent: Agent,
   config: AgentConfig,
   s: Started,
-  setRpc: (rpc: AgentRpcServer) => void,
+  servers: { setRpc(rpc: AgentRpcServer): void; setHttp(http: AgentHttp): void },
   flushLogs: () => void,
 ): Promise<number> {
   if (config.discover) {
@@ -401,13 +412,22 @@ async function runStarted(
     try {
       const logger = agent.logger.child("agent.ipc");
       const options = { addr: config.rpcAddr, authKey: config.rpcAuthKey, logger, metrics: agent.metrics };
-      setRpc(await s.options.rpcServer(agent, options));
+      servers.setRpc(await s.options.rpcServer(agent, options));
     } catch (err) {
       s.output(`Error starting RPC listener: ${errorMessage(err)}`);
       return 1;
     }
   } else {
     agent.log.warn(`No RPC server in this build: not listening on ${config.rpcAddr}`);
+  }
+  if (config.httpAddr) {
+    try {
+      const { startAgentHttp } = await import("./agent_http.ts");
+      servers.setHttp(await startAgentHttp(agent, config));
+    } catch (err) {
+      s.output(`Error starting HTTP listener: ${errorMessage(err)}`);
+      return 1;
+    }
   }
   s.output("Starting Serf agent RPC...");
   s.output("Serf agent running!");

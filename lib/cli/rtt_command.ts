@@ -7,9 +7,11 @@
 import { distanceTo } from "../coordinate/coordinate.ts";
 import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
 import { goQuote } from "../util/go_quote.ts";
-import { goFixed } from "./output.ts";
+import { formatOutput, goFixed } from "./output.ts";
+import { fetchRttMatrix, formatRttMatrix } from "./rtt_matrix.ts";
 
 const HELP = `Usage: serfts rtt [options] node1 [node2]
+       serfts rtt -matrix [-format=text|json] [options]
 
   Estimates the round trip time between two nodes from Serf's network
   coordinates.
@@ -17,7 +19,17 @@ const HELP = `Usage: serfts rtt [options] node1 [node2]
   Give one or two node names; with one, the other is the agent's own node.
   These are Serf node names as "serfts members" lists them, not addresses.
 
+  With -matrix, prints the estimate between every pair of alive members
+  instead, in milliseconds (row to column; "-" on the diagonal, "?" for a
+  node without a coordinate yet). Works against serf agents too.
+
 Options:
+
+  -matrix                   All-pairs table of the alive members (serfts only).
+
+  -format=text              With -matrix: 'text' (aligned table) or 'json'
+                            ({"nodes": [...], "rtt_ms": [[...], ...]}, null
+                            where a coordinate is missing).
 
   -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
 
@@ -36,7 +48,25 @@ export function formatRttMs(seconds: number): string {
 export const rttCommand: CliCommand = rpcCommand({
   synopsis: "Estimates network round trip time between nodes",
   help: HELP,
+  flags: {
+    matrix: { kind: "bool", usage: "all-pairs matrix" },
+    format: { kind: "string", usage: "output format of -matrix", default: "text" },
+  },
+  prepare(flags, ui) {
+    if (flags.values.matrix === true && flags.args.length > 0) {
+      return usageError(ui, "-matrix takes no node names", HELP);
+    }
+    if (!["text", "json"].includes(String(flags.values.format))) {
+      ui.error(`Invalid output format "${flags.values.format}": use text or json`);
+      return 1;
+    }
+  },
   async run({ client, flags, ui }) {
+    if (flags.values.matrix === true) {
+      const matrix = await orFail(ui, "Error getting coordinates", fetchRttMatrix(client));
+      ui.output(formatOutput(String(flags.values.format), () => matrix, () => formatRttMatrix(matrix)));
+      return 0;
+    }
     const nodes = [...flags.args];
     if (nodes.length === 1) {
       nodes.push((await orFail(ui, "Error querying agent", client.stats())).agent?.name ?? "");

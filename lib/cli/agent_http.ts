@@ -1,0 +1,33 @@
+/**
+ * `serfts agent`'s HTTP API and dashboard (`http_addr`, `http_auth`): started
+ * after the RPC listener when `http_addr` is set, closed when the agent stops.
+ * The module is loaded only then, so agents without it never load `node:http`.
+ *
+ * The `/metrics` text and the dashboard files plug in here (the
+ * `metricsText` and `assets` options of `startHttpServer`).
+ *
+ * @module
+ */
+import type { Agent } from "../agent/agent.ts";
+import type { AgentConfig } from "../agent/config.ts";
+
+/** The running HTTP API, as the agent command sees it. */
+export interface AgentHttp {
+  /** `ip:port` actually bound (the real port when 0 was asked for). */
+  readonly addr: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP API on `config.httpAddr` and logs where it is.
+ * @throws {Error} Go's listen wording, e.g. `listen tcp 127.0.0.1:7380: bind: address already in use`
+ */
+export async function startAgentHttp(agent: Agent, config: AgentConfig): Promise<AgentHttp> {
+  const { startHttpServer } = await import("../http/server.ts");
+  const logger = agent.logger.child("agent.http");
+  const server = await startHttpServer(agent, { addr: config.httpAddr, authToken: config.httpAuth, logger });
+  const host = server.address.host.includes(":") ? `[${server.address.host}]` : server.address.host;
+  const addr = `${host}:${server.address.port}`;
+  logger.info(`serfts: HTTP API and dashboard at http://${addr}/`);
+  return { addr, close: () => server.close() };
+}

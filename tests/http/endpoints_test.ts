@@ -1,0 +1,196 @@
+/**
+ * The HTTP API's read endpoints, POST /v1/event and its error answers, against
+ * two real agents joined on loopback.
+ */
+import assert from "node:assert/strict";
+import { call, type HttpAgent, startHttpAgent, waitUntil } from "./_http_agent.ts";
+
+async function twoAgents(): Promise<[HttpAgent, HttpAgent]> {
+  const a = await startHttpAgent("http-a", {
+    metricsText: () => "# TYPE serf_test counter\nserf_test 1\n",
+    assets: new Map([["/", { contentType: "text/html; charset=utf-8", body: "<h1>serfts</h1>" }]]),
+  }, { role: "web" });
+  const b = await startHttpAgent("http-b", {}, { role: "db" });
+  await a.agent.join([b.gossip], false);
+  assert.ok(await waitUntil(() => a.agent.members().length === 2 && b.agent.members().length === 2, 10_000));
+  return [a, b];
+}
+
+Deno.test("HTTP API answers members, coordinates, rtt and stats from the agent", async () => {
+  const [a, b] = await twoAgents();
+  try {
+    const members = (await call(`${a.base}/v1/members`)).json() as Record<string, unknown>[];
+    assert.deepEqual(members.map((m) => m.Name).sort(), ["http-a", "http-b"]);
+    const self = members.find((m) => m.Name === "http-a")!;
+    assert.deepEqual(Object.keys(self), [
+      "Name",
+      "Addr",
+      "Port",
+      "Tags",
+      "Status",
+      "ProtocolMin",
+      "ProtocolMax",
+      "ProtocolCur",
+      "DelegateMin",
+      "DelegateMax",
+      "DelegateCur",
+    ]);
+    assert.deepEqual([self.Addr, self.Port, self.Tags, self.Status], [
+      "127.0.0.1",
+      Number(a.gossip.split(":")[1]),
+      { role: "web" },
+      "alive",
+    ]);
+
+    const byName = (await call(`${a.base}/v1/members?name=http-b`)).json() as { Name: string }[];
+    assert.deepEqual(byName.map((m) => m.Name), ["http-b"]);
+    const alive = (await call(`${a.base}/v1/members?status=alive&name=http-.*`)).json() as unknown[];
+    assert.equal(alive.length, 2);
+    assert.deepEqual((await call(`${a.base}/v1/members?status=failed`)).json(), []);
+    const badRe = await call(`${a.base}/v1/members?name=(`);
+    assert.equal(badRe.status, 400);
+    assert.match((badRe.json() as { error: string }).error, /Failed to compile regex/);
+
+    // Coordinates arrive with the first pings; both nodes must be listed once they have.
+    assert.ok(
+      await waitUntil(
+        async () => ((await call(`${a.base}/v1/coordinates`)).json() as unknown[]).length === 2,
+        15_000,
+      ),
+    );
+    const coords = (await call(`${a.base}/v1/coordinates`)).json() as {
+      Node: string;
+      Coord: { Vec: number[] };
+    }[];
+    assert.deepEqual(coords.map((c) => c.Node).sort(), ["http-a", "http-b"]);
+    for (const c of coords) assert.equal(c.Coord.Vec.length, 8);
+    assert.deepEqual(Object.keys(coords[0]!.Coord), ["Vec", "Error", "Adjustment", "Height"]);
+
+    const rtt = (await call(`${a.base}/v1/rtt?to=http-b`)).json() as {
+      From: string;
+      To: string;
+      RttMs: number;
+    };
+    assert.equal(rtt.From, "http-a");
+    assert.equal(rtt.To, "http-b");
+    assert.ok(rtt.RttMs > 0 && rtt.RttMs < 1_000, `RttMs ${rtt.RttMs}`);
+    const reverse = (await call(`${a.base}/v1/rtt?from=http-b&to=http-a`)).json() as { RttMs: number };
+    assert.ok(Math.abs(reverse.RttMs - rtt.RttMs) < 1e-9, "distance is symmetric");
+    const unknown = await call(`${a.base}/v1/rtt?to=nobody`);
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(unknown.json(), { error: 'no coordinate for node "nobody"' });
+    assert.equal((await call(`${a.base}/v1/rtt`)).status, 400);
+
+    const stats = (await call(`${a.base}/v1/stats`)).json() as Record<string, Record<string, string>>;
+    assert.equal(stats.agent?.name, "http-a");
+    assert.equal(stats.serf?.members, "2");
+    assert.deepEqual(stats.tags, { role: "web" });
+    assert.equal((await call(`${a.base}/v1/stats`)).headers.get("content-type"), "application/json");
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("HTTP API answers unknown paths 404, wrong methods 405 with Allow, bad bodies 400 and 413", async () => {
+  const a = await startHttpAgent("http-errors", { maxBodyBytes: 1_000 });
+  try {
+    const missing = await call(`${a.base}/v1/x`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.json(), { error: "no such endpoint: GET /v1/x" });
+    const wrong = await call(`${a.base}/v1/members`, { method: "POST", body: "{}" });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get("allow"), "GET");
+    assert.match((wrong.json() as { error: string }).error, /use GET/);
+    assert.equal((await call(`${a.base}/v1/event`)).status, 405);
+
+    const post = (body: string) => call(`${a.base}/v1/event`, { method: "POST", body });
+    const notJson = await post("{nope");
+    assert.equal(notJson.status, 400);
+    assert.match((notJson.json() as { error: string }).error, /not valid JSON/);
+    assert.equal((await post("[1]")).status, 400);
+    const noName = await post('{"Payload":"x"}');
+    assert.equal(noName.status, 400);
+    assert.match((noName.json() as { error: string }).error, /Missing event name/);
+    assert.equal((await post('{"Name":"x","Coalesce":"yes"}')).status, 400);
+    assert.equal((await post('{"Name":"x","PayloadBase64":"%%%"}')).status, 400);
+
+    const huge = await post(JSON.stringify({ Name: "big", Payload: "x".repeat(5_000) }));
+    assert.equal(huge.status, 413);
+    assert.match((huge.json() as { error: string }).error, /over the limit of 1000 bytes/);
+    // Serf's own refusal (the 512-byte user event limit) is a 400 with Serf's text.
+    const tooBig = await post(JSON.stringify({ Name: "big", Payload: "x".repeat(600) }));
+    assert.equal(tooBig.status, 400);
+    assert.match(
+      (tooBig.json() as { error: string }).error,
+      /user event exceeds configured limit of 512 bytes/,
+    );
+
+    const badFilter = await call(`${a.base}/v1/events?filter=member-explode`);
+    assert.equal(badFilter.status, 400);
+    assert.match((badFilter.json() as { error: string }).error, /Invalid event filter "member-explode"/);
+    const badQuery = await call(`${a.base}/v1/query`, {
+      method: "POST",
+      body: '{"Name":"q","Timeout":"soon"}',
+    });
+    assert.equal(badQuery.status, 400);
+    const internal = await call(`${a.base}/v1/query`, { method: "POST", body: '{"Name":"_serf_x"}' });
+    assert.equal(internal.status, 400);
+    assert.deepEqual(internal.json(), { error: "Queries cannot contain the '_serf_' prefix" });
+
+    // Without an injected metrics source /metrics is off, and there is no dashboard.
+    const metrics = await call(`${a.base}/metrics`);
+    assert.equal(metrics.status, 404);
+    assert.deepEqual(metrics.json(), { error: "metrics are not enabled" });
+    assert.equal((await call(`${a.base}/`)).status, 404);
+
+    // The agent is still fine after all that.
+    assert.equal((await call(`${a.base}/v1/members`)).status, 200);
+  } finally {
+    await a.close();
+  }
+});
+
+Deno.test("POST /v1/event sends a user event the other member receives", async () => {
+  const [a, b] = await twoAgents();
+  const seen: string[] = [];
+  const off = b.agent.subscribeEvents((e) => {
+    if (e.type === "user") seen.push(`${e.name}:${new TextDecoder().decode(e.payload)}:${e.coalesce}`);
+  });
+  try {
+    const sent = await call(`${a.base}/v1/event`, {
+      method: "POST",
+      body: JSON.stringify({ Name: "deploy", Payload: "v2", Coalesce: false }),
+    });
+    assert.equal(sent.status, 200);
+    assert.deepEqual(sent.json(), { Name: "deploy" });
+    const b64 = await call(`${a.base}/v1/event`, {
+      method: "POST",
+      body: JSON.stringify({ Name: "bin", PayloadBase64: btoa("\x00\x01") }),
+    });
+    assert.equal(b64.status, 200);
+    assert.ok(await waitUntil(() => seen.length === 2, 10_000), seen.join());
+    assert.deepEqual(seen.sort(), ["bin:\x00\x01:true", "deploy:v2:false"]);
+  } finally {
+    off();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("/metrics serves the injected text and the dashboard files come from the injected assets", async () => {
+  const [a, b] = await twoAgents();
+  try {
+    const metrics = await call(`${a.base}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.equal(metrics.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    assert.equal(metrics.text, "# TYPE serf_test counter\nserf_test 1\n");
+    const page = await call(`${a.base}/`);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(page.text, "<h1>serfts</h1>");
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
