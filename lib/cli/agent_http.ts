@@ -18,14 +18,29 @@ export interface AgentHttp {
   close(): Promise<void>;
 }
 
+/** What the agent command plugs into the HTTP API besides the agent. */
+export interface AgentHttpExtras {
+  /** The `/metrics` text (`prometheusMetricsText`); `/metrics` answers 404 without it. @default undefined */
+  metricsText?: () => string;
+}
+
 /**
  * Starts the HTTP API on `config.httpAddr` and logs where it is.
  * @throws {Error} Go's listen wording, e.g. `listen tcp 127.0.0.1:7380: bind: address already in use`
  */
-export async function startAgentHttp(agent: Agent, config: AgentConfig): Promise<AgentHttp> {
+export async function startAgentHttp(
+  agent: Agent,
+  config: AgentConfig,
+  extras: AgentHttpExtras = {},
+): Promise<AgentHttp> {
   const { startHttpServer } = await import("../http/server.ts");
   const logger = agent.logger.child("agent.http");
-  const server = await startHttpServer(agent, { addr: config.httpAddr, authToken: config.httpAuth, logger });
+  const server = await startHttpServer(agent, {
+    addr: config.httpAddr,
+    authToken: config.httpAuth,
+    logger,
+    ...(extras.metricsText ? { metricsText: extras.metricsText } : {}),
+  });
   const host = server.address.host.includes(":") ? `[${server.address.host}]` : server.address.host;
   const addr = `${host}:${server.address.port}`;
   logger.info(`serfts: HTTP API and dashboard at http://${addr}/`);
