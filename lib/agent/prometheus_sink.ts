@@ -36,6 +36,18 @@ interface Histogram {
   sum: number;
 }
 
+interface Entry {
+  rule: KeyRule;
+  scalar?: Scalar;
+  histogram?: Histogram;
+}
+
+/** Key segments to entries, walked one segment at a time so an emission allocates nothing. */
+interface KeyTrie {
+  entry?: Entry;
+  next: Map<string, KeyTrie>;
+}
+
 /** One family's series, in table order. */
 interface FamilyState {
   family: SinkFamily;
@@ -69,8 +81,8 @@ interface FamilyState {
 export class PrometheusSink implements MetricsSink {
   readonly #options: PrometheusSinkOptions;
   readonly #families: FamilyState[] = [];
-  /** Series by go-metrics key (dotted, unprefixed). */
-  readonly #byKey = new Map<string, { rule: KeyRule; scalar?: Scalar; histogram?: Histogram }>();
+  /** Series by go-metrics key segments (unprefixed). */
+  readonly #byKey: KeyTrie = { next: new Map() };
 
   /** @throws {RangeError} when two rules give one family different types or a histogram no bounds */
   constructor(options: Partial<PrometheusSinkOptions> = {}) {
@@ -95,11 +107,11 @@ export class PrometheusSink implements MetricsSink {
           sum: 0,
         };
         state.histograms.push(histogram);
-        this.#byKey.set(key, { rule, histogram });
+        this.#insert(key, { rule, histogram });
       } else {
         const scalar = { labels: rule.labels, value: 0 };
         state.scalars.push(scalar);
-        this.#byKey.set(key, { rule, scalar });
+        this.#insert(key, { rule, scalar });
       }
     }
   }
@@ -147,12 +159,24 @@ export class PrometheusSink implements MetricsSink {
     });
   }
 
-  #lookup(key: readonly string[], via: KeyRule["via"]) {
+  #insert(dotted: string, entry: Entry): void {
+    let node = this.#byKey;
+    for (const segment of dotted.split(".")) {
+      let child = node.next.get(segment);
+      if (!child) node.next.set(segment, child = { next: new Map() });
+      node = child;
+    }
+    node.entry = entry;
+  }
+
+  #lookup(key: readonly string[], via: KeyRule["via"]): Entry | undefined {
     const { serviceName, hostName } = this.#options;
-    let start = 0;
-    if (serviceName !== "" && key[start] === serviceName) start++;
-    if (via === "gauge" && hostName !== "" && key[start] === hostName) start++;
-    const entry = this.#byKey.get(start === 0 ? key.join(".") : key.slice(start).join("."));
+    let i = 0;
+    if (serviceName !== "" && key[i] === serviceName) i++;
+    if (via === "gauge" && hostName !== "" && key[i] === hostName) i++;
+    let node: KeyTrie | undefined = this.#byKey;
+    for (; node && i < key.length; i++) node = node.next.get(key[i]!);
+    const entry = node?.entry;
     return entry && entry.rule.via === via ? entry : undefined;
   }
 }
