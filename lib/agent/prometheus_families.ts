@@ -117,7 +117,8 @@ const DEGRADED: SinkFamily = {
 };
 const TCP_CONNECTIONS: SinkFamily = {
   name: "serfts_gossip_tcp_connections_total",
-  help: "Gossip streams accepted (inbound) and dialled (outbound) for push/pull (memberlist.tcp.*).",
+  help:
+    "Gossip streams accepted (inbound: push/pull, TCP probes, user messages) and dialled for push/pull (outbound), as memberlist.tcp.accept and memberlist.tcp.connect count them.",
   type: "counter",
 };
 const MEMBER_CHANGES: SinkFamily = {
