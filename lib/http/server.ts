@@ -116,12 +116,13 @@ async function handle(ex: HttpExchange, table: RouteTable, opts: HttpServerOptio
     await route(table, ex.method, path)({ ex, path, query });
   } catch (err) {
     if (ex.closed) return;
-    if (err instanceof HttpError) return sendError(ex, err.status, err.message, err.headers);
-    logger.error(`HTTP ${ex.method} ${path} failed: ${errorMessage(err)}`);
+    const known = err instanceof HttpError;
+    if (!known) logger.error(`HTTP ${ex.method} ${path} failed: ${errorMessage(err)}`);
     try {
-      sendError(ex, 500, `internal error: ${errorMessage(err)}`);
+      if (known) sendError(ex, err.status, err.message, err.headers);
+      else sendError(ex, 500, `internal error: ${errorMessage(err)}`);
     } catch {
-      ex.abort(); // a stream already started: the client sees it end
+      ex.abort(); // a stream had already started: the client sees it end
     }
   }
 }

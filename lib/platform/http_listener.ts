@@ -93,8 +93,6 @@ export function listenHttp(
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    // A client that reads nothing must not hold memory or the connection forever.
-    socket.setTimeout(limits.requestTimeoutMs + limits.keepAliveTimeoutMs);
   });
   server.on("clientError", (_err: unknown, socket: Socket) => socket.destroy());
   return new Promise((resolve, reject) => {

@@ -144,6 +144,31 @@ Deno.test("HTTP API answers unknown paths 404, wrong methods 405 with Allow, bad
     assert.deepEqual(metrics.json(), { error: "metrics are not enabled" });
     assert.equal((await call(`${a.base}/`)).status, 404);
 
+    // Garbage, an oversized head and a bad method line: the connection is dropped, nothing else happens.
+    const port = a.http.address.port;
+    for (
+      const junk of [
+        "\x00\x01\x02 garbage\r\n\r\n",
+        `GET /v1/members HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(100_000)}\r\n\r\n`,
+        "GET\r\n\r\n",
+      ]
+    ) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      try {
+        await conn.write(new TextEncoder().encode(junk)).catch(() => {});
+        const buf = new Uint8Array(65536);
+        let reply = "";
+        for (;;) {
+          const n = await conn.read(buf).catch(() => null);
+          if (n === null) break;
+          reply += new TextDecoder().decode(buf.subarray(0, n));
+        }
+        assert.doesNotMatch(reply, /^HTTP\/1\.1 200/);
+      } finally {
+        conn.close();
+      }
+    }
+
     // The agent is still fine after all that.
     assert.equal((await call(`${a.base}/v1/members`)).status, 200);
   } finally {

@@ -168,3 +168,15 @@ Deno.test("serveEventStream drops a client that leaves more than its buffer unre
   assert.equal(keepAliveStopped, true);
   assert.equal(ex.writes.length, 7); // ": connected" and six events; nothing after the drop
 });
+
+Deno.test("/v1/events sends a keep-alive comment at keepAliveCommentMs while nothing happens", async () => {
+  const a = await startHttpAgent("sse-keepalive", { keepAliveCommentMs: 100 });
+  try {
+    const res = await fetch(`${a.base}/v1/events?filter=user:never`);
+    const lines = await readLines(res, (ls) => ls.filter((l) => l === ": keep-alive").length >= 2, 10_000);
+    assert.equal(lines.filter((l) => l === ": keep-alive").length, 2);
+    assert.equal(lines[0], ": connected");
+  } finally {
+    await a.close();
+  }
+});
