@@ -120,7 +120,7 @@ function monotonicSeries(families: Map<string, ParsedFamily>): Map<string, numbe
 
 Deno.test({
   name:
-    "/metrics: families parse and counters move as a three-agent cluster joins, talks, and loses an agent",
+    "/metrics: families parse and counters move as a three-agent cluster joins, talks, gets junk and loses an agent",
   ignore: !!skip,
   async fn() {
     const nodes: Node[] = [];
