@@ -41,7 +41,7 @@ function gauge(name: string, help: string, series: [Record<string, string>, numb
  *
  * @param rpcClients RPC clients connected now
  */
-export function scrapeSerfFamilies(serf: Serf, rpcClients: number): PromFamily[] {
+function scrapeSerfFamilies(serf: Serf, rpcClients: number): PromFamily[] {
   const byStatus = new Map<MemberStatus, number>(STATUSES.map((s) => [s, 0]));
   for (const m of serf.allMembers()) {
     if (byStatus.has(m.status)) byStatus.set(m.status, byStatus.get(m.status)! + 1);

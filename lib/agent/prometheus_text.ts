@@ -45,7 +45,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * Throws unless `name` is a valid metric name.
  * @throws {TypeError} naming the bad value
  */
-export function checkMetricName(name: string): void {
+function checkMetricName(name: string): void {
   if (!METRIC_NAME.test(name)) {
     throw new TypeError(
       `Cannot use '${name}' as a Prometheus metric name: it must match ${METRIC_NAME.source}`,
@@ -57,7 +57,7 @@ export function checkMetricName(name: string): void {
  * Throws unless `name` is a valid label name that is not reserved (`__*`, or `le` outside histograms' buckets).
  * @throws {TypeError} naming the bad value
  */
-export function checkLabelName(name: string): void {
+function checkLabelName(name: string): void {
   if (!LABEL_NAME.test(name) || name.startsWith("__") || name === "le") {
     throw new TypeError(
       `Cannot use '${name}' as a Prometheus label name: it must match ${LABEL_NAME.source}, not start with '__' and not be 'le'`,
@@ -86,12 +86,12 @@ export function formatPromValue(v: number): string {
 }
 
 /** Escapes a label value: backslash, double quote and line feed. */
-export function escapeLabelValue(v: string): string {
+function escapeLabelValue(v: string): string {
   return v.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
 }
 
 /** Escapes HELP text: backslash and line feed. */
-export function escapeHelp(v: string): string {
+function escapeHelp(v: string): string {
   return v.replace(/[\\\n]/g, (c) => (c === "\n" ? "\\n" : "\\\\"));
 }
 
