@@ -3,7 +3,8 @@
  * `serf-agent` service prefix, runtime gauges every second, an in-memory sink
  * dumped on SIGUSR1, and the statsite and statsd sinks that `statsite_addr`
  * and `statsd_addr` name. Gauges carry the host name only when one of those
- * sinks is configured, as in Serf.
+ * sinks is configured, as in Serf. With `prometheus` set, a
+ * {@linkcode PrometheusSink} joins the fan-out for `GET /metrics`.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import type { MemoryFigures } from "../platform/node_memory.ts";
 import type { UdpSender } from "../platform/node_udp.ts";
 import type { AgentConfig } from "./config.ts";
 import { InmemSink } from "./inmem_sink.ts";
+import { PrometheusSink } from "./prometheus_sink.ts";
 import type { LineSink } from "./line_sink.ts";
 import { startRuntimeMetrics } from "./runtime_metrics.ts";
 import { statsdSink } from "./statsd_sink.ts";
@@ -35,6 +37,8 @@ export interface AgentMetricsParts {
   readMemory: () => MemoryFigures;
   /** Wall time for the in-memory sink's intervals. @default Date.now */
   wallNow?: () => number;
+  /** Keep metrics for a Prometheus scrape (on when the HTTP API is). @default false */
+  prometheus?: boolean;
 }
 
 /** Running telemetry; close it when the agent stops. */
@@ -43,6 +47,8 @@ export interface AgentMetrics {
   readonly metrics: Metrics;
   /** The in-memory sink's finished intervals, as Serf prints them on SIGUSR1. */
   dump(): string;
+  /** What `GET /metrics` reads (with `prometheusMetricsText`); undefined unless `prometheus` was set. */
+  readonly prometheus: PrometheusSink | undefined;
   /** Stops the runtime poll, sends what is queued and closes the sinks. */
   close(): Promise<void>;
 }
@@ -83,16 +89,21 @@ export function startAgentMetrics(
   if (config.statsiteAddr) sinks.push(statsiteSink(config.statsiteAddr, { clock, logger, dial: parts.dial }));
   if (config.statsdAddr) sinks.push(statsdSink(config.statsdAddr, { clock, logger, openUdp: parts.openUdp }));
   const inmem = new InmemSink(parts.wallNow ? { wallNow: parts.wallNow } : {});
-  const metrics = new Metrics(new FanoutSink([...sinks, inmem]), {
+  // Serf turns EnableHostname off when only the in-memory sink listens.
+  const hostName = sinks.length > 0 ? parts.hostName : "";
+  const prometheus = parts.prometheus
+    ? new PrometheusSink({ serviceName: AGENT_SERVICE_NAME, hostName })
+    : undefined;
+  const metrics = new Metrics(new FanoutSink([...sinks, inmem, ...(prometheus ? [prometheus] : [])]), {
     serviceName: AGENT_SERVICE_NAME,
-    // Serf turns EnableHostname off when only the in-memory sink listens.
-    hostName: sinks.length > 0 ? parts.hostName : "",
+    hostName,
     now: () => clock.now(),
   });
   const stopRuntime = startRuntimeMetrics(metrics, clock, parts.readMemory);
   return {
     metrics,
     dump: () => inmem.dump(),
+    prometheus,
     async close() {
       stopRuntime();
       await Promise.all(sinks.map((s) => s.close()));

@@ -13,6 +13,8 @@ import type { RpcAgent } from "../rpc/agent_api.ts";
 export interface AgentRpcServer {
   /** Stops listening and ends every client session. */
   close(): Promise<void>;
+  /** Clients connected now (the `serfts_rpc_clients` gauge). */
+  readonly clientCount: number;
 }
 
 /**

@@ -13,6 +13,7 @@ import { readMemoryFigures } from "../platform/node_memory.ts";
 import { openUdpSender } from "../platform/node_udp.ts";
 import { dialStream } from "../transport/detect.ts";
 import { type AgentMetrics, startAgentMetrics } from "../agent/agent_metrics.ts";
+import { prometheusMetricsText } from "../agent/prometheus_exporter.ts";
 import { Agent, type AgentRpcServer, type RpcServerFactory } from "../agent/agent.ts";
 import { type AgentConfig, emptyAgentConfig, parseTagFlags } from "../agent/config.ts";
 import { checkLogLevel, resolveAgentConfig } from "../agent/config_resolve.ts";
@@ -341,7 +342,16 @@ async function runWithLogs(
       consoleSinks: syslog ? [consoleSink, syslog.write] : [consoleSink],
       level,
     };
-    const servers = { setRpc: (r: AgentRpcServer) => (rpc = r), setHttp: (h: AgentHttp) => (http = h) };
+    const servers = {
+      setRpc: (r: AgentRpcServer) => (rpc = r),
+      setHttp: (h: AgentHttp) => (http = h),
+      // `/metrics`: the Prometheus sink (on with http_addr) plus what is read from the agent at scrape time.
+      metricsText: telemetry.prometheus &&
+        prometheusMetricsText(telemetry.prometheus, {
+          serf: () => agent.serf,
+          rpcClients: () => rpc?.clientCount ?? 0,
+        }),
+    };
     return await runStarted(agent, config, started, servers, flushLogs);
   } finally {
     stop.abort();
@@ -369,6 +379,7 @@ function startTelemetry(config: AgentConfig, platform: Platform, logs: LogWriter
     openUdp: openUdpSender,
     dial: dialStream,
     readMemory: readMemoryFigures,
+    prometheus: config.httpAddr !== "",
   });
 }
 
@@ -391,7 +402,11 @@ async function runStarted(
   agent: Agent,
   config: AgentConfig,
   s: Started,
-  servers: { setRpc(rpc: AgentRpcServer): void; setHttp(http: AgentHttp): void },
+  servers: {
+    setRpc(rpc: AgentRpcServer): void;
+    setHttp(http: AgentHttp): void;
+    metricsText: (() => string) | undefined;
+  },
   flushLogs: () => void,
 ): Promise<number> {
   if (config.discover) {
@@ -423,7 +438,7 @@ async function runStarted(
   if (config.httpAddr) {
     try {
       const { startAgentHttp } = await import("./agent_http.ts");
-      servers.setHttp(await startAgentHttp(agent, config));
+      servers.setHttp(await startAgentHttp(agent, config, { metricsText: servers.metricsText }));
     } catch (err) {
       s.output(`Error starting HTTP listener: ${errorMessage(err)}`);
       return 1;

@@ -19,11 +19,21 @@ export interface AgentHttp {
   close(): Promise<void>;
 }
 
+/** What the agent command plugs into the HTTP API besides the agent. */
+export interface AgentHttpExtras {
+  /** The `/metrics` text (`prometheusMetricsText`); `/metrics` answers 404 without it. @default undefined */
+  metricsText?: () => string;
+}
+
 /**
  * Starts the HTTP API on `config.httpAddr` and logs where it is.
  * @throws {Error} Go's listen wording, e.g. `listen tcp 127.0.0.1:7380: bind: address already in use`
  */
-export async function startAgentHttp(agent: Agent, config: AgentConfig): Promise<AgentHttp> {
+export async function startAgentHttp(
+  agent: Agent,
+  config: AgentConfig,
+  extras: AgentHttpExtras = {},
+): Promise<AgentHttp> {
   const { startHttpServer } = await import("../http/server.ts");
   const { DASHBOARD_ASSETS } = await import("../http/dashboard_assets.ts");
   const logger = agent.logger.child("agent.http");
@@ -32,6 +42,7 @@ export async function startAgentHttp(agent: Agent, config: AgentConfig): Promise
     authToken: config.httpAuth,
     logger,
     assets: DASHBOARD_ASSETS,
+    ...(extras.metricsText ? { metricsText: extras.metricsText } : {}),
   });
   const host = server.address.host.includes(":") ? `[${server.address.host}]` : server.address.host;
   const addr = `${host}:${server.address.port}`;

@@ -42,6 +42,16 @@ export interface EngineStats {
   pushPulls: number;
   /** Inbound push/pulls being served now (bounded). */
   pushPullsInFlight: number;
+  /** Inbound push/pulls refused because too many were being served already. */
+  pushPullsRejected: number;
+  /** User messages a TCP-only node dropped because its outbound stream bound was reached. */
+  userMessagesDropped: number;
+  /** Bytes written to and read from gossip datagrams (encryption and labels included). */
+  udpBytesSent: number;
+  udpBytesReceived: number;
+  /** Bytes written to and read from gossip streams (push/pull, TCP probes, user messages). */
+  tcpBytesSent: number;
+  tcpBytesReceived: number;
 }
 
 /** Config after defaults were applied and collaborators resolved. */
@@ -75,6 +85,12 @@ export class Engine {
     tcpFallbackSuccesses: 0,
     pushPulls: 0,
     pushPullsInFlight: 0,
+    pushPullsRejected: 0,
+    userMessagesDropped: 0,
+    udpBytesSent: 0,
+    udpBytesReceived: 0,
+    tcpBytesSent: 0,
+    tcpBytesReceived: 0,
   };
   /** Outbound streams TCP-only mode has open (bounded there): user messages, and its one gossip push/pull. */
   readonly outboundStreams: { user: number; pushPull: boolean } = { user: 0, pushPull: false };

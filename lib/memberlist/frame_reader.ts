@@ -8,8 +8,7 @@
  */
 import type { Clock } from "../util/clock.ts";
 import { DecodeError } from "../util/errors.ts";
-import type { Stream } from "../transport/transport.ts";
-import { StreamReader } from "../codec/stream_reader.ts";
+import { type ByteSource, StreamReader } from "../codec/stream_reader.ts";
 import { msgpackObjectLength } from "../codec/msgpack_scan.ts";
 
 /** A source of stream message parts. Every method rejects with DecodeError on premature EOF. */
@@ -24,7 +23,7 @@ export interface FrameReader {
 export class StreamFrameReader implements FrameReader {
   #reader: StreamReader;
 
-  constructor(stream: Stream, clock: Clock, deadline: number, maxBytes: number) {
+  constructor(stream: ByteSource, clock: Clock, deadline: number, maxBytes: number) {
     this.#reader = new StreamReader(stream, { clock, deadline, maxBytes });
   }
 

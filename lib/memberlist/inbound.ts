@@ -32,6 +32,7 @@ const MAX_NESTING = 4;
 export function ingestPacket(m: Engine, packet: Packet): void {
   if (m.hasShutdown()) return;
   m.stats.packetsReceived++;
+  m.stats.udpBytesReceived += packet.buf.length;
   m.metrics.incrCounter(["memberlist", "udp", "received"], packet.buf.length);
   try {
     let buf = packet.buf;

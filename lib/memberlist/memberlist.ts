@@ -199,6 +199,11 @@ export class Memberlist {
     return this.#engine.awareness.healthScore;
   }
 
+  /** memberlist's own broadcasts (alive, suspect, dead) waiting to be gossiped. */
+  get queuedBroadcasts(): number {
+    return this.#engine.broadcasts.numQueued();
+  }
+
   /** memberlist protocol version spoken. */
   get protocolVersion(): number {
     return this.#engine.config.protocolVersion;
@@ -209,7 +214,7 @@ export class Memberlist {
     return encryptionEnabled(this.#engine);
   }
 
-  /** A copy of the node's counters (packets, bad input dropped, TCP fallbacks, push/pulls). */
+  /** A copy of the node's counters (packets, bytes, bad input dropped, TCP fallbacks, push/pulls). */
   get stats(): Readonly<EngineStats> {
     return { ...this.#engine.stats };
   }

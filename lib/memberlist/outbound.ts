@@ -126,6 +126,7 @@ export function sendRawPacket(
   }
   if (m.config.label) out = addLabelHeader(out, m.config.label);
   m.stats.packetsSent++;
+  m.stats.udpBytesSent += out.length;
   m.metrics.incrCounter(["memberlist", "udp", "sent"], out.length);
   const sentAt = m.clock.now();
   m.transport.sendPacket(out, to);

@@ -79,7 +79,14 @@ export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint
   }
   if (m.config.label) buf = addLabelHeader(buf, m.config.label);
   m.metrics.incrCounter(["memberlist", "tcp", "sent"], buf.length);
+  m.stats.tcpBytesSent += buf.length;
   await stream.write(buf);
+}
+
+/** Adds a chunk read from a gossip stream to the TCP byte count (memberlist itself has no such metric). */
+function countReceived(m: Engine, chunk: Uint8Array | null): Uint8Array | null {
+  if (chunk) m.stats.tcpBytesReceived += chunk.length;
+  return chunk;
 }
 
 /**
@@ -92,7 +99,8 @@ export async function readStreamMessage(
   stream: Stream,
   deadline: number,
 ): Promise<{ type: number; reader: FrameReader }> {
-  let reader: FrameReader = new StreamFrameReader(stream, m.clock, deadline, MAX_STREAM_BYTES);
+  const counted = { read: () => stream.read().then((chunk) => countReceived(m, chunk)) };
+  let reader: FrameReader = new StreamFrameReader(counted, m.clock, deadline, MAX_STREAM_BYTES);
   let type = await reader.readByte();
   let label = "";
   if (type === MessageType.hasLabel) {
@@ -335,6 +343,7 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
       }
       case MessageType.pushPull: {
         if (m.stats.pushPullsInFlight >= MAX_PUSH_PULL_REQUESTS) {
+          m.stats.pushPullsRejected++;
           m.log.error("Too many pending push/pull requests");
           return;
         }

@@ -52,6 +52,7 @@ export function tcpOnlyDialTimeoutMs(m: Engine): number {
  */
 export function sendUserMessageOverTcp(m: Engine, to: Address, msg: Uint8Array): void {
   if (m.outboundStreams.user >= MAX_TCP_ONLY_USER_STREAMS) {
+    m.stats.userMessagesDropped++;
     m.log.debug(
       `TCP-only: dropped a user message to ${
         formatAddress(to)

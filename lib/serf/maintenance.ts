@@ -36,6 +36,7 @@ export function checkQueueDepth(s: SerfCore, name: string, q: TransmitLimitedQue
   if (n > max) {
     s.log.warn(`${name} queue depth (${n}) exceeds limit (${max}), dropping messages!`);
     q.prune(max);
+    s.stats.prunedBroadcasts += n - max;
   }
 }
 

@@ -34,6 +34,7 @@ export function sendUserEvent(s: SerfCore, name: string, payload: Uint8Array, co
     throw new RangeError(`encoded user event exceeds configured limit of ${limit} bytes after encoding`);
   }
   s.eventClock.increment();
+  s.stats.userEventsSent++;
   handleUserEvent(s, s.eventBuffer, msg);
   s.eventQueue.queueBroadcast(uniqueBroadcast(raw));
   s.memberlist.wakeGossip();
@@ -84,6 +85,7 @@ export function startQuery(
       .filter((m) => m.member.status === "alive" && memberMatchesQuery(m.member.name, m.member.tags, params))
       .map((m) => m.member.name),
   });
+  s.stats.queriesSent++;
   s.pendingQueries.set(q.lTime, resp);
   s.schedule(timeoutMs, () => {
     s.pendingQueries.delete(q.lTime);

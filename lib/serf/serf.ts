@@ -382,6 +382,21 @@ export class Serf {
     );
   }
 
+  /** Broadcasts waiting in Serf's intent, event and query queues (as `info` reports them). */
+  queueDepths(): { intent: number; event: number; query: number } {
+    const s = this.#core;
+    return {
+      intent: s.intentQueue.numQueued(),
+      event: s.eventQueue.numQueued(),
+      query: s.queryQueue.numQueued(),
+    };
+  }
+
+  /** Times Vivaldi reset our coordinate after it went bad; 0 when coordinates are disabled. */
+  get coordinateResets(): number {
+    return this.#core.coordClient?.stats().resets ?? 0;
+  }
+
   /** Our current network coordinate, or undefined when coordinates are disabled. */
   getCoordinate(): Coordinate | undefined {
     return this.#core.coordClient?.getCoordinate();

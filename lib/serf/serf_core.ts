@@ -36,6 +36,12 @@ export interface SerfStats {
   droppedMessages: number;
   /** Events dropped because the event stream's consumer fell behind. */
   droppedEvents: number;
+  /** Broadcasts pruned from the intent, event and query queues past their depth limit. */
+  prunedBroadcasts: number;
+  /** User events this node started (each one also counts once in `serf.events` when handled). */
+  userEventsSent: number;
+  /** Queries this node started, internal ones (`_serf_*`) included. */
+  queriesSent: number;
 }
 
 /** What the core needs besides its config: the node's time, randomness and log. */
@@ -56,7 +62,14 @@ export class SerfCore {
   /** Serf's metrics (`serf.*`); disabled unless the config names one. */
   readonly metrics: Metrics;
   readonly members: MemberTable = new MemberTable();
-  readonly stats: SerfStats = { flaps: 0, droppedMessages: 0, droppedEvents: 0 };
+  readonly stats: SerfStats = {
+    flaps: 0,
+    droppedMessages: 0,
+    droppedEvents: 0,
+    prunedBroadcasts: 0,
+    userEventsSent: 0,
+    queriesSent: 0,
+  };
   readonly memberClock: LamportClock = new LamportClock();
   readonly eventClock: LamportClock = new LamportClock();
   readonly queryClock: LamportClock = new LamportClock();

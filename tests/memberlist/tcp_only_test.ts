@@ -145,6 +145,11 @@ Deno.test("Memberlist tcpOnly: user-message streams are bounded; the excess is d
     const e = engineOf(a.m);
     assert.equal(e.outboundStreams.user, MAX_TCP_ONLY_USER_STREAMS);
     assert.ok(a.logs.some((l) => l.includes("streams already open")));
+    assert.equal(
+      a.m.stats.userMessagesDropped,
+      5,
+      "each message over the bound is counted (serfts_dropped_messages_total)",
+    );
     await c.clock.advance(2_000); // past the dial timeout (a probe interval)
     assert.equal(e.outboundStreams.user, 0, "a dial outlived its timeout");
   } finally {
