@@ -87,29 +87,50 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
 
 /**
  * The dictionary of the compressor: (prefix code << 8 | byte) → entry, a
- * string already in the dictionary. A flat table (entries are 258..4094, so
- * 0 means absent) shared by every call, since compressing is synchronous and
- * gossip compresses a packet per send; `clear` undoes only the slots set.
+ * string already in the dictionary. An open-addressing hash table shared by
+ * every call, since compressing is synchronous and gossip compresses a packet
+ * per send. It holds at most 4094 entries in 16384 slots (32 KiB of keys, 32
+ * KiB of entries), small enough to stay in cache: a flat table indexed by key
+ * (a million slots) made nearly every lookup a cache miss. `clear` undoes
+ * only the slots set.
  */
 class CompressDictionary {
-  readonly #entries = new Uint16Array(MAX_CODE << 8);
+  /** Key + 1 per slot (0 is empty); keys are below 2^20. */
+  readonly #keys = new Int32Array(DICTIONARY_SLOTS);
+  readonly #entries = new Uint16Array(DICTIONARY_SLOTS);
   readonly #used = new Int32Array(MAX_CODE);
   #count = 0;
 
-  get(key: number): number | undefined {
-    const entry = this.#entries[key]!;
-    return entry === 0 ? undefined : entry;
+  /** The entry for `key`, or 0 when absent (entries are 258..4094). */
+  get(key: number): number {
+    const stored = key + 1;
+    for (let slot = slotOf(key);; slot = (slot + 1) & SLOT_MASK) {
+      const k = this.#keys[slot]!;
+      if (k === stored) return this.#entries[slot]!;
+      if (k === 0) return 0;
+    }
   }
 
   set(key: number, entry: number): void {
-    this.#entries[key] = entry;
-    this.#used[this.#count++] = key;
+    let slot = slotOf(key);
+    while (this.#keys[slot] !== 0) slot = (slot + 1) & SLOT_MASK;
+    this.#keys[slot] = key + 1;
+    this.#entries[slot] = entry;
+    this.#used[this.#count++] = slot;
   }
 
   clear(): void {
-    for (let i = 0; i < this.#count; i++) this.#entries[this.#used[i]!] = 0;
+    for (let i = 0; i < this.#count; i++) this.#keys[this.#used[i]!] = 0;
     this.#count = 0;
   }
+}
+
+const DICTIONARY_SLOTS = 1 << 14;
+const SLOT_MASK = DICTIONARY_SLOTS - 1;
+
+/** Spreads a key's prefix code and byte over the slots (Fibonacci hashing: the top 14 bits of key * 2^32/φ). */
+function slotOf(key: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> 18;
 }
 
 const compressDictionary = new CompressDictionary();
@@ -142,7 +163,7 @@ function compressInto(input: Uint8Array, out: BitWriter, dictionary: CompressDic
     const byte = input[i]!;
     const key = code * LITERALS + byte;
     const known = dictionary.get(key);
-    if (known !== undefined) {
+    if (known !== 0) {
       code = known;
       continue;
     }
@@ -196,20 +217,6 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
   let nBits = 0;
   let pos = 0;
 
-  const emit = (from: Uint8Array, start: number, end: number): void => {
-    const n = end - start;
-    if (outLen + n > maxOutput) {
-      throw new DecodeError(`Decompressed message is larger than limit (${maxOutput})`);
-    }
-    if (outLen + n > out.length) {
-      const grown = new Uint8Array(Math.min(maxOutput, Math.max(outLen + n, out.length * 2)));
-      grown.set(out.subarray(0, outLen));
-      out = grown;
-    }
-    // Strings are short (a few bytes each): a loop beats making a subarray per code.
-    for (let i = start; i < end; i++) out[outLen++] = from[i]!;
-  };
-
   while (true) {
     while (nBits < width) {
       if (pos >= input.length) {
@@ -247,7 +254,19 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
       c = prefix[c]!;
     }
     scratch[--start] = c;
-    emit(scratch, start, scratch.length);
+    // Inline rather than a closure: `out` is reassigned on growth, and a captured,
+    // reassigned variable costs a context load on every byte.
+    const n = scratch.length - start;
+    if (outLen + n > out.length) {
+      if (outLen + n > maxOutput) {
+        throw new DecodeError(`Decompressed message is larger than limit (${maxOutput})`);
+      }
+      const grown = new Uint8Array(Math.min(maxOutput, Math.max(outLen + n, out.length * 2)));
+      grown.set(out.subarray(0, outLen));
+      out = grown;
+    }
+    // Strings are short (a few bytes each): a loop beats making a subarray per code.
+    for (let i = start; i < scratch.length; i++) out[outLen++] = scratch[i]!;
 
     if (last !== NO_CODE) {
       suffix[hi] = c;

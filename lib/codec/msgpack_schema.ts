@@ -80,6 +80,18 @@ export function asBytes(value: unknown, field: string): Uint8Array {
 }
 
 /**
+ * A Go `[]byte` field as a view into the decoded buffer, not a copy: for
+ * decoders whose caller owns the input and never writes to it (a received
+ * datagram), where copying every address and payload cost more than the
+ * rest of the decoding. Whoever keeps such a value long-term must copy it,
+ * or it pins the whole input.
+ */
+export function asBytesView(value: unknown, field: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return asBytes(value, field);
+}
+
+/**
  * A Go unsigned integer field no larger than `max` (for a uint16, 65535).
  * Any msgpack integer width is accepted, as in Go, as long as the value fits.
  */
