@@ -21,6 +21,7 @@ import { CountingLogger, type LogCounts } from "./counting_logger.ts";
 import { Observer, type Sample } from "./observer.ts";
 import { type SimulateOptions, type Timeline, timelineFor } from "./options.ts";
 import { type QueuePeaks, sampleQueues } from "./queues.ts";
+import { CostTimeline, type SecondCost } from "./cost_timeline.ts";
 
 /** Everything one run measured; times in simulated seconds, null when it never happened. */
 export interface SimulationResult {
@@ -29,6 +30,12 @@ export interface SimulationResult {
   wallS: number;
   /** CPU time of the process over the same span (wall time also counts waiting for a busy machine). */
   cpuS: number;
+  /** CPU and cluster-wide queue depth for each simulated second. */
+  perSecond: SecondCost[];
+  /** CPU seconds per simulated second over the last quarter of the run (the steady state, if it drained). */
+  tailCpuPerS: number | null;
+  /** First second after the rollout at which the cluster's memberlist queues held fewer messages than nodes. */
+  queuesDrainedS: number | null;
   peakRssMb: number;
   /**
    * Heap still reachable at the end, before shutdown, after a full collection: only when V8 exposes
@@ -168,13 +175,14 @@ class Simulation {
     const endMs = o.seconds * 1000;
     const stepMs = o.sampleS * 1000;
     const obs = this.#observer;
+    const costs = new CostTimeline(cpuSeconds);
     obs.sample(0);
     while (this.#clock.now() - this.#start < endMs) {
       const left = endMs - (this.#clock.now() - this.#start);
       await this.#clock.advance(Math.min(stepMs, left));
       const t = this.#t();
       obs.sample(t);
-      sampleQueues(this.#serfs, queues, t);
+      costs.sample(t, sampleQueues(this.#serfs, queues, t));
       this.#peakRss = Math.max(this.#peakRss, Deno.memoryUsage().rss);
       const whole = obs.liveCount > 0 && obs.convergedNodes() === obs.liveCount;
       if (joinConvergedS === null && t >= tl.joinWindowS && whole) joinConvergedS = t;
@@ -199,6 +207,9 @@ class Simulation {
       timeline: tl,
       wallS,
       cpuS: cpuSeconds() - cpuStart,
+      perSecond: costs.seconds,
+      tailCpuPerS: costs.cpuPerSecondAfter(o.seconds * 0.75),
+      queuesDrainedS: costs.drainedAt(tl.joinWindowS, o.nodes),
       peakRssMb: Math.max(this.#peakRss, peakRssOfProcess()) / 2 ** 20,
       joinConvergedS,
       failureDetectedS,
