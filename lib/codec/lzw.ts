@@ -188,12 +188,20 @@ export interface LzwDecompressOptions {
 
 const DEFAULT_MAX_OUTPUT = 40 * 1024 * 1024;
 
-/** The decompressor's dictionary (prefix code and last byte of each entry) and its spelling buffer. */
+/**
+ * The decompressor's dictionary. Every entry is the previous code's string plus
+ * the first byte of the next one, so it already sits in the output, starting
+ * where the previous string started: an entry is its offset and length there,
+ * and emitting a code is a copy from earlier output (no walk down a prefix
+ * chain, no spelling buffer).
+ */
 const decompressTables = {
-  prefix: new Uint16Array(1 << MAX_WIDTH),
-  suffix: new Uint8Array(1 << MAX_WIDTH),
-  scratch: new Uint8Array(1 << MAX_WIDTH),
+  offset: new Int32Array(1 << MAX_WIDTH),
+  length: new Int32Array(1 << MAX_WIDTH),
 };
+
+/** Strings at least this long are copied with `copyWithin`; shorter ones byte by byte. */
+const LONG_COPY = 32;
 
 /**
  * Decompresses what Go's `lzw.NewReader(r, lzw.LSB, 8)` reads. Bytes after the
@@ -205,7 +213,7 @@ const decompressTables = {
 export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions = {}): Uint8Array {
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   // Shared tables: decompressing is synchronous, and every entry is written before it is read.
-  const { prefix, suffix, scratch } = decompressTables;
+  const { offset, length } = decompressTables;
   let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 3)));
   let outLen = 0;
 
@@ -213,6 +221,8 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
   let widthLimit = 1 << FIRST_WIDTH;
   let hi = END; // next entry to define, once a previous code is known
   let last = NO_CODE;
+  let lastOffset = 0; // where the previous code's string starts in `out`, and its length
+  let lastLength = 0;
   let bits = 0;
   let nBits = 0;
   let pos = 0;
@@ -239,24 +249,10 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
     if (code === END) return out.slice(0, outLen);
     if (code > hi) throw new DecodeError(`Cannot decompress LZW: invalid code ${code}`);
 
-    // Spell the string for `code` backwards into scratch; `code === hi` is the
-    // one entry not defined yet: the previous string plus its own first byte.
-    let start = scratch.length;
-    let c = code;
-    if (code === hi && last !== NO_CODE) {
-      c = last;
-      while (c >= LITERALS) c = prefix[c]!;
-      scratch[--start] = c;
-      c = last;
-    }
-    while (c >= LITERALS) {
-      scratch[--start] = suffix[c]!;
-      c = prefix[c]!;
-    }
-    scratch[--start] = c;
-    // Inline rather than a closure: `out` is reassigned on growth, and a captured,
-    // reassigned variable costs a context load on every byte.
-    const n = scratch.length - start;
+    // `code === hi` is the one entry not defined yet: the previous string plus
+    // its own first byte.
+    const undefinedYet = code === hi && last !== NO_CODE;
+    const n = code < LITERALS ? 1 : undefinedYet ? lastLength + 1 : length[code]!;
     if (outLen + n > out.length) {
       if (outLen + n > maxOutput) {
         throw new DecodeError(`Decompressed message is larger than limit (${maxOutput})`);
@@ -265,14 +261,27 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
       grown.set(out.subarray(0, outLen));
       out = grown;
     }
-    // Strings are short (a few bytes each): a loop beats making a subarray per code.
-    for (let i = start; i < scratch.length; i++) out[outLen++] = scratch[i]!;
+    const at = outLen;
+    if (code < LITERALS) {
+      out[outLen++] = code;
+    } else {
+      const from = undefinedYet ? lastOffset : offset[code]!;
+      const copied = undefinedYet ? lastLength : n;
+      // The source ends at or before `at`, so the copy never reads what it writes.
+      if (copied >= LONG_COPY) out.copyWithin(at, from, from + copied);
+      else for (let i = 0; i < copied; i++) out[at + i] = out[from + i]!;
+      outLen += copied;
+      if (undefinedYet) out[outLen++] = out[from]!;
+    }
 
     if (last !== NO_CODE) {
-      suffix[hi] = c;
-      prefix[hi] = last;
+      // The previous string followed by this one's first byte, already in place.
+      offset[hi] = lastOffset;
+      length[hi] = lastLength + 1;
     }
     last = code;
+    lastOffset = at;
+    lastLength = n;
     hi++;
     if (hi >= widthLimit) {
       if (width === MAX_WIDTH) {
