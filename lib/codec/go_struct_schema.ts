@@ -46,7 +46,10 @@ function vsnBytes(vsn: readonly number[]): Uint8Array | null {
       );
     }
   }
-  return vsn.length > 0 ? Uint8Array.from(vsn) : null;
+  if (vsn.length === 0) return null;
+  const out = new Uint8Array(vsn.length);
+  for (let i = 0; i < vsn.length; i++) out[i] = vsn[i]!;
+  return out;
 }
 
 /** The kinds memberlist's and Serf's structs share. */

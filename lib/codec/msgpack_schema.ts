@@ -141,7 +141,12 @@ export function asBool(value: unknown, field: string): boolean {
  */
 export function asUint8Slice(value: unknown, field: string): number[] {
   if (isNil(value)) return [];
-  if (value instanceof Uint8Array) return Array.from(value);
+  if (value instanceof Uint8Array) {
+    // Every alive message carries one; `Array.from` on a typed array is several times slower.
+    const out = new Array<number>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = value[i]!;
+    return out;
+  }
   if (Array.isArray(value)) return value.map((item, i) => asUint(item, `${field}[${i}]`, 0xff));
   return fail(field, "bytes or an array of uint8", value);
 }
