@@ -86,9 +86,22 @@ function profileConfig(profile: SimulateOptions["profile"]): MemberlistConfig {
     : defaultLanConfig();
 }
 
+/** Hooks for watching a long run. */
+export interface SimulateHooks {
+  /**
+   * Called after each whole simulated second with its cost: a 1,000-node run
+   * takes minutes, and the join storm is visible here as it happens.
+   * @default undefined (silent)
+   */
+  onSecond?: (second: SecondCost) => void;
+}
+
 /** Runs one simulation to its end and returns what it measured. */
-export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
-  return await new Simulation(options).run();
+export async function simulate(
+  options: SimulateOptions,
+  hooks: SimulateHooks = {},
+): Promise<SimulationResult> {
+  return await new Simulation(options, hooks).run();
 }
 
 class Simulation {
@@ -109,8 +122,11 @@ class Simulation {
   readonly #pending = new Set<Promise<unknown>>();
   #peakRss = 0;
 
-  constructor(options: SimulateOptions) {
+  readonly #hooks: SimulateHooks;
+
+  constructor(options: SimulateOptions, hooks: SimulateHooks) {
     this.#o = options;
+    this.#hooks = hooks;
     this.#timeline = timelineFor(options);
     this.#start = this.#clock.now();
     this.#schedule = new SeededRandom(options.seed);
@@ -182,7 +198,9 @@ class Simulation {
       await this.#clock.advance(Math.min(stepMs, left));
       const t = this.#t();
       obs.sample(t);
+      const recorded = costs.seconds.length;
       costs.sample(t, sampleQueues(this.#serfs, queues, t));
+      if (costs.seconds.length > recorded) this.#hooks.onSecond?.(costs.seconds.at(-1)!);
       this.#peakRss = Math.max(this.#peakRss, Deno.memoryUsage().rss);
       const whole = obs.liveCount > 0 && obs.convergedNodes() === obs.liveCount;
       if (joinConvergedS === null && t >= tl.joinWindowS && whole) joinConvergedS = t;
