@@ -25,7 +25,14 @@ interface NodeView {
   up: boolean;
   /** Members this node's Serf holds alive (itself included), from join minus failed/left events. */
   aliveKnown: number;
+  /** The killed node is among the members this node holds alive. */
+  victimInView: boolean;
   victimFailed: boolean;
+  /**
+   * The node (re)started after the kill: if it never saw the killed node alive (its join's push/pull
+   * already said dead), there is nothing for it to mark failed, and it has not missed anything.
+   */
+  startedAfterKill: boolean;
   eventDelivered: boolean;
 }
 
@@ -54,7 +61,14 @@ export class Observer {
    * @param reachable whether a failure declared by one node about another is explained by a partition
    */
   constructor(names: readonly string[], reachable: Reachable) {
-    this.#views = names.map(() => ({ up: false, aliveKnown: 0, victimFailed: false, eventDelivered: false }));
+    this.#views = names.map(() => ({
+      up: false,
+      aliveKnown: 0,
+      victimInView: false,
+      victimFailed: false,
+      startedAfterKill: false,
+      eventDelivered: false,
+    }));
     this.#indexOf = new Map(names.map((n, i) => [n, i]));
     this.#reachable = reachable;
   }
@@ -63,7 +77,14 @@ export class Observer {
   nodeUp(i: number): void {
     const v = this.#views[i]!;
     if (!v.up) this.#live++;
-    Object.assign(v, { up: true, aliveKnown: 0, victimFailed: false, eventDelivered: false });
+    Object.assign(v, {
+      up: true,
+      aliveKnown: 0,
+      victimInView: false,
+      victimFailed: false,
+      startedAfterKill: this.#victimDown(),
+      eventDelivered: false,
+    });
   }
 
   /** Node `i` stopped; its later events are ignored. */
@@ -86,6 +107,15 @@ export class Observer {
     this.#victim = i;
   }
 
+  #victimDown(): boolean {
+    return this.#victim >= 0 && !this.#views[this.#victim]!.up;
+  }
+
+  /** Whether node view `v` is done with the killed node: marked it failed, or never saw it alive since its start after the kill. */
+  #victimSettled(v: NodeView): boolean {
+    return v.victimFailed || (v.startedAfterKill && !v.victimInView);
+  }
+
   /** The name of the user event whose dissemination is measured. */
   setEventName(name: string): void {
     this.#eventName = name;
@@ -104,9 +134,13 @@ export class Observer {
       const peer = this.#indexOf.get(m.name);
       if (e.type === "member-join") {
         v.aliveKnown++;
-        if (peer === this.#victim) v.victimFailed = false;
+        if (peer === this.#victim) {
+          v.victimFailed = false;
+          v.victimInView = true;
+        }
       } else if (e.type === "member-failed" || e.type === "member-leave") {
         v.aliveKnown--;
+        if (peer === this.#victim) v.victimInView = false;
         if (peer === undefined || e.type === "member-leave") continue;
         if (peer === this.#victim) v.victimFailed = true;
         else if (this.#views[peer]!.up) {
@@ -122,10 +156,10 @@ export class Observer {
   /** Live nodes whose view holds exactly the live members (the killed node counts until they mark it). */
   convergedNodes(): number {
     let c = 0;
-    const victimDown = this.#victim >= 0 && !this.#views[this.#victim]!.up;
+    const victimDown = this.#victimDown();
     for (const v of this.#views) {
       if (!v.up) continue;
-      const expected = this.#live + (victimDown && !v.victimFailed ? 1 : 0);
+      const expected = this.#live + (victimDown && v.victimInView ? 1 : 0);
       if (v.aliveKnown === expected) c++;
     }
     return c;
@@ -134,19 +168,19 @@ export class Observer {
   /** (observer, live peer) pairs missing from live nodes' views, counting each node's own view as one. */
   missingPairs(): number {
     let missing = 0;
-    const victimDown = this.#victim >= 0 && !this.#views[this.#victim]!.up;
+    const victimDown = this.#victimDown();
     for (const v of this.#views) {
       if (!v.up) continue;
-      const known = v.aliveKnown - (victimDown && !v.victimFailed ? 1 : 0);
+      const known = v.aliveKnown - (victimDown && v.victimInView ? 1 : 0);
       if (known < this.#live) missing += this.#live - known;
     }
     return missing;
   }
 
-  /** Live nodes that marked the victim failed. */
+  /** Live nodes that marked the victim failed (or, started after the kill, never held it alive). */
   victimFailedCount(): number {
     let c = 0;
-    for (const v of this.#views) if (v.up && v.victimFailed) c++;
+    for (const v of this.#views) if (v.up && this.#victimSettled(v)) c++;
     return c;
   }
 
@@ -160,10 +194,10 @@ export class Observer {
   /** Records one point of the curves at `t` seconds. */
   sample(t: number): Sample {
     let known = 0;
-    const victimDown = this.#victim >= 0 && !this.#views[this.#victim]!.up;
+    const victimDown = this.#victimDown();
     for (const v of this.#views) {
       if (!v.up) continue;
-      const k = v.aliveKnown - (victimDown && !v.victimFailed ? 1 : 0);
+      const k = v.aliveKnown - (victimDown && v.victimInView ? 1 : 0);
       known += Math.min(1, k / this.#live);
     }
     const live = Math.max(1, this.#live);
