@@ -29,10 +29,11 @@ interface NodeView {
   victimInView: boolean;
   victimFailed: boolean;
   /**
-   * The node (re)started after the kill: if it never saw the killed node alive (its join's push/pull
-   * already said dead), there is nothing for it to mark failed, and it has not missed anything.
+   * The node held the killed node alive when it was killed, so it owes a failed event. One that did
+   * not (it started later, or its view was still filling) owes nothing while the killed node stays
+   * out of its view: its join's push/pull may simply have said dead already.
    */
-  startedAfterKill: boolean;
+  heldVictimAtKill: boolean;
   eventDelivered: boolean;
 }
 
@@ -66,7 +67,7 @@ export class Observer {
       aliveKnown: 0,
       victimInView: false,
       victimFailed: false,
-      startedAfterKill: false,
+      heldVictimAtKill: false,
       eventDelivered: false,
     }));
     this.#indexOf = new Map(names.map((n, i) => [n, i]));
@@ -82,7 +83,7 @@ export class Observer {
       aliveKnown: 0,
       victimInView: false,
       victimFailed: false,
-      startedAfterKill: this.#victimDown(),
+      heldVictimAtKill: false,
       eventDelivered: false,
     });
   }
@@ -92,6 +93,7 @@ export class Observer {
     const v = this.#views[i]!;
     if (v.up) this.#live--;
     v.up = false;
+    if (i === this.#victim) { for (const w of this.#views) w.heldVictimAtKill = w.up && w.victimInView; }
   }
 
   isUp(i: number): boolean {
@@ -111,9 +113,9 @@ export class Observer {
     return this.#victim >= 0 && !this.#views[this.#victim]!.up;
   }
 
-  /** Whether node view `v` is done with the killed node: marked it failed, or never saw it alive since its start after the kill. */
+  /** Whether view `v` is done with the killed node: out of the view, and marked failed if it was held at the kill. */
   #victimSettled(v: NodeView): boolean {
-    return v.victimFailed || (v.startedAfterKill && !v.victimInView);
+    return !v.victimInView && (v.victimFailed || !v.heldVictimAtKill);
   }
 
   /** The name of the user event whose dissemination is measured. */
@@ -177,7 +179,7 @@ export class Observer {
     return missing;
   }
 
-  /** Live nodes that marked the victim failed (or, started after the kill, never held it alive). */
+  /** Live nodes done with the victim: marked it failed, or never held it alive since the kill. */
   victimFailedCount(): number {
     let c = 0;
     for (const v of this.#views) if (v.up && this.#victimSettled(v)) c++;

@@ -41,21 +41,35 @@ Deno.test("Observer: a node restarted after the kill that never saw the killed n
   assert.equal(obs.falseFailures.size, 0);
 });
 
-Deno.test("Observer: a node restarted after the kill that still holds the killed node alive is not settled", () => {
+Deno.test("Observer: nodes that held the killed node alive, or hold it again, are settled only by a failed event", () => {
   const obs = new Observer(names, () => true);
   names.forEach((_, i) => obs.nodeUp(i));
   obs.setVictim(3);
+  for (let i = 0; i < 3; i++) obs.onEvent(i, event("member-join", ...names));
   obs.nodeDown(3);
   obs.nodeDown(2);
   obs.nodeUp(2); // restarted after the kill, but a stale push/pull shows n3 alive
   obs.onEvent(2, event("member-join", ...names));
-  obs.onEvent(0, event("member-join", "n0", "n1", "n2"));
-  obs.onEvent(1, event("member-join", "n0", "n1", "n2"));
-  // n0 and n1 never saw n3 alive but started before the kill: only a failed event settles them.
   assert.equal(obs.victimFailedCount(), 0);
   assert.equal(obs.convergedNodes(), 3); // the killed node counts in a view until it is marked
   assert.equal(obs.missingPairs(), 0);
+  obs.onEvent(0, event("member-failed", "n3"));
+  obs.onEvent(1, event("member-failed", "n3"));
+  assert.equal(obs.victimFailedCount(), 2);
   obs.onEvent(2, event("member-failed", "n3"));
-  assert.equal(obs.victimFailedCount(), 1);
+  assert.equal(obs.victimFailedCount(), 3);
   assert.equal(obs.convergedNodes(), 3);
+});
+
+Deno.test("Observer: a node that had not yet heard of the killed node owes no failed event", () => {
+  const obs = new Observer(names, () => true);
+  names.forEach((_, i) => obs.nodeUp(i));
+  obs.setVictim(3);
+  obs.onEvent(0, event("member-join", ...names));
+  obs.onEvent(1, event("member-join", "n0", "n1", "n2")); // its view was still filling at the kill
+  obs.nodeDown(3);
+  obs.nodeDown(2);
+  assert.equal(obs.victimFailedCount(), 1);
+  obs.onEvent(0, event("member-failed", "n3"));
+  assert.equal(obs.victimFailedCount(), 2);
 });
