@@ -89,7 +89,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
  * The dictionary of the compressor: (prefix code << 8 | byte) → entry, a
  * string already in the dictionary. An open-addressing hash table shared by
  * every call, since compressing is synchronous and gossip compresses a packet
- * per send. It holds at most 4094 entries in 16384 slots (32 KiB of keys, 32
+ * per send. It holds at most 4094 entries in 16384 slots (64 KiB of keys, 32
  * KiB of entries), small enough to stay in cache: a flat table indexed by key
  * (a million slots) made nearly every lookup a cache miss. `clear` undoes
  * only the slots set.
