@@ -14,7 +14,7 @@
  * @module
  */
 import type { MsgpackEncodable } from "./msgpack.ts";
-import { asBool, asBytes, asInt, asString, asUint, asUint8Slice } from "./msgpack_schema.ts";
+import { asBool, asBytes, asBytesView, asInt, asString, asUint, asUint8Slice } from "./msgpack_schema.ts";
 
 /** How one field travels; `undefined` either way means the field is left out (omitempty). */
 export interface FieldKind<T = unknown> {
@@ -46,7 +46,10 @@ function vsnBytes(vsn: readonly number[]): Uint8Array | null {
       );
     }
   }
-  return vsn.length > 0 ? Uint8Array.from(vsn) : null;
+  if (vsn.length === 0) return null;
+  const out = new Uint8Array(vsn.length);
+  for (let i = 0; i < vsn.length; i++) out[i] = vsn[i]!;
+  return out;
 }
 
 /** The kinds memberlist's and Serf's structs share. */
@@ -74,6 +77,20 @@ export const BASE_KINDS: Readonly<Record<string, FieldKind<unknown>>> = {
   "u16?": fieldKind((v, f) => asUint(v, f, 0xffff) || undefined, (n: number) => n || undefined),
   /** omitempty bool: left out when false, so peers that do not know the field see nothing new. */
   "bool?": fieldKind((v, f) => asBool(v, f) || undefined, (b: boolean | undefined) => b || undefined),
+};
+
+/**
+ * Overrides of {@linkcode BASE_KINDS} whose byte fields decode as views into
+ * the input instead of copies (see `asBytesView`): for schemas that decode
+ * buffers the caller owns and never reuses.
+ */
+export const VIEW_KINDS: Readonly<Record<string, FieldKind<unknown>>> = {
+  bytes: fieldKind(asBytesView, nilWhenEmpty),
+  raw: fieldKind(asBytesView),
+  "bytes?": fieldKind((v, f) => {
+    const b = asBytesView(v, f);
+    return b.length > 0 ? b : undefined;
+  }, (b: Uint8Array | undefined) => nilWhenEmpty(b) ?? undefined),
 };
 
 interface Field {

@@ -87,29 +87,50 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
 
 /**
  * The dictionary of the compressor: (prefix code << 8 | byte) → entry, a
- * string already in the dictionary. A flat table (entries are 258..4094, so
- * 0 means absent) shared by every call, since compressing is synchronous and
- * gossip compresses a packet per send; `clear` undoes only the slots set.
+ * string already in the dictionary. An open-addressing hash table shared by
+ * every call, since compressing is synchronous and gossip compresses a packet
+ * per send. It holds at most 4094 entries in 16384 slots (64 KiB of keys, 32
+ * KiB of entries), small enough to stay in cache: a flat table indexed by key
+ * (a million slots) made nearly every lookup a cache miss. `clear` undoes
+ * only the slots set.
  */
 class CompressDictionary {
-  readonly #entries = new Uint16Array(MAX_CODE << 8);
+  /** Key + 1 per slot (0 is empty); keys are below 2^20. */
+  readonly #keys = new Int32Array(DICTIONARY_SLOTS);
+  readonly #entries = new Uint16Array(DICTIONARY_SLOTS);
   readonly #used = new Int32Array(MAX_CODE);
   #count = 0;
 
-  get(key: number): number | undefined {
-    const entry = this.#entries[key]!;
-    return entry === 0 ? undefined : entry;
+  /** The entry for `key`, or 0 when absent (entries are 258..4094). */
+  get(key: number): number {
+    const stored = key + 1;
+    for (let slot = slotOf(key);; slot = (slot + 1) & SLOT_MASK) {
+      const k = this.#keys[slot]!;
+      if (k === stored) return this.#entries[slot]!;
+      if (k === 0) return 0;
+    }
   }
 
   set(key: number, entry: number): void {
-    this.#entries[key] = entry;
-    this.#used[this.#count++] = key;
+    let slot = slotOf(key);
+    while (this.#keys[slot] !== 0) slot = (slot + 1) & SLOT_MASK;
+    this.#keys[slot] = key + 1;
+    this.#entries[slot] = entry;
+    this.#used[this.#count++] = slot;
   }
 
   clear(): void {
-    for (let i = 0; i < this.#count; i++) this.#entries[this.#used[i]!] = 0;
+    for (let i = 0; i < this.#count; i++) this.#keys[this.#used[i]!] = 0;
     this.#count = 0;
   }
+}
+
+const DICTIONARY_SLOTS = 1 << 14;
+const SLOT_MASK = DICTIONARY_SLOTS - 1;
+
+/** Spreads a key's prefix code and byte over the slots (Fibonacci hashing: the top 14 bits of key * 2^32/φ). */
+function slotOf(key: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> 18;
 }
 
 const compressDictionary = new CompressDictionary();
@@ -142,7 +163,7 @@ function compressInto(input: Uint8Array, out: BitWriter, dictionary: CompressDic
     const byte = input[i]!;
     const key = code * LITERALS + byte;
     const known = dictionary.get(key);
-    if (known !== undefined) {
+    if (known !== 0) {
       code = known;
       continue;
     }
@@ -167,12 +188,20 @@ export interface LzwDecompressOptions {
 
 const DEFAULT_MAX_OUTPUT = 40 * 1024 * 1024;
 
-/** The decompressor's dictionary (prefix code and last byte of each entry) and its spelling buffer. */
+/**
+ * The decompressor's dictionary. Every entry is the previous code's string plus
+ * the first byte of the next one, so it already sits in the output, starting
+ * where the previous string started: an entry is its offset and length there,
+ * and emitting a code is a copy from earlier output (no walk down a prefix
+ * chain, no spelling buffer).
+ */
 const decompressTables = {
-  prefix: new Uint16Array(1 << MAX_WIDTH),
-  suffix: new Uint8Array(1 << MAX_WIDTH),
-  scratch: new Uint8Array(1 << MAX_WIDTH),
+  offset: new Int32Array(1 << MAX_WIDTH),
+  length: new Int32Array(1 << MAX_WIDTH),
 };
+
+/** Strings at least this long are copied with `copyWithin`; shorter ones byte by byte. */
+const LONG_COPY = 32;
 
 /**
  * Decompresses what Go's `lzw.NewReader(r, lzw.LSB, 8)` reads. Bytes after the
@@ -184,7 +213,7 @@ const decompressTables = {
 export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions = {}): Uint8Array {
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   // Shared tables: decompressing is synchronous, and every entry is written before it is read.
-  const { prefix, suffix, scratch } = decompressTables;
+  const { offset, length } = decompressTables;
   let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 3)));
   let outLen = 0;
 
@@ -192,23 +221,11 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
   let widthLimit = 1 << FIRST_WIDTH;
   let hi = END; // next entry to define, once a previous code is known
   let last = NO_CODE;
+  let lastOffset = 0; // where the previous code's string starts in `out`, and its length
+  let lastLength = 0;
   let bits = 0;
   let nBits = 0;
   let pos = 0;
-
-  const emit = (from: Uint8Array, start: number, end: number): void => {
-    const n = end - start;
-    if (outLen + n > maxOutput) {
-      throw new DecodeError(`Decompressed message is larger than limit (${maxOutput})`);
-    }
-    if (outLen + n > out.length) {
-      const grown = new Uint8Array(Math.min(maxOutput, Math.max(outLen + n, out.length * 2)));
-      grown.set(out.subarray(0, outLen));
-      out = grown;
-    }
-    // Strings are short (a few bytes each): a loop beats making a subarray per code.
-    for (let i = start; i < end; i++) out[outLen++] = from[i]!;
-  };
 
   while (true) {
     while (nBits < width) {
@@ -232,28 +249,39 @@ export function lzwDecompress(input: Uint8Array, options: LzwDecompressOptions =
     if (code === END) return out.slice(0, outLen);
     if (code > hi) throw new DecodeError(`Cannot decompress LZW: invalid code ${code}`);
 
-    // Spell the string for `code` backwards into scratch; `code === hi` is the
-    // one entry not defined yet: the previous string plus its own first byte.
-    let start = scratch.length;
-    let c = code;
-    if (code === hi && last !== NO_CODE) {
-      c = last;
-      while (c >= LITERALS) c = prefix[c]!;
-      scratch[--start] = c;
-      c = last;
+    // `code === hi` is the one entry not defined yet: the previous string plus
+    // its own first byte.
+    const undefinedYet = code === hi && last !== NO_CODE;
+    const n = code < LITERALS ? 1 : undefinedYet ? lastLength + 1 : length[code]!;
+    if (outLen + n > out.length) {
+      if (outLen + n > maxOutput) {
+        throw new DecodeError(`Decompressed message is larger than limit (${maxOutput})`);
+      }
+      const grown = new Uint8Array(Math.min(maxOutput, Math.max(outLen + n, out.length * 2)));
+      grown.set(out.subarray(0, outLen));
+      out = grown;
     }
-    while (c >= LITERALS) {
-      scratch[--start] = suffix[c]!;
-      c = prefix[c]!;
+    const at = outLen;
+    if (code < LITERALS) {
+      out[outLen++] = code;
+    } else {
+      const from = undefinedYet ? lastOffset : offset[code]!;
+      const copied = undefinedYet ? lastLength : n;
+      // The source ends at or before `at`, so the copy never reads what it writes.
+      if (copied >= LONG_COPY) out.copyWithin(at, from, from + copied);
+      else for (let i = 0; i < copied; i++) out[at + i] = out[from + i]!;
+      outLen += copied;
+      if (undefinedYet) out[outLen++] = out[from]!;
     }
-    scratch[--start] = c;
-    emit(scratch, start, scratch.length);
 
     if (last !== NO_CODE) {
-      suffix[hi] = c;
-      prefix[hi] = last;
+      // The previous string followed by this one's first byte, already in place.
+      offset[hi] = lastOffset;
+      length[hi] = lastLength + 1;
     }
     last = code;
+    lastOffset = at;
+    lastLength = n;
     hi++;
     if (hi >= widthLimit) {
       if (width === MAX_WIDTH) {

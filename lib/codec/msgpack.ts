@@ -212,6 +212,7 @@ export {
   asArray,
   asBool,
   asBytes,
+  asBytesView,
   asFloat64,
   asInt,
   asMap,

@@ -80,6 +80,18 @@ export function asBytes(value: unknown, field: string): Uint8Array {
 }
 
 /**
+ * A Go `[]byte` field as a view into the decoded buffer, not a copy: for
+ * decoders whose caller owns the input and never writes to it (a received
+ * datagram), where copying every address and payload cost more than the
+ * rest of the decoding. Whoever keeps such a value long-term must copy it,
+ * or it pins the whole input.
+ */
+export function asBytesView(value: unknown, field: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return asBytes(value, field);
+}
+
+/**
  * A Go unsigned integer field no larger than `max` (for a uint16, 65535).
  * Any msgpack integer width is accepted, as in Go, as long as the value fits.
  */
@@ -129,7 +141,12 @@ export function asBool(value: unknown, field: string): boolean {
  */
 export function asUint8Slice(value: unknown, field: string): number[] {
   if (isNil(value)) return [];
-  if (value instanceof Uint8Array) return Array.from(value);
+  if (value instanceof Uint8Array) {
+    // Every alive message carries one; `Array.from` on a typed array is several times slower.
+    const out = new Array<number>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = value[i]!;
+    return out;
+  }
   if (Array.isArray(value)) return value.map((item, i) => asUint(item, `${field}[${i}]`, 0xff));
   return fail(field, "bytes or an array of uint8", value);
 }

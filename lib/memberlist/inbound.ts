@@ -18,8 +18,8 @@ import { handleIndirectPing, handlePing } from "./probe.ts";
 import { decryptPayload } from "./security.ts";
 import { aliveNode, deadNode, suspectNode } from "./state_machine.ts";
 import {
-  decodeBody,
   decodeCompoundMessage,
+  decodePacketBody,
   decompressPayload,
   removeLabelHeader,
   verifyCrc,
@@ -106,7 +106,7 @@ function route(m: Engine, type: number, body: Uint8Array, from: Address, receive
     case MessageType.suspect:
     case MessageType.alive:
     case MessageType.dead: {
-      const msg = decodeBody(type, body);
+      const msg = decodePacketBody(type, body);
       switch (msg.type) {
         case "ping":
           return handlePing(m, msg, from);

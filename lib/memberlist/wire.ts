@@ -15,7 +15,7 @@
  * @module
  */
 import { asInt, asStruct, decodeMsgpack, decodeStructPrefix, encodeMsgpack } from "../codec/msgpack.ts";
-import { fieldKind, GoStructSchema } from "../codec/go_struct_schema.ts";
+import { fieldKind, GoStructSchema, VIEW_KINDS } from "../codec/go_struct_schema.ts";
 import { DecodeError } from "../util/errors.ts";
 import {
   type AckMessage,
@@ -75,19 +75,18 @@ const TYPE_BYTE: Record<BodyMessage["type"], number> = {
 };
 
 /** Each message's Go struct (memberlist's ping, indirectPingReq, ackResp, ... in net.go). */
-const PING = new GoStructSchema<Omit<PingMessage, "type">>(
-  "SeqNo:u32 Node:str SourceAddr:bytes? SourcePort:u16? SourceNode:str?",
-);
-const INDIRECT_PING = new GoStructSchema<Omit<IndirectPingMessage, "type">>(
-  "SeqNo:u32 Target:bytes Port:u16 Node:str Nack:bool SourceAddr:bytes? SourcePort:u16? SourceNode:str?",
-);
-const ACK = new GoStructSchema<Omit<AckMessage, "type">>("SeqNo:u32 Payload:bytes");
+const PING_SPEC = "SeqNo:u32 Node:str SourceAddr:bytes? SourcePort:u16? SourceNode:str?";
+const PING = new GoStructSchema<Omit<PingMessage, "type">>(PING_SPEC);
+const INDIRECT_PING_SPEC =
+  "SeqNo:u32 Target:bytes Port:u16 Node:str Nack:bool SourceAddr:bytes? SourcePort:u16? SourceNode:str?";
+const INDIRECT_PING = new GoStructSchema<Omit<IndirectPingMessage, "type">>(INDIRECT_PING_SPEC);
+const ACK_SPEC = "SeqNo:u32 Payload:bytes";
+const ACK = new GoStructSchema<Omit<AckMessage, "type">>(ACK_SPEC);
 const NACK = new GoStructSchema<Omit<NackMessage, "type">>("SeqNo:u32");
 const ERR = new GoStructSchema<Omit<ErrMessage, "type">>("Error:str");
 const SUSPECT_OR_DEAD = new GoStructSchema<Omit<SuspectMessage, "type">>("Incarnation:u32 Node:str From:str");
-const ALIVE = new GoStructSchema<Omit<AliveMessage, "type">>(
-  "Incarnation:u32 Node:str Addr:bytes Port:u16 Meta:bytes Vsn:vsn",
-);
+const ALIVE_SPEC = "Incarnation:u32 Node:str Addr:bytes Port:u16 Meta:bytes Vsn:vsn";
+const ALIVE = new GoStructSchema<Omit<AliveMessage, "type">>(ALIVE_SPEC);
 
 /** Type byte -> the message's name, struct and how errors name it. */
 const BODIES = new Map<number, { type: BodyMessage["type"]; schema: GoStructSchema<object>; what: string }>([
@@ -99,6 +98,17 @@ const BODIES = new Map<number, { type: BodyMessage["type"]; schema: GoStructSche
   [MessageType.suspect, { type: "suspect", schema: SUSPECT_OR_DEAD, what: "suspect" }],
   [MessageType.alive, { type: "alive", schema: ALIVE, what: "alive" }],
   [MessageType.dead, { type: "dead", schema: SUSPECT_OR_DEAD, what: "dead" }],
+]);
+
+/**
+ * The same structs for {@linkcode decodePacketBody}: byte fields are views
+ * into the datagram. The messages without byte fields share their schema.
+ */
+const PACKET_SCHEMAS = new Map<number, GoStructSchema<object>>([
+  [MessageType.ping, new GoStructSchema(PING_SPEC, VIEW_KINDS)],
+  [MessageType.indirectPing, new GoStructSchema(INDIRECT_PING_SPEC, VIEW_KINDS)],
+  [MessageType.ackResp, new GoStructSchema(ACK_SPEC, VIEW_KINDS)],
+  [MessageType.alive, new GoStructSchema(ALIVE_SPEC, VIEW_KINDS)],
 ]);
 
 /**
@@ -134,6 +144,22 @@ export function decodeBody(type: number, body: Uint8Array): BodyMessage {
   const entry = BODIES.get(type);
   if (!entry) throw new DecodeError(`Cannot decode message: type ${type} has no message body`);
   return entry.schema.decode(decodeStructPrefix(body, entry.what), { type: entry.type }) as BodyMessage;
+}
+
+/**
+ * {@linkcode decodeBody} for a received datagram: byte fields (addresses,
+ * metadata, ack payloads) are views into `body` rather than copies, since
+ * the gossip of a large cluster decodes thousands of them a second and keeps
+ * almost none. `body` must be owned by the caller and never written; whoever
+ * keeps a byte field must copy it (member records intern theirs, which copies).
+ *
+ * @throws {DecodeError} as {@linkcode decodeBody} does.
+ */
+export function decodePacketBody(type: number, body: Uint8Array): BodyMessage {
+  const entry = BODIES.get(type);
+  if (!entry) throw new DecodeError(`Cannot decode message: type ${type} has no message body`);
+  const schema = PACKET_SCHEMAS.get(type) ?? entry.schema;
+  return schema.decode(decodeStructPrefix(body, entry.what), { type: entry.type }) as BodyMessage;
 }
 
 /**

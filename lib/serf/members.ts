@@ -14,9 +14,23 @@ import type { Member, MemberEventType } from "./types.ts";
 import type { FailedRecord } from "./snapshot_failed.ts";
 import { parseAddress } from "../util/addr.ts";
 
+/**
+ * Decoded tags by metadata array. memberlist interns member metadata (see
+ * util/intern.ts), so every node in a process that holds the same member's
+ * record holds the same array: one frozen tags object serves them all instead
+ * of one per node pair (the simulator's 10^6 pairs at 1,000 nodes). Serf never
+ * hands these objects out: members leave with copies. Weak, so tags go with
+ * the metadata they came from.
+ */
+const tagsByMeta = new WeakMap<Uint8Array, Record<string, string>>();
+
 function decodeTagsLogged(s: SerfCore, meta: Uint8Array): Record<string, string> {
+  const known = tagsByMeta.get(meta);
+  if (known !== undefined) return known;
   try {
-    return decodeTags(meta);
+    const tags = Object.freeze(decodeTags(meta));
+    tagsByMeta.set(meta, tags);
+    return tags;
   } catch (err) {
     s.log.error(`Failed to decode tags: ${err instanceof Error ? err.message : String(err)}`);
     return {};

@@ -58,16 +58,26 @@ export class InternPool {
     return s;
   }
 
-  /** The canonical array with the bytes of `b` (which may be returned itself); never write into it. */
+  /**
+   * The canonical array with the bytes of `b` (which may be returned itself); never write into it.
+   * `b` may be a view into a larger buffer (a field decoded from a datagram): what is kept is then
+   * a copy, so a record never pins the packet it was read from.
+   */
   bytes(b: Uint8Array): Uint8Array {
-    if (b.length > MAX_INTERNED_BYTES) return b;
+    if (b.length > MAX_INTERNED_BYTES) return owned(b);
     const key = String.fromCharCode.apply(null, b as unknown as number[]);
     const known = this.#bytes.get(key);
     if (known !== undefined) return known;
     if (this.#bytes.size >= this.#capacity) this.#bytes.clear();
-    this.#bytes.set(key, b);
-    return b;
+    const kept = owned(b);
+    this.#bytes.set(key, kept);
+    return kept;
   }
+}
+
+/** `b` itself when it spans its whole buffer, else a copy of just its bytes. */
+function owned(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 
 /** The pool member records use (see the module doc for why it is process-wide). */

@@ -23,7 +23,16 @@ if (import.meta.main) {
     console.error(err instanceof Error ? err.message : String(err));
     Deno.exit(2);
   }
-  const result = await simulate(options);
+  // Progress on stderr every 5 simulated seconds, so stdout stays the report (and the JSON line last).
+  const result = await simulate(options, {
+    onSecond: (c) => {
+      if (c.t % 5 !== 0) return;
+      console.error(
+        `  t=${c.t} s: ${c.cpuS.toFixed(2)} CPU-s in the last second, ` +
+          `${c.memberlistQueued} memberlist and ${c.intentQueued} intent broadcasts queued`,
+      );
+    },
+  });
   console.log(formatReport(result));
   if (options.chart) {
     Deno.writeTextFileSync(options.chart, dissemination(result));

@@ -25,7 +25,15 @@ interface NodeView {
   up: boolean;
   /** Members this node's Serf holds alive (itself included), from join minus failed/left events. */
   aliveKnown: number;
+  /** The killed node is among the members this node holds alive. */
+  victimInView: boolean;
   victimFailed: boolean;
+  /**
+   * The node held the killed node alive when it was killed, so it owes a failed event. One that did
+   * not (it started later, or its view was still filling) owes nothing while the killed node stays
+   * out of its view: its join's push/pull may simply have said dead already.
+   */
+  heldVictimAtKill: boolean;
   eventDelivered: boolean;
 }
 
@@ -54,7 +62,14 @@ export class Observer {
    * @param reachable whether a failure declared by one node about another is explained by a partition
    */
   constructor(names: readonly string[], reachable: Reachable) {
-    this.#views = names.map(() => ({ up: false, aliveKnown: 0, victimFailed: false, eventDelivered: false }));
+    this.#views = names.map(() => ({
+      up: false,
+      aliveKnown: 0,
+      victimInView: false,
+      victimFailed: false,
+      heldVictimAtKill: false,
+      eventDelivered: false,
+    }));
     this.#indexOf = new Map(names.map((n, i) => [n, i]));
     this.#reachable = reachable;
   }
@@ -63,7 +78,14 @@ export class Observer {
   nodeUp(i: number): void {
     const v = this.#views[i]!;
     if (!v.up) this.#live++;
-    Object.assign(v, { up: true, aliveKnown: 0, victimFailed: false, eventDelivered: false });
+    Object.assign(v, {
+      up: true,
+      aliveKnown: 0,
+      victimInView: false,
+      victimFailed: false,
+      heldVictimAtKill: false,
+      eventDelivered: false,
+    });
   }
 
   /** Node `i` stopped; its later events are ignored. */
@@ -71,6 +93,7 @@ export class Observer {
     const v = this.#views[i]!;
     if (v.up) this.#live--;
     v.up = false;
+    if (i === this.#victim) { for (const w of this.#views) w.heldVictimAtKill = w.up && w.victimInView; }
   }
 
   isUp(i: number): boolean {
@@ -84,6 +107,15 @@ export class Observer {
   /** The node killed for failure detection. */
   setVictim(i: number): void {
     this.#victim = i;
+  }
+
+  #victimDown(): boolean {
+    return this.#victim >= 0 && !this.#views[this.#victim]!.up;
+  }
+
+  /** Whether view `v` is done with the killed node: out of the view, and marked failed if it was held at the kill. */
+  #victimSettled(v: NodeView): boolean {
+    return !v.victimInView && (v.victimFailed || !v.heldVictimAtKill);
   }
 
   /** The name of the user event whose dissemination is measured. */
@@ -104,9 +136,13 @@ export class Observer {
       const peer = this.#indexOf.get(m.name);
       if (e.type === "member-join") {
         v.aliveKnown++;
-        if (peer === this.#victim) v.victimFailed = false;
+        if (peer === this.#victim) {
+          v.victimFailed = false;
+          v.victimInView = true;
+        }
       } else if (e.type === "member-failed" || e.type === "member-leave") {
         v.aliveKnown--;
+        if (peer === this.#victim) v.victimInView = false;
         if (peer === undefined || e.type === "member-leave") continue;
         if (peer === this.#victim) v.victimFailed = true;
         else if (this.#views[peer]!.up) {
@@ -122,10 +158,10 @@ export class Observer {
   /** Live nodes whose view holds exactly the live members (the killed node counts until they mark it). */
   convergedNodes(): number {
     let c = 0;
-    const victimDown = this.#victim >= 0 && !this.#views[this.#victim]!.up;
+    const victimDown = this.#victimDown();
     for (const v of this.#views) {
       if (!v.up) continue;
-      const expected = this.#live + (victimDown && !v.victimFailed ? 1 : 0);
+      const expected = this.#live + (victimDown && v.victimInView ? 1 : 0);
       if (v.aliveKnown === expected) c++;
     }
     return c;
@@ -134,19 +170,19 @@ export class Observer {
   /** (observer, live peer) pairs missing from live nodes' views, counting each node's own view as one. */
   missingPairs(): number {
     let missing = 0;
-    const victimDown = this.#victim >= 0 && !this.#views[this.#victim]!.up;
+    const victimDown = this.#victimDown();
     for (const v of this.#views) {
       if (!v.up) continue;
-      const known = v.aliveKnown - (victimDown && !v.victimFailed ? 1 : 0);
+      const known = v.aliveKnown - (victimDown && v.victimInView ? 1 : 0);
       if (known < this.#live) missing += this.#live - known;
     }
     return missing;
   }
 
-  /** Live nodes that marked the victim failed. */
+  /** Live nodes done with the victim: marked it failed, or never held it alive since the kill. */
   victimFailedCount(): number {
     let c = 0;
-    for (const v of this.#views) if (v.up && v.victimFailed) c++;
+    for (const v of this.#views) if (v.up && this.#victimSettled(v)) c++;
     return c;
   }
 
@@ -160,10 +196,10 @@ export class Observer {
   /** Records one point of the curves at `t` seconds. */
   sample(t: number): Sample {
     let known = 0;
-    const victimDown = this.#victim >= 0 && !this.#views[this.#victim]!.up;
+    const victimDown = this.#victimDown();
     for (const v of this.#views) {
       if (!v.up) continue;
-      const k = v.aliveKnown - (victimDown && !v.victimFailed ? 1 : 0);
+      const k = v.aliveKnown - (victimDown && v.victimInView ? 1 : 0);
       known += Math.min(1, k / this.#live);
     }
     const live = Math.max(1, this.#live);

@@ -21,13 +21,26 @@ export interface QueuePeaks {
   atS: number;
 }
 
-/** Updates `peaks` with one sample of every running node at `t` seconds. */
-export function sampleQueues(serfs: readonly (Serf | undefined)[], peaks: QueuePeaks, t: number): void {
+/** What is queued over the whole cluster at one sample. */
+export interface QueueTotals {
+  memberlist: number;
+  intent: number;
+}
+
+/** Updates `peaks` with one sample of every running node at `t` seconds; returns the cluster's totals. */
+export function sampleQueues(
+  serfs: readonly (Serf | undefined)[],
+  peaks: QueuePeaks,
+  t: number,
+): QueueTotals {
   let total = 0;
+  let intents = 0;
   for (const serf of serfs) {
     if (!serf) continue;
     const core = serfCoreOf(serf);
-    peaks.intentMax = Math.max(peaks.intentMax, core.intentQueue.numQueued());
+    const intent = core.intentQueue.numQueued();
+    intents += intent;
+    peaks.intentMax = Math.max(peaks.intentMax, intent);
     peaks.eventMax = Math.max(peaks.eventMax, core.eventQueue.numQueued());
     const ml = engineOf(core.memberlist).broadcasts.numQueued();
     total += ml;
@@ -37,4 +50,5 @@ export function sampleQueues(serfs: readonly (Serf | undefined)[], peaks: QueueP
     }
   }
   peaks.memberlistTotal = Math.max(peaks.memberlistTotal, total);
+  return { memberlist: total, intent: intents };
 }

@@ -18,6 +18,8 @@ export function summaryJson(r: SimulationResult): Record<string, unknown> {
     simulated_s: o.seconds,
     wall_s: round(r.wallS),
     cpu_s: round(r.cpuS),
+    tail_cpu_s_per_s: round(r.tailCpuPerS, 3),
+    queues_drained_s: r.queuesDrainedS,
     peak_rss_mb: round(r.peakRssMb, 0),
     ...(r.liveHeapMb !== undefined ? { live_heap_mb: round(r.liveHeapMb, 0) } : {}),
     join_converged_s: round(r.joinConvergedS),
@@ -44,6 +46,9 @@ export function summaryJson(r: SimulationResult): Record<string, unknown> {
     peak_memberlist_queue: r.queues.memberlistMax,
     peak_memberlist_queue_at_s: round(r.queues.atS),
     peak_memberlist_queue_total: r.queues.memberlistTotal,
+    cpu_s_by_second: r.perSecond.map((c) => round(c.cpuS, 3)),
+    memberlist_queued_by_second: r.perSecond.map((c) => c.memberlistQueued),
+    intent_queued_by_second: r.perSecond.map((c) => c.intentQueued),
     ...(r.restart
       ? {
         restart_reconverged_s: round(r.restart.reconvergedS),
@@ -84,6 +89,11 @@ export function formatReport(r: SimulationResult): string {
     `suspicions ${r.logs.suspicions}, refutations ${r.logs.refutations}`,
     `  traffic: ${r.bytesPerNodePerS.toFixed(0)} bytes per node per second, ${r.packetsSent} packets ` +
     `(${r.packetsDropped} dropped)`,
+    `  CPU per simulated second over the last quarter: ${
+      r.tailCpuPerS === null ? "n/a" : r.tailCpuPerS.toFixed(3)
+    } s; memberlist queues drained (< 1 message per node) at ${
+      r.queuesDrainedS === null ? "never" : `${r.queuesDrainedS} s`
+    }`,
     `  queue peaks: intent ${r.queues.intentMax}, user event ${r.queues.eventMax}, memberlist ` +
     `${r.queues.memberlistMax} on one node at ${r.queues.atS.toFixed(1)} s ` +
     `(${r.queues.memberlistTotal} over all nodes)`,

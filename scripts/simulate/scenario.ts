@@ -21,6 +21,7 @@ import { CountingLogger, type LogCounts } from "./counting_logger.ts";
 import { Observer, type Sample } from "./observer.ts";
 import { type SimulateOptions, type Timeline, timelineFor } from "./options.ts";
 import { type QueuePeaks, sampleQueues } from "./queues.ts";
+import { CostTimeline, type SecondCost } from "./cost_timeline.ts";
 
 /** Everything one run measured; times in simulated seconds, null when it never happened. */
 export interface SimulationResult {
@@ -29,6 +30,12 @@ export interface SimulationResult {
   wallS: number;
   /** CPU time of the process over the same span (wall time also counts waiting for a busy machine). */
   cpuS: number;
+  /** CPU and cluster-wide queue depth for each simulated second. */
+  perSecond: SecondCost[];
+  /** CPU seconds per simulated second over the last quarter of the run (the steady state, if it drained). */
+  tailCpuPerS: number | null;
+  /** First second after the rollout at which the cluster's memberlist queues held fewer messages than nodes. */
+  queuesDrainedS: number | null;
   peakRssMb: number;
   /**
    * Heap still reachable at the end, before shutdown, after a full collection: only when V8 exposes
@@ -79,9 +86,22 @@ function profileConfig(profile: SimulateOptions["profile"]): MemberlistConfig {
     : defaultLanConfig();
 }
 
+/** Hooks for watching a long run. */
+export interface SimulateHooks {
+  /**
+   * Called after each whole simulated second with its cost: a 1,000-node run
+   * takes minutes, and the join storm is visible here as it happens.
+   * @default undefined (silent)
+   */
+  onSecond?: (second: SecondCost) => void;
+}
+
 /** Runs one simulation to its end and returns what it measured. */
-export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
-  return await new Simulation(options).run();
+export async function simulate(
+  options: SimulateOptions,
+  hooks: SimulateHooks = {},
+): Promise<SimulationResult> {
+  return await new Simulation(options, hooks).run();
 }
 
 class Simulation {
@@ -102,8 +122,11 @@ class Simulation {
   readonly #pending = new Set<Promise<unknown>>();
   #peakRss = 0;
 
-  constructor(options: SimulateOptions) {
+  readonly #hooks: SimulateHooks;
+
+  constructor(options: SimulateOptions, hooks: SimulateHooks) {
     this.#o = options;
+    this.#hooks = hooks;
     this.#timeline = timelineFor(options);
     this.#start = this.#clock.now();
     this.#schedule = new SeededRandom(options.seed);
@@ -168,13 +191,16 @@ class Simulation {
     const endMs = o.seconds * 1000;
     const stepMs = o.sampleS * 1000;
     const obs = this.#observer;
+    const costs = new CostTimeline(cpuSeconds);
     obs.sample(0);
     while (this.#clock.now() - this.#start < endMs) {
       const left = endMs - (this.#clock.now() - this.#start);
       await this.#clock.advance(Math.min(stepMs, left));
       const t = this.#t();
       obs.sample(t);
-      sampleQueues(this.#serfs, queues, t);
+      const recorded = costs.seconds.length;
+      costs.sample(t, sampleQueues(this.#serfs, queues, t));
+      if (costs.seconds.length > recorded) this.#hooks.onSecond?.(costs.seconds.at(-1)!);
       this.#peakRss = Math.max(this.#peakRss, Deno.memoryUsage().rss);
       const whole = obs.liveCount > 0 && obs.convergedNodes() === obs.liveCount;
       if (joinConvergedS === null && t >= tl.joinWindowS && whole) joinConvergedS = t;
@@ -199,6 +225,9 @@ class Simulation {
       timeline: tl,
       wallS,
       cpuS: cpuSeconds() - cpuStart,
+      perSecond: costs.seconds,
+      tailCpuPerS: costs.cpuPerSecondAfter(o.seconds * 0.75),
+      queuesDrainedS: costs.drainedAt(tl.joinWindowS, o.nodes),
       peakRssMb: Math.max(this.#peakRss, peakRssOfProcess()) / 2 ** 20,
       joinConvergedS,
       failureDetectedS,

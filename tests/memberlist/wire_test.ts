@@ -12,6 +12,7 @@ import {
   decodeBody,
   decodeCompoundMessage,
   decodeMessage,
+  decodePacketBody,
   decodePushNodeState,
   decodePushPullHeader,
   decodeUserMsgHeader,
@@ -345,4 +346,31 @@ Deno.test("every wire decoder turns mutated input into a value or a DecodeError"
     onlyDecodeError("decodePushNodeState", input, () => decodePushNodeState(input));
     onlyDecodeError("decodeUserMsgHeader", input, () => decodeUserMsgHeader(input));
   }
+});
+
+Deno.test("decodePacketBody decodes as decodeBody does, with byte fields as views into the datagram", () => {
+  const messages: BodyMessage[] = [
+    {
+      type: "alive",
+      incarnation: 3,
+      node: "web-1",
+      addr: new Uint8Array([10, 0, 0, 1]),
+      port: 7946,
+      meta: new Uint8Array([1, 2, 3]),
+      vsn: [1, 5, 2, 2, 5, 4],
+    },
+    { type: "ackResp", seqNo: 9, payload: new Uint8Array([4, 5]) },
+    { type: "ping", seqNo: 1, node: "web-2", sourceAddr: new Uint8Array([10, 0, 0, 2]), sourcePort: 7946 },
+    { type: "suspect", incarnation: 2, node: "web-3", from: "web-1" },
+  ];
+  for (const msg of messages) {
+    const packet = encodeMessage(msg);
+    const body = packet.subarray(1);
+    const viewed = decodePacketBody(packet[0]!, body);
+    assert.deepEqual(viewed, decodeBody(packet[0]!, body));
+    for (const value of Object.values(viewed)) {
+      if (value instanceof Uint8Array && value.length > 0) assert.equal(value.buffer, packet.buffer);
+    }
+  }
+  assert.throws(() => decodePacketBody(MessageType.compound, new Uint8Array([0])), DecodeError);
 });

@@ -26,7 +26,15 @@ Deno.test("simulate: a seed replays the same run", async () => {
   const options = { ...defaultSimulateOptions(), nodes: 20, seconds: 12, seed: 5, loss: 0.05 };
   const [a, b] = [await simulate(options), await simulate(options)];
   const strip = (r: typeof a) => {
-    const { wall_s: _w, cpu_s: _c, peak_rss_mb: _m, ...rest } = summaryJson(r);
+    const {
+      wall_s: _w,
+      cpu_s: _c,
+      peak_rss_mb: _m,
+      tail_cpu_s_per_s: _t,
+      cpu_s_by_second: _s,
+      live_heap_mb: _h,
+      ...rest
+    } = summaryJson(r);
     return rest;
   };
   assert.deepEqual(strip(a), strip(b));

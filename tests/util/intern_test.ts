@@ -26,3 +26,17 @@ Deno.test("InternPool leaves long byte strings alone and stays bounded", () => {
   assert.deepEqual([...a], [1]);
   assert.throws(() => new InternPool(0), RangeError);
 });
+
+Deno.test("InternPool keeps a copy of a view, never the larger buffer it points into", () => {
+  const pool = new InternPool();
+  const packet = new Uint8Array([9, 9, 10, 0, 0, 7, 9, ...new Uint8Array(300)]);
+  const addr = pool.bytes(packet.subarray(2, 6));
+  assert.deepEqual([...addr], [10, 0, 0, 7]);
+  assert.notEqual(addr.buffer, packet.buffer);
+  assert.equal(addr.buffer.byteLength, 4);
+  assert.equal(pool.bytes(new Uint8Array([10, 0, 0, 7])), addr);
+  const longView = packet.subarray(1, 200);
+  const long = pool.bytes(longView);
+  assert.deepEqual([...long], [...longView]);
+  assert.notEqual(long.buffer, packet.buffer);
+});
