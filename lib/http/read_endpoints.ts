@@ -10,14 +10,15 @@ import { filterMembers } from "../rpc/handlers.ts";
 import type { RpcMember } from "../rpc/member_record.ts";
 import { errorMessage } from "../util/errors.ts";
 import { HttpError } from "./json.ts";
-import { type CoordinateJson, coordinateJson, type MemberJson, memberJson } from "./records.ts";
+import type { ApiMember, ApiNodeCoordinate } from "./api_types.ts";
+import { coordinateJson, memberJson } from "./records.ts";
 
 /**
  * `GET /v1/members[?status=re&name=re]`: every member, or those whose status and
  * name match the anchored regular expressions (as `serf members -status -name`).
  * @throws {HttpError} 400 for an expression that does not compile
  */
-export function membersJson(agent: RpcAgent, query: URLSearchParams): MemberJson[] {
+export function membersJson(agent: RpcAgent, query: URLSearchParams): ApiMember[] {
   const status = query.get("status") ?? "";
   const name = query.get("name") ?? "";
   let members: RpcMember[] = agent.members();
@@ -32,8 +33,8 @@ export function membersJson(agent: RpcAgent, query: URLSearchParams): MemberJson
 }
 
 /** `GET /v1/coordinates`: each member with a cached coordinate, this node included. */
-export function coordinatesJson(agent: RpcAgent): { Node: string; Coord: CoordinateJson }[] {
-  const out: { Node: string; Coord: CoordinateJson }[] = [];
+export function coordinatesJson(agent: RpcAgent): ApiNodeCoordinate[] {
+  const out: ApiNodeCoordinate[] = [];
   for (const m of agent.members()) {
     const c = agent.getCoordinate(m.name);
     if (c !== undefined) out.push({ Node: m.name, Coord: coordinateJson(c) });

@@ -7,25 +7,11 @@
  */
 import type { RpcMember } from "../rpc/member_record.ts";
 import type { Coordinate, Member, SerfEvent } from "../serf/types.ts";
+import type { ApiCoordinate, ApiMember } from "./api_types.ts";
 import { payloadFields } from "./json.ts";
 
-/** A member as `/v1/members` and member events carry it (the RPC `members` record). */
-export interface MemberJson {
-  Name: string;
-  Addr: string;
-  Port: number;
-  Tags: Record<string, string>;
-  Status: string;
-  ProtocolMin: number;
-  ProtocolMax: number;
-  ProtocolCur: number;
-  DelegateMin: number;
-  DelegateMax: number;
-  DelegateCur: number;
-}
-
 /** The JSON record of `m`. */
-export function memberJson(m: Member | RpcMember): MemberJson {
+export function memberJson(m: Member | RpcMember): ApiMember {
   return {
     Name: m.name,
     Addr: m.addr,
@@ -41,15 +27,7 @@ export function memberJson(m: Member | RpcMember): MemberJson {
   };
 }
 
-/** A Vivaldi coordinate with Serf's JSON field names (seconds). */
-export interface CoordinateJson {
-  Vec: number[];
-  Error: number;
-  Adjustment: number;
-  Height: number;
-}
-
-export function coordinateJson(c: Coordinate): CoordinateJson {
+export function coordinateJson(c: Coordinate): ApiCoordinate {
   return { Vec: [...c.vec], Error: c.error, Adjustment: c.adjustment, Height: c.height };
 }
 

@@ -9,22 +9,8 @@
  * @module
  */
 import { DASHBOARD_ASSETS } from "../../lib/http/dashboard_assets.ts";
+import type { ApiMember } from "../../lib/http/api_types.ts";
 import { type Random, SeededRandom } from "../../lib/util/random.ts";
-
-/** A member in the `/v1/members` shape. */
-export interface FakeMember {
-  Name: string;
-  Addr: string;
-  Port: number;
-  Tags: Record<string, string>;
-  Status: string;
-  ProtocolMin: number;
-  ProtocolMax: number;
-  ProtocolCur: number;
-  DelegateMin: number;
-  DelegateMax: number;
-  DelegateCur: number;
-}
 
 /** Options of {@linkcode startFakeApi}. */
 export interface FakeApiOptions {
@@ -50,7 +36,7 @@ export const DEFAULT_FAKE_API_OPTIONS: Readonly<FakeApiOptions> = {
 export interface FakeApi {
   /** `http://127.0.0.1:PORT/`. */
   url: string;
-  members: FakeMember[];
+  members: ApiMember[];
   /** Nudges every coordinate a little, as Vivaldi does between polls. */
   moveCoordinates(): void;
   /** Sends one event to every open `/v1/events` stream. */
@@ -69,7 +55,7 @@ export function startFakeApi(options: Partial<FakeApiOptions> = {}): FakeApi {
   const o = { ...DEFAULT_FAKE_API_OPTIONS, ...options };
   const rng = new SeededRandom(o.seed);
   const centres = Array.from({ length: o.sites }, () => vector(rng, 0.03));
-  const members: FakeMember[] = [];
+  const members: ApiMember[] = [];
   const coordinates: Array<
     { Node: string; Coord: { Vec: number[]; Error: number; Adjustment: number; Height: number } }
   > = [];

@@ -7,34 +7,8 @@
  * @module
  */
 
-/** One member as `GET /v1/members` and member events carry it. */
-export interface ApiMember {
-  Name: string;
-  Addr: string;
-  Port: number;
-  Tags: Record<string, string>;
-  Status: string;
-  ProtocolMin: number;
-  ProtocolMax: number;
-  ProtocolCur: number;
-  DelegateMin: number;
-  DelegateMax: number;
-  DelegateCur: number;
-}
-
-/** A Vivaldi coordinate on the wire; every length is in seconds. */
-export interface ApiCoordinate {
-  Vec: number[];
-  Error: number;
-  Adjustment: number;
-  Height: number;
-}
-
-/** One entry of `GET /v1/coordinates`. */
-export interface ApiNodeCoordinate {
-  Node: string;
-  Coord: ApiCoordinate;
-}
+export type { ApiCoordinate, ApiMember, ApiNodeCoordinate } from "../api_types.ts";
+import type { ApiCoordinate, ApiMember, ApiNodeCoordinate } from "../api_types.ts";
 
 /** The member event types `/v1/events` sends. */
 export type MemberEventType =
