@@ -280,6 +280,7 @@ export function mergeState(m: Engine, remote: RemoteNodeState[]): void {
   for (const r of remote) {
     switch (r.state) {
       case NodeState.alive:
+        if (isOldNewsAlive(m, r)) break;
         aliveNode(m, {
           type: "alive",
           incarnation: r.incarnation,
@@ -300,6 +301,22 @@ export function mergeState(m: Engine, remote: RemoteNodeState[]): void {
         break;
     }
   }
+}
+
+/**
+ * True when an alive record from a push/pull would change nothing, so
+ * {@linkcode aliveNode} (and the message object it takes) can be skipped: a
+ * known node other than us, same address and port, no newer incarnation, a
+ * version vector `aliveNode` would not warn about, and no alive delegate
+ * (which sees every claim). Most of a push/pull is such records.
+ */
+function isOldNewsAlive(m: Engine, r: RemoteNodeState): boolean {
+  if (m.config.alive || r.name === m.config.name) return false;
+  const known = m.nodes.get(r.name);
+  if (!known || r.incarnation > known.incarnation || known.port !== r.port) return false;
+  if (r.addr.length !== 4 && r.addr.length !== 16) return false;
+  if (r.vsn.length >= 3 && (r.vsn[0] === 0 || r.vsn[1] === 0 || r.vsn[0]! > r.vsn[1]!)) return false;
+  return bytesEqual(known.addr, r.addr);
 }
 
 /**
