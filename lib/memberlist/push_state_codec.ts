@@ -108,15 +108,18 @@ function readRawLength(buf: Uint8Array): number {
   return cursor.pos + len <= buf.length ? len : -1;
 }
 
-/** A raw as a copy (nil as empty), or undefined when the value is not a raw. */
+/** A raw as a view into `buf` (nil as empty), or undefined when the value is not a raw. */
 function readBytes(buf: Uint8Array): Uint8Array | undefined {
   const len = readRawLength(buf);
-  if (len === -2) return new Uint8Array(0);
+  if (len === -2) return EMPTY;
   if (len < 0) return undefined;
   const start = cursor.pos;
   cursor.pos = start + len;
-  return buf.slice(start, start + len);
+  return buf.subarray(start, start + len);
 }
+
+/** Nil and empty byte fields; nothing writes to a record's bytes, so one shared empty array serves. */
+const EMPTY = new Uint8Array(0);
 
 /** An ASCII raw as a string, or undefined for anything else (left to the general decoder). */
 function readAscii(buf: Uint8Array): string | undefined {
@@ -211,9 +214,11 @@ function readCommonShape(buf: Uint8Array, pos: number): PushNodeState | undefine
 
 /**
  * Reads one push/pull record from `buf` at `pos`, of `length` bytes (as
- * measured by the msgpack scanner). The common shape is read directly; any
- * other goes through {@linkcode decodePushNodeState}, which accepts or refuses
- * it as before.
+ * measured by the msgpack scanner). The common shape is read directly, its
+ * address and metadata as views into `buf` (the caller owns `buf` and never
+ * writes to it; the node table keeps interned copies, so no record pins it);
+ * any other shape goes through {@linkcode decodePushNodeState}, which accepts
+ * or refuses it as before.
  * @throws {DecodeError} on malformed input or a state other than alive/suspect/dead/left.
  */
 export function readPushNodeState(buf: Uint8Array, pos: number, length: number): PushNodeState {
