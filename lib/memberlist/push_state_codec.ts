@@ -13,6 +13,7 @@
  * @module
  */
 import { encodeMsgpack, type MsgpackWriter } from "../codec/msgpack.ts";
+import { MsgpackPeek, PEEK_NIL, PEEK_OTHER } from "../codec/msgpack_peek.ts";
 import type { PushNodeState } from "./messages.ts";
 import type { NodeRecord } from "./node.ts";
 import { decodePushNodeState } from "./wire.ts";
@@ -23,7 +24,8 @@ function key(name: string): Uint8Array {
 }
 
 /** A fixmap of seven entries and its first key: every record starts with these bytes. */
-const RECORD_START = new Uint8Array([0x87, ...key("Addr")]);
+const KEY_ADDR = key("Addr");
+const RECORD_START = new Uint8Array([0x87, ...KEY_ADDR]);
 const KEY_INCARNATION = key("Incarnation");
 const KEY_META = key("Meta");
 const KEY_NAME = key("Name");
@@ -58,152 +60,77 @@ export function writePushNodeState(writer: MsgpackWriter, n: NodeRecord): void {
 /** Field bits for the seven keys; a record is taken on the fast path only when all seven appear once. */
 const ALL_FIELDS = 0x7f;
 
-/** Where the fast reader is: reused across records (decoding is synchronous). */
-const cursor = { pos: 0 };
-
-/** An unsigned integer in any of go-msgpack's uint forms up to 32 bits, or -1 for anything else. */
-function readUint(buf: Uint8Array): number {
-  const at = cursor.pos;
-  if (at >= buf.length) return -1;
-  const b = buf[at]!;
-  if (b <= 0x7f) {
-    cursor.pos = at + 1;
-    return b;
-  }
-  if (b === 0xcc && at + 1 < buf.length) {
-    cursor.pos = at + 2;
-    return buf[at + 1]!;
-  }
-  if (b === 0xcd && at + 2 < buf.length) {
-    cursor.pos = at + 3;
-    return (buf[at + 1]! << 8) | buf[at + 2]!;
-  }
-  if (b === 0xce && at + 4 < buf.length) {
-    cursor.pos = at + 5;
-    return ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
-  }
-  return -1;
-}
-
-/** The length of a raw (fixraw, raw16, raw32) whose bytes follow, -2 for nil, or -1 for anything else. */
-function readRawLength(buf: Uint8Array): number {
-  const at = cursor.pos;
-  if (at >= buf.length) return -1;
-  const b = buf[at]!;
-  let len: number;
-  if (b === 0xc0) {
-    cursor.pos = at + 1;
-    return -2;
-  }
-  if ((b & 0xe0) === 0xa0) {
-    len = b & 0x1f;
-    cursor.pos = at + 1;
-  } else if (b === 0xda && at + 2 < buf.length) {
-    len = (buf[at + 1]! << 8) | buf[at + 2]!;
-    cursor.pos = at + 3;
-  } else if (b === 0xdb && at + 4 < buf.length) {
-    len = ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
-    cursor.pos = at + 5;
-  } else return -1;
-  return cursor.pos + len <= buf.length ? len : -1;
-}
-
-/** A raw as a view into `buf` (nil as empty), or undefined when the value is not a raw. */
-function readBytes(buf: Uint8Array): Uint8Array | undefined {
-  const len = readRawLength(buf);
-  if (len === -2) return EMPTY;
-  if (len < 0) return undefined;
-  const start = cursor.pos;
-  cursor.pos = start + len;
-  return buf.subarray(start, start + len);
-}
+/** Reading is synchronous, so one cursor serves every record. */
+const peek = new MsgpackPeek();
 
 /** Nil and empty byte fields; nothing writes to a record's bytes, so one shared empty array serves. */
 const EMPTY = new Uint8Array(0);
 
-/** An ASCII raw as a string, or undefined for anything else (left to the general decoder). */
-function readAscii(buf: Uint8Array): string | undefined {
-  const len = readRawLength(buf);
-  if (len === -2) return "";
-  if (len < 0 || len > 64) return undefined;
-  const start = cursor.pos;
-  for (let i = start; i < start + len; i++) if (buf[i]! > 0x7f) return undefined;
-  cursor.pos = start + len;
-  return String.fromCharCode.apply(null, buf.subarray(start, start + len) as unknown as number[]);
+/** A raw as a view into the buffer (nil as empty), or undefined when the value is not a raw. */
+function readBytes(): Uint8Array | undefined {
+  const len = peek.rawLength();
+  if (len === PEEK_NIL) return EMPTY;
+  if (len === PEEK_OTHER) return undefined;
+  const start = peek.pos;
+  peek.pos = start + len;
+  return peek.buf.subarray(start, start + len);
 }
 
-/** Which field a key names (its bit), or 0 for a key not in the record. */
-function readKey(buf: Uint8Array): number {
-  const at = cursor.pos;
-  if (at >= buf.length) return 0;
-  const len = buf[at]! ^ 0xa0;
-  if (len < 3 || len > 11 || at + 1 + len > buf.length) return 0;
-  const c0 = buf[at + 1]!;
-  let bit = 0;
-  let expected: Uint8Array | undefined;
-  if (c0 === 0x41) [bit, expected] = [0x01, RECORD_START.subarray(1)];
-  else if (c0 === 0x49) [bit, expected] = [0x02, KEY_INCARNATION];
-  else if (c0 === 0x4d) [bit, expected] = [0x04, KEY_META];
-  else if (c0 === 0x4e) [bit, expected] = [0x08, KEY_NAME];
-  else if (c0 === 0x50) [bit, expected] = [0x10, KEY_PORT];
-  else if (c0 === 0x53) [bit, expected] = [0x20, KEY_STATE];
-  else if (c0 === 0x56) [bit, expected] = [0x40, KEY_VSN];
-  else return 0;
-  if (expected.length !== len + 1) return 0;
-  for (let i = 1; i < expected.length; i++) if (buf[at + i] !== expected[i]) return 0;
-  cursor.pos = at + expected.length;
-  return bit;
+/** Which field the next key names (its bit, cursor past it), or 0 for a key not in the record. */
+function readKey(): number {
+  const first = peek.buf[peek.pos + 1];
+  if (first === 0x41) return peek.key(KEY_ADDR) ? 0x01 : 0;
+  if (first === 0x49) return peek.key(KEY_INCARNATION) ? 0x02 : 0;
+  if (first === 0x4d) return peek.key(KEY_META) ? 0x04 : 0;
+  if (first === 0x4e) return peek.key(KEY_NAME) ? 0x08 : 0;
+  if (first === 0x50) return peek.key(KEY_PORT) ? 0x10 : 0;
+  if (first === 0x53) return peek.key(KEY_STATE) ? 0x20 : 0;
+  if (first === 0x56) return peek.key(KEY_VSN) ? 0x40 : 0;
+  return 0;
 }
 
 /**
  * Reads the push/pull record starting at `pos` in the common shape that Go
- * and serfts write; returns the record and sets `cursor.pos` past it, or
- * returns undefined when the bytes need the general decoder.
+ * and serfts write (seven keys, in any order); returns the record with the
+ * cursor past it, or undefined when the bytes need the general decoder.
  */
 function readCommonShape(buf: Uint8Array, pos: number): PushNodeState | undefined {
-  if (buf[pos] !== 0x87) return undefined;
-  cursor.pos = pos + 1;
+  peek.reset(buf, pos);
+  if (peek.mapLength() !== 7) return undefined;
   let seen = 0;
   let name = "", port = 0, incarnation = 0, state = 0;
   let addr: Uint8Array | undefined, meta: Uint8Array | undefined, vsnBytes: Uint8Array | undefined;
   for (let i = 0; i < 7; i++) {
-    const bit = readKey(buf);
+    const bit = readKey();
     if (bit === 0 || (seen & bit) !== 0) return undefined;
     seen |= bit;
     switch (bit) {
       case 0x01:
-        if ((addr = readBytes(buf)) === undefined) return undefined;
+        if ((addr = readBytes()) === undefined) return undefined;
         break;
       case 0x02:
-        if ((incarnation = readUint(buf)) < 0) return undefined;
+        if ((incarnation = peek.uint()) === PEEK_OTHER) return undefined;
         break;
       case 0x04:
-        if ((meta = readBytes(buf)) === undefined) return undefined;
+        if ((meta = readBytes()) === undefined) return undefined;
         break;
       case 0x08: {
-        const s = readAscii(buf);
+        const s = peek.ascii(64);
         if (s === undefined) return undefined;
         name = s;
         break;
       }
       case 0x10:
-        port = readUint(buf);
-        if (port < 0 || port > 0xffff) return undefined;
+        port = peek.uint();
+        if (port === PEEK_OTHER || port > 0xffff) return undefined;
         break;
       case 0x20:
-        state = readUint(buf);
-        if (state < 0 || state > 3) return undefined;
+        state = peek.uint();
+        if (state === PEEK_OTHER || state > 3) return undefined;
         break;
-      case 0x40: {
-        const len = readRawLength(buf);
-        if (len === -2) vsnBytes = new Uint8Array(0);
-        else if (len < 0) return undefined;
-        else {
-          vsnBytes = buf.subarray(cursor.pos, cursor.pos + len);
-          cursor.pos += len;
-        }
+      case 0x40:
+        if ((vsnBytes = readBytes()) === undefined) return undefined;
         break;
-      }
     }
   }
   if (seen !== ALL_FIELDS) return undefined;
@@ -223,6 +150,6 @@ function readCommonShape(buf: Uint8Array, pos: number): PushNodeState | undefine
  */
 export function readPushNodeState(buf: Uint8Array, pos: number, length: number): PushNodeState {
   const fast = readCommonShape(buf, pos);
-  if (fast && cursor.pos === pos + length) return fast;
+  if (fast && peek.pos === pos + length) return fast;
   return decodePushNodeState(buf.subarray(pos, pos + length));
 }
