@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isOldNewsAliveBody } from "./old_news.ts";
 import { formatAddress } from "../util/addr.ts";
 import { DecodeError, errorMessage } from "../util/errors.ts";
 import type { Address, Packet } from "../transport/transport.ts";
@@ -106,6 +107,7 @@ function route(m: Engine, type: number, body: Uint8Array, from: Address, receive
     case MessageType.suspect:
     case MessageType.alive:
     case MessageType.dead: {
+      if (type === MessageType.alive && isOldNewsAliveBody(m, body)) return;
       const msg = decodePacketBody(type, body);
       switch (msg.type) {
         case "ping":

@@ -280,6 +280,7 @@ export function mergeState(m: Engine, remote: RemoteNodeState[]): void {
   for (const r of remote) {
     switch (r.state) {
       case NodeState.alive:
+        if (isOldNewsAlive(m, r)) break;
         aliveNode(m, {
           type: "alive",
           incarnation: r.incarnation,
@@ -300,6 +301,38 @@ export function mergeState(m: Engine, remote: RemoteNodeState[]): void {
         break;
     }
   }
+}
+
+/**
+ * The record an alive claim would leave untouched, judged by name,
+ * incarnation and port alone (the caller checks the address and version
+ * vector): a known node other than us, no newer incarnation, the same port,
+ * and no alive delegate (which sees every claim). {@linkcode aliveNode}
+ * returns early for such a claim once the address matches, so callers can
+ * skip building the message. Most gossip and push/pull records are such claims.
+ */
+export function unchangedByAlive(
+  m: Engine,
+  name: string,
+  incarnation: number,
+  port: number,
+): NodeRecord | undefined {
+  if (m.config.alive || name === m.config.name) return undefined;
+  const known = m.nodes.get(name);
+  if (!known || incarnation > known.incarnation || known.port !== port) return undefined;
+  return known;
+}
+
+/** True when a protocol version vector is one {@linkcode aliveNode} accepts without a warning. */
+export function plausibleVsn(vsn: ArrayLike<number>): boolean {
+  return vsn.length < 3 || (vsn[0] !== 0 && vsn[1] !== 0 && vsn[0]! <= vsn[1]!);
+}
+
+/** True when an alive record from a push/pull would change nothing (see {@linkcode unchangedByAlive}). */
+function isOldNewsAlive(m: Engine, r: RemoteNodeState): boolean {
+  const known = unchangedByAlive(m, r.name, r.incarnation, r.port);
+  if (!known || (r.addr.length !== 4 && r.addr.length !== 16) || !plausibleVsn(r.vsn)) return false;
+  return bytesEqual(known.addr, r.addr);
 }
 
 /**

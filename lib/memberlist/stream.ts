@@ -14,7 +14,9 @@ import { goStreamErrorText } from "../transport/go_net_error.ts";
 import { BufferFrameReader, type FrameReader, StreamFrameReader } from "./frame_reader.ts";
 import type { Engine } from "./engine.ts";
 import { MessageType, type PingMessage } from "./messages.ts";
-import { nodeAddress, type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
+import { nodeAddress, type NodeRecord, snapshotNode } from "./node.ts";
+import { readPushNodeState, writePushNodeState } from "./push_state_codec.ts";
+import { MsgpackWriter } from "../codec/msgpack.ts";
 import { encryptionEnabled, encryptionVersion } from "./outbound.ts";
 import { decryptPayload, encryptedLength, encryptPayload } from "./security.ts";
 import { mergeState, type RemoteNodeState, verifyProtocol } from "./state_machine.ts";
@@ -29,12 +31,10 @@ import {
   addLabelHeader,
   compressPayload,
   decodeBody,
-  decodePushNodeState,
   decodePushPullHeader,
   decodeUserMsgHeader,
   decompressPayload,
   encodeMessage,
-  encodePushNodeState,
   encodePushPullHeader,
   encodeUserMsgHeader,
 } from "./wire.ts";
@@ -136,30 +136,24 @@ export async function readStreamMessage(
   return { type, reader };
 }
 
-/** Encodes our full state for push/pull: header, every node, then the delegate's state. */
+/** Encodes our full state for push/pull: type byte, header, every node, then the delegate's state. */
 function encodeLocalState(m: Engine, join: boolean): Uint8Array {
   const nodes = m.nodes.all();
   const userState = m.config.delegate
     ? m.safeCall("delegate localState", () => m.config.delegate!.localState(join)) ?? new Uint8Array()
     : new Uint8Array();
-  const parts: Uint8Array[] = [
-    new Uint8Array([MessageType.pushPull]),
-    encodePushPullHeader({ nodes: nodes.length, userStateLen: userState.length, join }),
-  ];
-  for (const n of nodes) {
-    parts.push(encodePushNodeState({
-      name: n.name,
-      addr: n.addr,
-      port: n.port,
-      meta: n.meta,
-      incarnation: n.incarnation,
-      state: n.state,
-      vsn: vsnOf(n),
-    }));
-  }
-  parts.push(userState);
-  return concat(parts);
+  const writer = stateWriter;
+  writer.reset();
+  writer.writeRaw(PUSH_PULL_TYPE)
+    .writeRaw(encodePushPullHeader({ nodes: nodes.length, userStateLen: userState.length, join }));
+  for (const n of nodes) writePushNodeState(writer, n);
+  return writer.writeRaw(userState).finish();
 }
+
+/** Encoding is synchronous, so one writer (and its grown buffer) serves every push/pull of the process. */
+const stateWriter = new MsgpackWriter();
+
+const PUSH_PULL_TYPE = new Uint8Array([MessageType.pushPull]);
 
 /**
  * Warns when remote state nears {@linkcode MAX_PUSH_STATE_BYTES}: memberlist
@@ -183,12 +177,21 @@ async function readRemoteState(m: Engine, reader: FrameReader): Promise<RemoteSt
   checkPushPullHeader(header);
   warnLargeRemoteState(m, header.userStateLen);
   const nodes: RemoteNodeState[] = [];
+  // One await per record even when the bytes are all in memory: reading them
+  // synchronously would let the merge run a few microtask turns earlier, which
+  // reorders the simulator's events (same seed, different run).
   for (let i = 0; i < header.nodes; i++) {
-    const s = decodePushNodeState(await reader.readObjectBytes());
-    nodes.push({ ...s, port: s.port === 0 ? m.config.bindPort : s.port });
+    const bytes = await reader.readObjectBytes();
+    nodes.push(withPort(m, readPushNodeState(bytes, 0, bytes.length)));
   }
   const userState = header.userStateLen > 0 ? await reader.readExact(header.userStateLen) : new Uint8Array();
   return { join: header.join, nodes, userState };
+}
+
+/** A record's port, with 0 (an old peer that sent none) read as our own bind port. */
+function withPort(m: Engine, s: RemoteNodeState): RemoteNodeState {
+  if (s.port === 0) s.port = m.config.bindPort;
+  return s;
 }
 
 function mergeRemoteState(m: Engine, remote: RemoteState): void {

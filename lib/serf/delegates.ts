@@ -36,6 +36,7 @@ import {
   handleNodeUpdate,
 } from "./members.ts";
 import { handleQuery, handleQueryResponse } from "./query.ts";
+import { applyOldNewsJoin } from "./old_news.ts";
 import { uniqueBroadcast } from "./broadcast.ts";
 import { memberFromNode } from "./member_table.ts";
 import { remoteMemberError } from "./node_name.ts";
@@ -87,6 +88,8 @@ export function serfDelegate(s: SerfCore): Delegate {
 function notifyMsg(s: SerfCore, buf: Uint8Array): void {
   if (buf.length === 0) return;
   s.metrics.addSample(["serf", "msgs", "received"], buf.length);
+  // Most intents in a rollout are repeats; with debug logging on, take the usual path so each is still logged.
+  if (!s.log.enabled("DEBUG") && applyOldNewsJoin(s, buf)) return;
   let msg;
   try {
     msg = buf[0] === SerfMessageType.relay ? undefined : decodeSerfMessage(buf);

@@ -1,0 +1,133 @@
+/**
+ * Reading a few fields straight from msgpack bytes, without decoding the
+ * object: for hot paths that only need to know whether a message is worth
+ * decoding (most gossip a node receives repeats what it already knows) or
+ * that read one fixed record shape many times (push/pull node states).
+ * Every method reads at the cursor and moves it past what it read; any form
+ * it does not handle answers a sentinel instead of throwing, so the caller
+ * can fall back to the general decoder, which accepts or refuses the input
+ * as before.
+ *
+ * @module
+ */
+
+/** {@linkcode MsgpackPeek.rawLength}'s answer for nil. */
+export const PEEK_NIL = -2;
+/** The answer of every {@linkcode MsgpackPeek} method for a form it does not handle. */
+export const PEEK_OTHER = -1;
+
+/**
+ * A cursor over one buffer. Not reentrant; callers share one per module
+ * (reading is synchronous).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MsgpackPeek } from "./msgpack_peek.ts";
+ *
+ * const peek = new MsgpackPeek();
+ * peek.reset(new Uint8Array([0x81, 0xa1, 0x41, 0xcd, 0x01, 0x00]), 0);
+ * assert.equal(peek.mapLength(), 1);
+ * assert.equal(peek.key(new Uint8Array([0xa1, 0x41])), true);
+ * assert.equal(peek.uint(), 256);
+ * ```
+ */
+export class MsgpackPeek {
+  buf: Uint8Array = new Uint8Array(0);
+  /** Where the next read starts. */
+  pos = 0;
+
+  /** Points the cursor at `buf[pos]`. */
+  reset(buf: Uint8Array, pos: number): void {
+    this.buf = buf;
+    this.pos = pos;
+  }
+
+  /** A fixmap's entry count, or {@linkcode PEEK_OTHER}. */
+  mapLength(): number {
+    const b = this.buf[this.pos];
+    if (b === undefined || (b & 0xf0) !== 0x80) return PEEK_OTHER;
+    this.pos++;
+    return b & 0x0f;
+  }
+
+  /** True (and past it) when the next bytes are exactly `encoded`, an encoded key. */
+  key(encoded: Uint8Array): boolean {
+    const buf = this.buf, at = this.pos;
+    if (at + encoded.length > buf.length) return false;
+    for (let i = 0; i < encoded.length; i++) if (buf[at + i] !== encoded[i]) return false;
+    this.pos = at + encoded.length;
+    return true;
+  }
+
+  /** An unsigned integer in go-msgpack's forms up to 32 bits, or {@linkcode PEEK_OTHER}. */
+  uint(): number {
+    const buf = this.buf, at = this.pos;
+    if (at >= buf.length) return PEEK_OTHER;
+    const b = buf[at]!;
+    if (b <= 0x7f) {
+      this.pos = at + 1;
+      return b;
+    }
+    if (b === 0xcc && at + 1 < buf.length) {
+      this.pos = at + 2;
+      return buf[at + 1]!;
+    }
+    if (b === 0xcd && at + 2 < buf.length) {
+      this.pos = at + 3;
+      return (buf[at + 1]! << 8) | buf[at + 2]!;
+    }
+    if (b === 0xce && at + 4 < buf.length) {
+      this.pos = at + 5;
+      return ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
+    }
+    return PEEK_OTHER;
+  }
+
+  /**
+   * The length of an old-spec raw (fixraw, raw16, raw32), leaving the cursor
+   * at its first byte; {@linkcode PEEK_NIL} for nil (cursor past it); or
+   * {@linkcode PEEK_OTHER} for anything else, a truncated raw included.
+   */
+  rawLength(): number {
+    const buf = this.buf, at = this.pos;
+    if (at >= buf.length) return PEEK_OTHER;
+    const b = buf[at]!;
+    let len: number, start: number;
+    if (b === 0xc0) {
+      this.pos = at + 1;
+      return PEEK_NIL;
+    }
+    if ((b & 0xe0) === 0xa0) {
+      len = b & 0x1f;
+      start = at + 1;
+    } else if (b === 0xda && at + 2 < buf.length) {
+      len = (buf[at + 1]! << 8) | buf[at + 2]!;
+      start = at + 3;
+    } else if (b === 0xdb && at + 4 < buf.length) {
+      len = ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
+      start = at + 5;
+    } else return PEEK_OTHER;
+    if (start + len > buf.length) return PEEK_OTHER;
+    this.pos = start;
+    return len;
+  }
+
+  /**
+   * A raw of at most `maxLength` ASCII bytes as a string ("" for nil), or
+   * undefined for anything else (longer, non-ASCII, not a raw).
+   */
+  ascii(maxLength: number): string | undefined {
+    const at = this.pos;
+    const len = this.rawLength();
+    if (len === PEEK_NIL) return "";
+    if (len === PEEK_OTHER || len > maxLength) {
+      this.pos = at;
+      return undefined;
+    }
+    const buf = this.buf, start = this.pos;
+    for (let i = start; i < start + len; i++) if (buf[i]! > 0x7f) return undefined;
+    this.pos = start + len;
+    return String.fromCharCode.apply(null, buf.subarray(start, start + len) as unknown as number[]);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Cost per node-state record of a push/pull, codec only: writing our records
+ * and reading a peer's, by the general schema path (`encodePushNodeState`,
+ * `decodePushNodeState`: a `Map` or decoded object per record) and by the
+ * direct path the stream code uses (`writePushNodeState`, `readPushNodeState`).
+ * Figures are medians of several rounds over a table of realistic records
+ * (30-byte names, IPv4 addresses, 40-byte Serf tags); the machine is shared,
+ * so compare the ratio.
+ *
+ * Run: `deno run scripts/bench/push_pull_entry.ts [records] [rounds]`
+ */
+import { MsgpackWriter } from "../../lib/codec/msgpack.ts";
+import type { NodeRecord } from "../../lib/memberlist/node.ts";
+import { msgpackObjectLength } from "../../lib/codec/msgpack_scan.ts";
+import { readPushNodeState, writePushNodeState } from "../../lib/memberlist/push_state_codec.ts";
+import { decodePushNodeState, encodePushNodeState } from "../../lib/memberlist/wire.ts";
+
+const RECORDS = Number(Deno.args[0] ?? 1000);
+const ROUNDS = Number(Deno.args[1] ?? 30);
+
+function record(i: number): NodeRecord {
+  return {
+    name: `sim-node-${String(i).padStart(5, "0")}.dc1.example`,
+    addr: new Uint8Array([10, 0, i >> 8 & 0xff, i & 0xff]),
+    port: 7946,
+    meta: new Uint8Array(40).fill(0x61),
+    incarnation: i % 5,
+    state: 0,
+    pMin: 1,
+    pMax: 5,
+    pCur: 2,
+    dMin: 2,
+    dMax: 5,
+    dCur: 4,
+  } as NodeRecord;
+}
+
+const table = Array.from({ length: RECORDS }, (_, i) => record(i));
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function encodeGeneral(): Uint8Array {
+  return concat(
+    table.map((n) => encodePushNodeState({ ...n, vsn: [n.pMin, n.pMax, n.pCur, n.dMin, n.dMax, n.dCur] })),
+  );
+}
+
+function encodeDirect(): Uint8Array {
+  const writer = new MsgpackWriter();
+  for (const n of table) writePushNodeState(writer, n);
+  return writer.finish();
+}
+
+function decodeGeneral(buf: Uint8Array): number {
+  let pos = 0, sum = 0;
+  for (let i = 0; i < RECORDS; i++) {
+    const len = msgpackObjectLength(buf, pos);
+    sum += decodePushNodeState(buf.slice(pos, pos + len)).incarnation;
+    pos += len;
+  }
+  return sum;
+}
+
+function decodeDirect(buf: Uint8Array): number {
+  let pos = 0, sum = 0;
+  for (let i = 0; i < RECORDS; i++) {
+    const len = msgpackObjectLength(buf, pos);
+    const bytes = buf.slice(pos, pos + len);
+    sum += readPushNodeState(bytes, 0, len).incarnation;
+    pos += len;
+  }
+  return sum;
+}
+
+/** Median microseconds per record of `fn` over ROUNDS rounds (after a warm-up). */
+function perRecordUs(fn: () => unknown): number {
+  for (let i = 0; i < 5; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return (times[times.length >> 1]! * 1000) / RECORDS;
+}
+
+const bytes = encodeGeneral();
+const rows = {
+  "encode (general)": perRecordUs(encodeGeneral),
+  "encode (direct)": perRecordUs(encodeDirect),
+  "decode (general)": perRecordUs(() => decodeGeneral(bytes)),
+  "decode (direct)": perRecordUs(() => decodeDirect(bytes)),
+};
+console.log(`${RECORDS} records, ${bytes.length / RECORDS} bytes each, median of ${ROUNDS} rounds`);
+for (const [name, us] of Object.entries(rows)) console.log(`${name.padEnd(18)} ${us.toFixed(3)} µs/record`);

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { encodeMsgpack } from "../../lib/codec/msgpack.ts";
+import { MsgpackPeek, PEEK_NIL, PEEK_OTHER } from "../../lib/codec/msgpack_peek.ts";
+
+Deno.test("MsgpackPeek.uint reads every unsigned form up to 32 bits and refuses the rest", () => {
+  const peek = new MsgpackPeek();
+  for (const n of [0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1]) {
+    const bytes = encodeMsgpack(n);
+    peek.reset(bytes, 0);
+    assert.equal(peek.uint(), n);
+    assert.equal(peek.pos, bytes.length);
+  }
+  for (const v of [2 ** 32, -1, "1", null]) {
+    peek.reset(encodeMsgpack(v), 0);
+    assert.equal(peek.uint(), PEEK_OTHER);
+    assert.equal(peek.pos, 0);
+  }
+});
+
+Deno.test("MsgpackPeek.rawLength and ascii read raws of every width, nil, and refuse truncation", () => {
+  const peek = new MsgpackPeek();
+  for (const len of [0, 31, 32, 65535, 65536]) {
+    const bytes = encodeMsgpack("a".repeat(len));
+    peek.reset(bytes, 0);
+    assert.equal(peek.rawLength(), len);
+    assert.equal(peek.pos, bytes.length - len);
+    peek.reset(bytes.subarray(0, bytes.length - 1), 0);
+    assert.equal(peek.rawLength(), PEEK_OTHER);
+  }
+  peek.reset(encodeMsgpack(null), 0);
+  assert.equal(peek.rawLength(), PEEK_NIL);
+  peek.reset(encodeMsgpack("node-1"), 0);
+  assert.equal(peek.ascii(64), "node-1");
+  peek.reset(encodeMsgpack("nöde"), 0);
+  assert.equal(peek.ascii(64), undefined);
+  peek.reset(encodeMsgpack("x".repeat(65)), 0);
+  assert.equal(peek.ascii(64), undefined);
+});
+
+Deno.test("MsgpackPeek.key matches only the exact encoded key", () => {
+  const peek = new MsgpackPeek();
+  const bytes = encodeMsgpack(new Map([["Node", 1]]));
+  peek.reset(bytes, 0);
+  assert.equal(peek.mapLength(), 1);
+  assert.equal(peek.key(encodeMsgpack("Nod")), false);
+  assert.equal(peek.key(encodeMsgpack("Node")), true);
+  assert.equal(peek.uint(), 1);
+  peek.reset(encodeMsgpack([1]), 0);
+  assert.equal(peek.mapLength(), PEEK_OTHER);
+});

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import type { Engine } from "../../lib/memberlist/engine.ts";
+import { NodeState } from "../../lib/memberlist/messages.ts";
+import type { NodeRecord } from "../../lib/memberlist/node.ts";
+import { NodeTable } from "../../lib/memberlist/node_table.ts";
+import { isOldNewsAliveBody } from "../../lib/memberlist/old_news.ts";
+import { encodeMessage } from "../../lib/memberlist/wire.ts";
+import type { AliveMessage } from "../../lib/memberlist/messages.ts";
+import { SeededRandom } from "../../lib/util/random.ts";
+
+/** Just what the check reads of an engine: its config and node table. */
+function engineKnowing(records: NodeRecord[], config: Record<string, unknown> = {}): Engine {
+  const nodes = new NodeTable(new SeededRandom(1));
+  for (const r of records) nodes.add(r);
+  return { config: { name: "self", bindPort: 7946, ...config }, nodes } as unknown as Engine;
+}
+
+const PEER: NodeRecord = {
+  name: "peer",
+  addr: new Uint8Array([10, 0, 0, 2]),
+  port: 7946,
+  meta: new Uint8Array([1, 2]),
+  state: NodeState.alive,
+  incarnation: 5,
+  stateChange: 0,
+  pMin: 1,
+  pMax: 5,
+  pCur: 2,
+  dMin: 2,
+  dMax: 5,
+  dCur: 4,
+};
+
+function alive(overrides: Partial<AliveMessage> = {}): Uint8Array {
+  const msg: AliveMessage = {
+    type: "alive",
+    incarnation: 5,
+    node: "peer",
+    addr: new Uint8Array([10, 0, 0, 2]),
+    port: 7946,
+    meta: new Uint8Array([9]),
+    vsn: [1, 5, 2, 2, 5, 4],
+    ...overrides,
+  };
+  return encodeMessage(msg).subarray(1);
+}
+
+Deno.test("isOldNewsAliveBody recognises a repeat of what we hold, older incarnations included", () => {
+  const m = engineKnowing([PEER]);
+  assert.equal(isOldNewsAliveBody(m, alive()), true);
+  assert.equal(isOldNewsAliveBody(m, alive({ incarnation: 4 })), true);
+  assert.equal(isOldNewsAliveBody(m, alive({ meta: new Uint8Array(0), vsn: [] })), true);
+  assert.equal(isOldNewsAliveBody(engineKnowing([PEER], { bindPort: 7946 }), alive({ port: 0 })), true);
+});
+
+Deno.test("isOldNewsAliveBody leaves to aliveNode whatever could change state or log", () => {
+  const m = engineKnowing([PEER, { ...PEER, name: "self" }]);
+  const cases: [string, Uint8Array, Engine?][] = [
+    ["newer incarnation", alive({ incarnation: 6 })],
+    ["unknown node", alive({ node: "stranger" })],
+    ["ourselves", alive({ node: "self" })],
+    ["other address", alive({ addr: new Uint8Array([10, 0, 0, 3]) })],
+    ["other port", alive({ port: 7947 })],
+    ["bad address length", alive({ addr: new Uint8Array([10, 0, 0]) })],
+    ["bad protocol versions", alive({ vsn: [0, 5, 2, 2, 5, 4] })],
+    ["non-ASCII name", alive({ node: "pëer" })],
+    ["alive delegate", alive(), engineKnowing([PEER], { alive: { notifyAlive: () => undefined } })],
+  ];
+  for (const [what, body, engine] of cases) assert.equal(isOldNewsAliveBody(engine ?? m, body), false, what);
+  const body = alive();
+  assert.equal(isOldNewsAliveBody(m, body.subarray(0, body.length - 1)), false, "truncated");
+  assert.equal(isOldNewsAliveBody(m, new Uint8Array([...body, 0xc0])), false, "trailing bytes");
+});
