@@ -8,7 +8,7 @@
  */
 
 export type { ApiCoordinate, ApiMember, ApiNodeCoordinate } from "../api_types.ts";
-import type { ApiCoordinate, ApiMember, ApiNodeCoordinate } from "../api_types.ts";
+import type { ApiMember, ApiNodeCoordinate } from "../api_types.ts";
 
 /** The member event types `/v1/events` sends. */
 export type MemberEventType =
