@@ -33,6 +33,7 @@ import { lazyBuiltin } from "../util/builtin.ts";
 const nodeCrypto = lazyBuiltin<typeof NodeCrypto>("node:crypto");
 import { DecodeError, SecurityError } from "../util/errors.ts";
 import { validateKey } from "./keyring.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Encryption format versions: 0 pads the plaintext (PKCS#7), 1 does not. */
 export type EncryptionVersion = 0 | 1;
@@ -263,7 +264,7 @@ function gcmSubkeys(key: Uint8Array, nonce: Uint8Array): { h: Uint8Array; tagMas
   const j0 = new Uint8Array(BLOCK_SIZE);
   j0.set(nonce);
   j0[15] = 1;
-  const both = ecb.update(concat(new Uint8Array(BLOCK_SIZE), j0));
+  const both = ecb.update(concatBytes([new Uint8Array(BLOCK_SIZE), j0]));
   return { h: both.subarray(0, BLOCK_SIZE), tagMask: both.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE) };
 }
 
@@ -298,7 +299,7 @@ function portableSeal(
   aad: Uint8Array,
 ): Uint8Array {
   const ciphertext = gcmCtr(key, nonce, plaintext);
-  return concat(ciphertext, portableTag(key, nonce, ciphertext, aad));
+  return concatBytes([ciphertext, portableTag(key, nonce, ciphertext, aad)]);
 }
 
 function portableOpen(
@@ -366,11 +367,4 @@ function gfMultiply(y: Uint32Array, h: readonly [number, number, number, number]
   y[1] = z1;
   y[2] = z2;
   y[3] = z3;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -14,12 +14,7 @@ import { type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
 import { suspicionTimeout } from "./math.ts";
 import { Suspicion } from "./suspicion.ts";
 import { encodeMessage } from "./wire.ts";
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+import { bytesEqual } from "../util/bytes.ts";
 
 function vsnEqual(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

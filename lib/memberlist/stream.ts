@@ -38,6 +38,7 @@ import {
   encodePushPullHeader,
   encodeUserMsgHeader,
 } from "./wire.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Shared encoder: labels are encoded on every packet, so do not construct one each time. */
 const utf8 = new TextEncoder();
@@ -53,18 +54,6 @@ const MAX_STREAM_BYTES = MAX_DECOMPRESSED_BYTES + 1024;
 /** Concurrent inbound push/pulls allowed before refusing more. */
 export const MAX_PUSH_PULL_REQUESTS = 128;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** Compresses, encrypts and labels a complete stream message, then writes it. */
 export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint8Array): Promise<void> {
   let buf = message;
@@ -74,8 +63,8 @@ export async function sendStreamMessage(m: Engine, stream: Stream, message: Uint
     const header = new Uint8Array(5);
     header[0] = MessageType.encrypt;
     new DataView(header.buffer).setUint32(1, encryptedLength(vsn, buf.length));
-    const aad = concat([header, utf8.encode(m.config.label)]);
-    buf = concat([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey()!, buf, aad)]);
+    const aad = concatBytes([header, utf8.encode(m.config.label)]);
+    buf = concatBytes([header, encryptPayload(vsn, m.config.keyring!.getPrimaryKey()!, buf, aad)]);
   }
   if (m.config.label) buf = addLabelHeader(buf, m.config.label);
   m.metrics.incrCounter(["memberlist", "tcp", "sent"], buf.length);
@@ -120,7 +109,7 @@ export async function readStreamMessage(
     if (len > MAX_PUSH_STATE_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
     warnLargeRemoteState(m, len);
     const cipher = await reader.readExact(len);
-    const aad = concat([new Uint8Array([MessageType.encrypt]), lenBytes, utf8.encode(label)]);
+    const aad = concatBytes([new Uint8Array([MessageType.encrypt]), lenBytes, utf8.encode(label)]);
     const plain = decryptPayload(m.config.keyring!.getKeys(), cipher, aad);
     if (plain.length < 1) throw new DecodeError("Decrypted stream message is empty");
     type = plain[0]!;
@@ -286,7 +275,7 @@ export async function sendUserStream(
     await sendStreamMessage(
       m,
       stream,
-      concat([new Uint8Array([MessageType.user]), encodeUserMsgHeader({ userMsgLen: msg.length }), msg]),
+      concatBytes([new Uint8Array([MessageType.user]), encodeUserMsgHeader({ userMsgLen: msg.length }), msg]),
     );
   } finally {
     stream.close();

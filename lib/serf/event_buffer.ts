@@ -5,15 +5,12 @@
  *
  * @module
  */
+import { bytesEqual } from "../util/bytes.ts";
 
 /** Events seen at one LTime. */
 export interface UserEventsAt {
   lTime: number;
   events: { name: string; payload: Uint8Array }[];
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The ring of recent user events. */

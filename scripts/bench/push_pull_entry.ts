@@ -14,6 +14,7 @@ import type { NodeRecord } from "../../lib/memberlist/node.ts";
 import { msgpackObjectLength } from "../../lib/codec/msgpack_scan.ts";
 import { readPushNodeState, writePushNodeState } from "../../lib/memberlist/push_state_codec.ts";
 import { decodePushNodeState, encodePushNodeState } from "../../lib/memberlist/wire.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 const RECORDS = Number(Deno.args[0] ?? 1000);
 const ROUNDS = Number(Deno.args[1] ?? 30);
@@ -37,20 +38,8 @@ function record(i: number): NodeRecord {
 
 const table = Array.from({ length: RECORDS }, (_, i) => record(i));
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 function encodeGeneral(): Uint8Array {
-  return concat(
+  return concatBytes(
     table.map((n) => encodePushNodeState({ ...n, vsn: [n.pMin, n.pMax, n.pCur, n.dMin, n.dMax, n.dCur] })),
   );
 }

@@ -38,6 +38,7 @@ import { listenTransport } from "../../lib/transport/detect.ts";
 import { Logger } from "../../lib/util/log.ts";
 import { freePort } from "./agent_process.ts";
 import { sleep } from "./stats.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -274,16 +275,6 @@ function request(command: string, seq: number, body?: Parameters<typeof encodeRp
   return body === undefined ? encodeRpcFrame(header) : encodeRpcFrame(header, body);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 function checkHeader(bytes: Uint8Array, wantSeq: number): void {
   const h = decodeMsgpack(bytes) as { Seq?: number | bigint; Error?: Uint8Array };
   const error = h.Error ? new TextDecoder().decode(h.Error) : "";
@@ -297,7 +288,7 @@ export async function timeEvents(port: number, count: number): Promise<number> {
   const rpc = await BareRpc.connect(port);
   try {
     const payload = new TextEncoder().encode("payload-0123456789");
-    const batch = concat(
+    const batch = concatBytes(
       Array.from(
         { length: count },
         (_, i) => request("event", i + 1, eventRequestValue({ name: "bench", payload, coalesce: false })),
@@ -328,7 +319,7 @@ export async function timeMembers(
     let body: Uint8Array = new Uint8Array();
     const started = performance.now();
     if (pipelined) {
-      const writing = rpc.writeAll(concat(reqs));
+      const writing = rpc.writeAll(concatBytes(reqs));
       await rpc.skipObjects(2 * count - 1);
       body = await rpc.readObject();
       await writing;

@@ -23,18 +23,10 @@ import {
 } from "../../lib/memberlist/wire.ts";
 import { DecodeError } from "../../lib/util/errors.ts";
 import { TestCluster, type TestNode } from "./_cluster.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 let nextAttackerPort = 9100;
 

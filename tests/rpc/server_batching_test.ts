@@ -7,21 +7,12 @@ import { encodeRpcFrame, requestHeaderValue, responseHeaderValue } from "../../l
 import { RpcServer } from "../../lib/rpc/server.ts";
 import type { Stream } from "../../lib/transport/transport.ts";
 import { FakeAgent, member } from "./_fake_agent.ts";
+import { concatBytes } from "../../lib/util/bytes.ts";
 
 function req(command: string, seq: number, body?: Parameters<typeof encodeRpcFrame>[0]): Uint8Array {
   return body === undefined
     ? encodeRpcFrame(requestHeaderValue({ command, seq }))
     : encodeRpcFrame(requestHeaderValue({ command, seq }), body);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A stream that delivers the given chunks, then EOF, and records every write. */
@@ -68,7 +59,7 @@ Deno.test("RpcServer answers requests that arrive together with one write, in or
       ),
   );
   const stream = scriptedStream([
-    concat([req("handshake", 1, handshakeValue(1)), ...events, req("members", 52)]),
+    concatBytes([req("handshake", 1, handshakeValue(1)), ...events, req("members", 52)]),
   ]);
   server.serve(stream);
   await served(server);
@@ -99,7 +90,7 @@ Deno.test("RpcServer still answers a request whose body arrives in a later chunk
   ]);
   server.serve(stream);
   await served(server);
-  const objects = splitObjects(concat(stream.writes));
+  const objects = splitObjects(concatBytes(stream.writes));
   assert.deepEqual(objects.slice(0, 3).map((h) => Number((h as { Seq: number }).Seq)), [1, 2, 3]);
   assert.equal((objects[3] as { Members: unknown[] }).Members.length, 3);
 });
