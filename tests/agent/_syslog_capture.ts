@@ -173,3 +173,16 @@ export function comparable(line: SyslogLine): string {
   );
   return `<${line.pri}>${text}`;
 }
+
+/**
+ * Both runs' lines in comparable form, sorted (the member-join event may land between other lines at a
+ * different point, so they compare as multisets). Whether the agent's event loop takes its own
+ * member-join before the retry-join gives up and the agent exits is a race in both implementations, so
+ * that one line is kept only when both runs have it.
+ */
+export function comparableRuns(ours: SyslogLine[], real: SyslogLine[]): { ours: string[]; real: string[] } {
+  const raced = (l: string) => l.endsWith("agent: Received event: member-join");
+  const both = ours.some((l) => raced(comparable(l))) && real.some((l) => raced(comparable(l)));
+  const kept = (lines: SyslogLine[]) => lines.map(comparable).filter((l) => both || !raced(l)).sort();
+  return { ours: kept(ours), real: kept(real) };
+}
