@@ -11,7 +11,7 @@ import type { Platform } from "../platform/platform.ts";
 import { goFsError } from "../util/go_fs_error.ts";
 import { goJsonFirstValue, goJsonSyntaxError } from "../util/go_json_error.ts";
 import { type AgentConfig, emptyAgentConfig } from "./config.ts";
-import { parseGoDuration } from "./duration.ts";
+import { parseGoDuration } from "../util/duration.ts";
 
 type Kind = "string" | "int" | "bool" | "strings" | "tags" | "duration";
 /** JSON key → config field and the type Serf decodes it as, or a nested block's own table. */

@@ -17,7 +17,7 @@ import {
   MIN_RETRY_INTERVAL_MS,
 } from "./config.ts";
 import { readConfigPaths } from "./config_file.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../util/duration.ts";
 import { parseEventHandlers } from "./event_handler.ts";
 
 /** The effective config and the warnings Serf prints (with `==> `) while building it. */

@@ -15,7 +15,7 @@
 import type { Logger } from "../util/log.ts";
 import type { Platform, ProcessExit } from "../platform/platform.ts";
 import type { Member, SerfEvent } from "../serf/types.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../util/duration.ts";
 import { describeEvent } from "./event_handler.ts";
 
 /** Output kept per run, as Serf keeps: a faulty handler cannot grow our memory. */

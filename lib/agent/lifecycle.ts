@@ -11,7 +11,7 @@ import { AsyncQueue } from "../util/async.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { AgentSignal, Platform } from "../platform/platform.ts";
 import type { Agent } from "./agent.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../util/duration.ts";
 
 /** How long a graceful leave may take before the agent exits anyway. */
 export const GRACEFUL_TIMEOUT_MS = 3_000;

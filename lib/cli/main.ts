@@ -138,7 +138,7 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
   } catch (err) {
     if (err instanceof FlagError) {
       // Only the agent command lets a FlagError escape, so its module is already loaded.
-      const { AGENT_FLAGS } = await import("./agent_command.ts");
+      const { AGENT_FLAGS } = await import("./agent_flags.ts");
       if (err.message !== "help requested") platform.writeStderr(`${err.message}\n`);
       platform.writeStderr(`Usage: serfts agent [options]\n\nOptions:\n\n${formatFlagHelp(AGENT_FLAGS)}\n`);
       return 1;

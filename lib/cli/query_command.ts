@@ -5,7 +5,7 @@
  * @module
  */
 import { parseTagFlags } from "../agent/config.ts";
-import { parseGoDuration } from "../agent/duration.ts";
+import { parseGoDuration } from "../util/duration.ts";
 import { errorMessage } from "../util/errors.ts";
 import { type CliCommand, orFail, rpcCommand, usageError } from "./command.ts";
 import { bytesText, formatOutput, sortedMap } from "./output.ts";

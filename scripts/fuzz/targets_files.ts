@@ -9,8 +9,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeAgentConfig } from "../../lib/agent/config_file.ts";
-import { parseGoDuration } from "../../lib/agent/duration.ts";
-import { AGENT_FLAGS, configFromFlags } from "../../lib/cli/agent_command.ts";
+import { parseGoDuration } from "../../lib/util/duration.ts";
+import { configFromFlags } from "../../lib/cli/agent_command.ts";
+import { AGENT_FLAGS } from "../../lib/cli/agent_flags.ts";
 import { FlagError, parseFlags } from "../../lib/cli/flags.ts";
 import { loadKeyringFile, saveKeyringFile } from "../../lib/serf/keyring_file.ts";
 import { Snapshotter } from "../../lib/serf/snapshot.ts";

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { defaultAgentConfig, emptyAgentConfig, mergeAgentConfig } from "../../lib/agent/config.ts";
 import { decodeAgentConfig } from "../../lib/agent/config_file.ts";
 import { checkMdnsConfig, resolveAgentConfig } from "../../lib/agent/config_resolve.ts";
-import { AGENT_FLAGS, configFromFlags } from "../../lib/cli/agent_command.ts";
+import { configFromFlags } from "../../lib/cli/agent_command.ts";
+import { AGENT_FLAGS } from "../../lib/cli/agent_flags.ts";
 import { parseFlags } from "../../lib/cli/flags.ts";
 import { denoPlatform } from "../../lib/platform/deno.ts";
 

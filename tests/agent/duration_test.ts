@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatGoDuration, parseGoDuration } from "../../lib/agent/duration.ts";
+import { formatGoDuration, parseGoDuration } from "../../lib/util/duration.ts";
 
 Deno.test("parseGoDuration reads Go duration strings into milliseconds", () => {
   const cases: [string, number][] = [

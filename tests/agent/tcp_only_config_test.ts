@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { defaultAgentConfig, mergeAgentConfig } from "../../lib/agent/config.ts";
 import { decodeAgentConfig } from "../../lib/agent/config_file.ts";
 import { agentSerfSettings } from "../../lib/agent/serf_options.ts";
-import { AGENT_FLAGS, configFromFlags } from "../../lib/cli/agent_command.ts";
+import { configFromFlags } from "../../lib/cli/agent_command.ts";
+import { AGENT_FLAGS } from "../../lib/cli/agent_flags.ts";
 import { parseFlags } from "../../lib/cli/flags.ts";
 
 const bind = { host: "10.0.0.1", port: 7946 };

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { resolveAgentConfig } from "../../lib/agent/config_resolve.ts";
-import { AGENT_FLAGS, configFromFlags } from "../../lib/cli/agent_command.ts";
+import { configFromFlags } from "../../lib/cli/agent_command.ts";
+import { AGENT_FLAGS } from "../../lib/cli/agent_flags.ts";
 import { parseFlags } from "../../lib/cli/flags.ts";
 import { denoPlatform } from "../../lib/platform/deno.ts";
 import { RpcClient } from "../../lib/rpc/client.ts";
