@@ -61,9 +61,22 @@ export interface Answer {
   json(): unknown;
 }
 
+/**
+ * A fetch client that keeps no idle connections. Tests start and stop servers
+ * on ephemeral ports one after another; a pooled keep-alive connection to a
+ * closed server whose port a new server has taken makes a POST fail at once
+ * ("connection closed before message completed"), since fetch retries only
+ * idempotent requests. One connection per request removes that race.
+ */
+const freshConnections = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+
 /** Fetches `url` and reads the whole body. */
 export async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(15_000) });
+  const res = await fetch(url, {
+    ...init,
+    signal: init.signal ?? AbortSignal.timeout(15_000),
+    client: freshConnections,
+  } as RequestInit);
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
 }
