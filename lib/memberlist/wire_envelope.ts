@@ -8,7 +8,7 @@
  * @module
  */
 import { crc32 } from "../codec/crc32.ts";
-import { lzwCompress, lzwDecompress, type LzwDecompressOptions } from "../codec/lzw.ts";
+import { lzwCompressTransient, lzwDecompress, type LzwDecompressOptions } from "../codec/lzw.ts";
 import { MAX_DECOMPRESSED_BYTES } from "./limits.ts";
 import {
   asBytes,
@@ -18,6 +18,7 @@ import {
   decodeMsgpackPrefix,
   encodeMsgpack,
   goStruct,
+  MsgpackWriter,
 } from "../codec/msgpack.ts";
 import { DecodeError } from "../util/errors.ts";
 import { type CompressMessage, MessageType } from "./messages.ts";
@@ -102,12 +103,34 @@ export function decodeCompoundMessage(body: Uint8Array): CompoundParts {
 /** memberlist's only compression algorithm number: LZW. */
 export const LZW_ALGO = 0;
 
+/**
+ * A compress message up to its Buf value: the type byte, then the struct's
+ * head (a map of two, `Algo: 0`, the key `Buf`), which is the same for every
+ * Buf. Taken from the encoder itself: all but the last byte of the struct
+ * with an empty Buf, that byte being the empty raw.
+ */
+const COMPRESS_HEAD = (() => {
+  const empty = encodeMsgpack(goStruct({ Algo: LZW_ALGO, Buf: new Uint8Array(0) }));
+  const head = new Uint8Array(empty.length);
+  head[0] = MessageType.compress;
+  head.set(empty.subarray(0, empty.length - 1), 1);
+  return head;
+})();
+/** The same head without the type byte, as a received body starts. */
+const COMPRESS_BODY_HEAD = COMPRESS_HEAD.subarray(1);
+
+/** Reused by {@linkcode compressPayload}; replaced after a large message so it does not hold on to the memory. */
+let compressWriter = new MsgpackWriter();
+const KEEP_WRITER_BYTES = 64 * 1024;
+
 /** LZW-compresses a message and wraps it as a full compress message (type byte included). */
 export function compressPayload(buf: Uint8Array): Uint8Array {
-  const body = encodeMsgpack(goStruct({ Algo: LZW_ALGO, Buf: lzwCompress(buf) }));
-  const out = new Uint8Array(body.length + 1);
-  out[0] = MessageType.compress;
-  out.set(body, 1);
+  // The compressed bytes are a view into the compressor's buffer, copied once, into the message.
+  const writer = compressWriter;
+  writer.reset();
+  writer.writeRaw(COMPRESS_HEAD).write(lzwCompressTransient(buf));
+  const out = writer.finish();
+  if (out.length > KEEP_WRITER_BYTES) compressWriter = new MsgpackWriter();
   return out;
 }
 
@@ -128,12 +151,41 @@ export function decodeCompress(body: Uint8Array): CompressMessage {
  */
 export function decompressPayload(body: Uint8Array, options: LzwDecompressOptions = {}): Uint8Array {
   // The compressed bytes are read once, right here: a view is enough (a copy per packet was measurable).
-  const s = asStruct(decodeMsgpackPrefix(body).value, "compress");
-  const c = { algo: asUint(s.Algo, "Algo", 0xff), buf: asBytesView(s.Buf, "Buf") };
-  if (c.algo !== LZW_ALGO) throw new DecodeError(`Cannot decompress unknown algorithm ${c.algo}`);
-  const out = lzwDecompress(c.buf, { maxOutputBytes: MAX_DECOMPRESSED_BYTES, ...options });
+  let buf = canonicalCompressBuf(body);
+  if (buf === undefined) {
+    const s = asStruct(decodeMsgpackPrefix(body).value, "compress");
+    const algo = asUint(s.Algo, "Algo", 0xff);
+    if (algo !== LZW_ALGO) throw new DecodeError(`Cannot decompress unknown algorithm ${algo}`);
+    buf = asBytesView(s.Buf, "Buf");
+  }
+  const out = lzwDecompress(buf, { maxOutputBytes: MAX_DECOMPRESSED_BYTES, ...options });
   if (out.length === 0) throw new DecodeError("Decompressed message is empty");
   return out;
+}
+
+/**
+ * The Buf of a compress body laid out as memberlist (Go's and ours) writes it:
+ * {@linkcode COMPRESS_BODY_HEAD} then Buf as a fixraw or raw16, the form of
+ * every packet. Anything else (other key order, integer widths or byte types,
+ * a truncated body) is `undefined`, for the general decoder to judge.
+ */
+function canonicalCompressBuf(body: Uint8Array): Uint8Array | undefined {
+  const head = COMPRESS_BODY_HEAD;
+  if (body.length <= head.length) return undefined;
+  for (let i = 0; i < head.length; i++) if (body[i] !== head[i]) return undefined;
+  let at = head.length;
+  const tag = body[at]!;
+  let n: number;
+  if ((tag & 0xe0) === 0xa0) {
+    n = tag & 0x1f; // fixraw
+    at += 1;
+  } else if (tag === 0xda && at + 3 <= body.length) {
+    n = (body[at + 1]! << 8) | body[at + 2]!; // raw16
+    at += 3;
+  } else {
+    return undefined;
+  }
+  return at + n <= body.length ? body.subarray(at, at + n) : undefined;
 }
 
 /** Bytes the CRC envelope adds: type byte and a 4-byte checksum. */
@@ -142,8 +194,12 @@ export const CRC_OVERHEAD = 5;
 /** Prefixes a packet with the hasCrc type byte and the big-endian CRC-32 (IEEE) of `payload`. */
 export function addCrc(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(payload.length + CRC_OVERHEAD);
+  const crc = crc32(payload);
   out[0] = MessageType.hasCrc;
-  new DataView(out.buffer).setUint32(1, crc32(payload));
+  out[1] = crc >>> 24;
+  out[2] = crc >>> 16;
+  out[3] = crc >>> 8;
+  out[4] = crc;
   out.set(payload, CRC_OVERHEAD);
   return out;
 }
@@ -157,7 +213,7 @@ export function verifyCrc(buf: Uint8Array): Uint8Array | null {
   if (buf.length < CRC_OVERHEAD || buf[0] !== MessageType.hasCrc) {
     throw new DecodeError("Cannot verify checksum: not a hasCrc message");
   }
-  const expected = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
+  const expected = ((buf[1]! << 24) | (buf[2]! << 16) | (buf[3]! << 8) | buf[4]!) >>> 0;
   const payload = buf.subarray(CRC_OVERHEAD);
   return crc32(payload) === expected ? payload : null;
 }
