@@ -24,7 +24,6 @@ import {
   decodeSerfMessage,
   decodeTags,
   encodePingPayload,
-  encodeSerfMessage,
   encodeTags,
   SerfMessageType,
 } from "./messages.ts";
@@ -37,6 +36,7 @@ import {
 } from "./members.ts";
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import { applyOldNewsJoin } from "./old_news.ts";
+import { encodeLocalPushPull } from "./push_pull_state.ts";
 import { uniqueBroadcast } from "./broadcast.ts";
 import { memberFromNode } from "./member_table.ts";
 import { remoteMemberError } from "./node_name.ts";
@@ -72,10 +72,9 @@ export function serfDelegate(s: SerfCore): Delegate {
     },
     pendingBroadcasts: () => s.intentQueue.numQueued() + s.queryQueue.numQueued() + s.eventQueue.numQueued(),
     localState: () =>
-      encodeSerfMessage({
-        type: "pushPull",
+      encodeLocalPushPull({
         lTime: s.memberClock.time(),
-        statusLTimes: Object.fromEntries([...s.members.byName].map(([name, m]) => [name, m.statusLTime])),
+        members: s.members.byName,
         leftMembers: s.members.left.map((m) => m.member.name),
         eventLTime: s.eventClock.time(),
         events: s.eventBuffer.entries(),

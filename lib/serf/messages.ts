@@ -217,7 +217,8 @@ function decodeFilters(value: unknown, field: string): Uint8Array[] {
   return filters.map((f, i) => asBytes(f, `${field}[${i}]`));
 }
 
-function encodeEvents(slots: UserEvents[]): MsgpackEncodable {
+/** The `Events` field of a push/pull state: user events by Lamport time, as msgpack values. */
+export function encodeEvents(slots: UserEvents[]): MsgpackEncodable {
   return slots.map((at) =>
     goStruct({ LTime: at.lTime, Events: at.events.map((e) => USER_EVENT_RECORD.encode(e)) })
   );
