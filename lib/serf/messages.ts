@@ -224,7 +224,8 @@ export function encodeEvents(slots: UserEvents[]): MsgpackEncodable {
   );
 }
 
-function decodeEvents(value: unknown, field: string): UserEvents[] {
+/** Reads the `Events` field of a push/pull state (nil slots skipped), bounded as the whole message is. */
+export function decodeEvents(value: unknown, field: string): UserEvents[] {
   const slots = asArray(value, field);
   checkCount(slots.length, MAX_PUSH_PULL_EVENT_SLOTS, field);
   const out: UserEvents[] = [];
