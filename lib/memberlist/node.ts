@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { bytesToIp } from "../util/addr.ts";
+import { ipStringOf } from "../util/ip_strings.ts";
 import type { Address } from "../util/addr.ts";
 import { NodeState, type NodeStateCode } from "./messages.ts";
 
@@ -60,9 +60,9 @@ export interface NodeRecord extends Node {
   stateChange: number;
 }
 
-/** The node's address in transport form. */
+/** The node's address in transport form (its IP string built once per address array). */
 export function nodeAddress(n: Pick<Node, "addr" | "port">): Address {
-  return { host: bytesToIp(n.addr), port: n.port };
+  return { host: ipStringOf(n.addr), port: n.port };
 }
 
 /** A copy safe to hand to delegates (they cannot mutate our record). */

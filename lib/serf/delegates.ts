@@ -24,7 +24,6 @@ import {
   decodeSerfMessage,
   decodeTags,
   encodePingPayload,
-  encodeSerfMessage,
   encodeTags,
   SerfMessageType,
 } from "./messages.ts";
@@ -37,6 +36,7 @@ import {
 } from "./members.ts";
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import { applyOldNewsJoin } from "./old_news.ts";
+import { encodeLocalPushPull, readRemotePushPull } from "./push_pull_state.ts";
 import { uniqueBroadcast } from "./broadcast.ts";
 import { memberFromNode } from "./member_table.ts";
 import { remoteMemberError } from "./node_name.ts";
@@ -72,10 +72,9 @@ export function serfDelegate(s: SerfCore): Delegate {
     },
     pendingBroadcasts: () => s.intentQueue.numQueued() + s.queryQueue.numQueued() + s.eventQueue.numQueued(),
     localState: () =>
-      encodeSerfMessage({
-        type: "pushPull",
+      encodeLocalPushPull({
         lTime: s.memberClock.time(),
-        statusLTimes: Object.fromEntries([...s.members.byName].map(([name, m]) => [name, m.statusLTime])),
+        members: s.members.byName,
         leftMembers: s.members.left.map((m) => m.member.name),
         eventLTime: s.eventClock.time(),
         events: s.eventBuffer.entries(),
@@ -160,24 +159,27 @@ function mergeRemoteState(s: SerfCore, buf: Uint8Array, isJoin: boolean): void {
   }
   let pp;
   try {
-    pp = decodeSerfMessage(buf);
+    pp = readRemotePushPull(buf);
   } catch (err) {
     s.stats.droppedMessages++;
     s.log.error(`Failed to decode remote state: ${failureText(err)}`);
     return;
   }
-  if (pp.type !== "pushPull") return;
   // Witness one less than the remote clocks so the intents below still count as new.
   if (pp.lTime > 0) s.memberClock.witness(pp.lTime - 1);
   if (pp.eventLTime > 0) s.eventClock.witness(pp.eventLTime - 1);
   if (pp.queryLTime > 0) s.queryClock.witness(pp.queryLTime - 1);
 
-  const left = new Set(pp.leftMembers);
-  for (const name of pp.leftMembers) {
-    handleLeaveIntent(s, { lTime: (pp.statusLTimes[name] ?? 0) + 1, node: name, prune: false });
+  const { names, lTimes, leftMembers } = pp;
+  if (leftMembers.length > 0) {
+    const lTimeOf = new Map(names.map((name, i) => [name, lTimes[i]!]));
+    for (const name of leftMembers) {
+      handleLeaveIntent(s, { lTime: (lTimeOf.get(name) ?? 0) + 1, node: name, prune: false });
+    }
   }
-  for (const [name, lTime] of Object.entries(pp.statusLTimes)) {
-    if (!left.has(name)) handleJoinIntent(s, { lTime, node: name });
+  const left = new Set(leftMembers);
+  for (let i = 0; i < names.length; i++) {
+    if (!left.has(names[i]!)) handleJoinIntent(s, { lTime: lTimes[i]!, node: names[i]! });
   }
   if (isJoin && s.eventJoinIgnore && pp.eventLTime > s.eventMinTime) s.eventMinTime = pp.eventLTime;
   for (const at of pp.events) {

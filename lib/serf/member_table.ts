@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { bytesToIp } from "../util/addr.ts";
+import { ipStringOf } from "../util/ip_strings.ts";
 import { memberInterns } from "../util/intern.ts";
 import type { Node } from "../memberlist/node.ts";
-import type { Member, MemberStatus, MemberVersions } from "./types.ts";
+import type { Member, MemberStatus } from "./types.ts";
 
 /** A member plus what Serf needs to order intents and reap. */
 export interface MemberState {
@@ -57,9 +57,19 @@ export class MemberTable {
   }
 }
 
-/** The versions memberlist heard a node advertise. */
-export function nodeVersions(n: Node): MemberVersions {
+/**
+ * A memberlist node as a Serf member, with its already decoded tags. Every
+ * field is written in the literal (no spread) so V8 keeps them all inside the
+ * object: a spread of the versions added a separate 64-byte property array to
+ * each of the n² members a large simulated cluster holds.
+ */
+export function memberFromNode(n: Node, tags: Record<string, string>, status: MemberStatus): Member {
   return {
+    name: memberInterns.string(n.name),
+    addr: ipStringOf(n.addr),
+    port: n.port,
+    tags,
+    status,
     protocolMin: n.pMin,
     protocolMax: n.pMax,
     protocolCur: n.pCur,
@@ -67,10 +77,4 @@ export function nodeVersions(n: Node): MemberVersions {
     delegateMax: n.dMax,
     delegateCur: n.dCur,
   };
-}
-
-/** A memberlist node as a Serf member, with its already decoded tags. */
-export function memberFromNode(n: Node, tags: Record<string, string>, status: MemberStatus): Member {
-  const addr = memberInterns.string(bytesToIp(n.addr));
-  return { name: memberInterns.string(n.name), addr, port: n.port, tags, status, ...nodeVersions(n) };
 }

@@ -9,7 +9,7 @@
 import type { Node } from "../memberlist/node.ts";
 import { decodeTags, encodeSerfMessage } from "./messages.ts";
 import type { SerfCore } from "./serf_core.ts";
-import { memberFromNode, type MemberState, nodeVersions } from "./member_table.ts";
+import { memberFromNode, type MemberState } from "./member_table.ts";
 import type { Member, MemberEventType } from "./types.ts";
 import type { FailedRecord } from "./snapshot_failed.ts";
 import { parseAddress } from "../util/addr.ts";
@@ -62,11 +62,9 @@ export function handleNodeJoin(s: SerfCore, n: Node): void {
       s.stats.flaps++;
       s.metrics.incrCounter(["serf", "member", "flap"]);
     }
-    const fresh = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
-    state.member = { ...fresh, status: "alive" };
+    state.member = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
     state.leaveTime = 0;
   }
-  Object.assign(state.member, nodeVersions(n));
   if (oldStatus === "failed" || oldStatus === "left") {
     t.removeFrom("failed", n.name);
     t.removeFrom("left", n.name);
@@ -106,8 +104,7 @@ export function handleNodeLeave(s: SerfCore, n: Node): void {
 export function handleNodeUpdate(s: SerfCore, n: Node): void {
   const state = s.members.byName.get(n.name);
   if (!state) return;
-  const fresh = memberFromNode(n, decodeTagsLogged(s, n.meta), "alive");
-  state.member = { ...fresh, status: state.member.status };
+  state.member = memberFromNode(n, decodeTagsLogged(s, n.meta), state.member.status);
   s.metrics.incrCounter(["serf", "member", "update"]);
   s.log.info(`EventMemberUpdate: ${state.member.name}`);
   emit(s, "member-update", state);

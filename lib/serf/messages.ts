@@ -217,13 +217,15 @@ function decodeFilters(value: unknown, field: string): Uint8Array[] {
   return filters.map((f, i) => asBytes(f, `${field}[${i}]`));
 }
 
-function encodeEvents(slots: UserEvents[]): MsgpackEncodable {
+/** The `Events` field of a push/pull state: user events by Lamport time, as msgpack values. */
+export function encodeEvents(slots: UserEvents[]): MsgpackEncodable {
   return slots.map((at) =>
     goStruct({ LTime: at.lTime, Events: at.events.map((e) => USER_EVENT_RECORD.encode(e)) })
   );
 }
 
-function decodeEvents(value: unknown, field: string): UserEvents[] {
+/** Reads the `Events` field of a push/pull state (nil slots skipped), bounded as the whole message is. */
+export function decodeEvents(value: unknown, field: string): UserEvents[] {
   const slots = asArray(value, field);
   checkCount(slots.length, MAX_PUSH_PULL_EVENT_SLOTS, field);
   const out: UserEvents[] = [];
