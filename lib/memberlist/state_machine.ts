@@ -14,6 +14,7 @@ import { type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
 import { suspicionTimeout } from "./math.ts";
 import { Suspicion } from "./suspicion.ts";
 import { encodeMessage } from "./wire.ts";
+import { encodeAliveShared } from "./alive_encodings.ts";
 import { bytesEqual } from "../util/bytes.ts";
 
 function vsnEqual(a: number[], b: number[]): boolean {
@@ -140,20 +141,22 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
     refute(m, state, a.incarnation);
     m.log.warn(`Refuting an alive message for '${a.node}' (${bytesToIpSafe(a.addr)}:${a.port})`);
   } else {
-    m.queueBroadcast(a.node, encodeMessage(a), notify);
-    if (a.vsn.length >= 6) {
-      [state.pMin, state.pMax, state.pCur, state.dMin, state.dMax, state.dCur] = a.vsn as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+    // Every node in a simulated cluster holds these: share the record's bytes (util/intern.ts) and the encoding.
+    const meta = memberInterns.bytes(a.meta);
+    const addr = memberInterns.bytes(a.addr);
+    m.queueBroadcast(a.node, encodeAliveShared(a, addr, meta), notify);
+    const v = a.vsn;
+    if (v.length >= 6) {
+      state.pMin = v[0]!;
+      state.pMax = v[1]!;
+      state.pCur = v[2]!;
+      state.dMin = v[3]!;
+      state.dMax = v[4]!;
+      state.dCur = v[5]!;
     }
     state.incarnation = a.incarnation;
-    state.meta = memberInterns.bytes(a.meta);
-    state.addr = memberInterns.bytes(a.addr);
+    state.meta = meta;
+    state.addr = addr;
     state.port = a.port;
     if (state.state !== NodeState.alive) {
       state.state = NodeState.alive;
