@@ -203,7 +203,8 @@ export class TransmitLimitedQueue {
       }
     }
 
-    for (const entry of promoted) this.#tierFor(entry.transmits).add(entry);
+    // Backwards: a packet takes each length's newest first, so this re-adds them oldest first, as appends.
+    for (let i = promoted.length - 1; i >= 0; i--) this.#tierFor(promoted[i]!.transmits).add(promoted[i]!);
     this.#trimTiers();
     if (done !== undefined) {
       this.#size -= done.length;

@@ -47,6 +47,20 @@ function idInsertionIndex(bucket: readonly TierEntry[], id: number): number {
  * message that fits is a search over a handful of numbers, taking it is a
  * `pop`, and a newly queued message is a `push`: the cost of a packet no
  * longer grows with the number of rumours waiting.
+ *
+ * @example
+ * ```ts
+ * import { BroadcastTier } from "./broadcast_tier.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tier = new BroadcastTier<{ id: number; length: number }>();
+ * tier.add({ id: 1, length: 40 });
+ * tier.add({ id: 2, length: 40 });
+ * tier.add({ id: 3, length: 90 });
+ * assert.equal(tier.takeFitting(60)?.id, 2); // 90 bytes do not fit; the newest of 40 does
+ * assert.equal(tier.takeFitting(1400)?.id, 3);
+ * assert.equal(tier.size, 1);
+ * ```
  */
 export class BroadcastTier<E extends TierEntry> {
   /** Distinct lengths present, ascending; `#buckets[i]` holds the entries of length `#lengths[i]`. */

@@ -52,14 +52,6 @@ function partLength(length: number): number {
   return length;
 }
 
-/** Copies `part` into `out` at `at`. @returns the index after it. */
-function copyPart(out: Uint8Array, part: Uint8Array, at: number): number {
-  // Gossip parts are tens of bytes: a byte loop beats `set`'s per-call cost there.
-  if (part.length > 64) out.set(part, at);
-  else for (let j = 0; j < part.length; j++) out[at + j] = part[j]!;
-  return at + part.length;
-}
-
 /**
  * Packs messages into one compound message: type byte, part count, each
  * part's length as a big-endian uint16, then the parts. `userParts` follow
@@ -93,7 +85,8 @@ export function makeCompoundMessage(
     const p = parts[i]!;
     out[lengthAt++] = p.length >>> 8;
     out[lengthAt++] = p.length & 0xff;
-    at = copyPart(out, p, at);
+    out.set(p, at);
+    at += p.length;
   }
   for (let i = 0; i < userParts.length; i++) {
     const u = userParts[i]!;
@@ -101,7 +94,8 @@ export function makeCompoundMessage(
     out[lengthAt++] = length >>> 8;
     out[lengthAt++] = length & 0xff;
     out[at++] = MessageType.user;
-    at = copyPart(out, u, at);
+    out.set(u, at);
+    at += u.length;
   }
   return out;
 }
