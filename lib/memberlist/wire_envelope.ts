@@ -52,6 +52,15 @@ function partLength(length: number): number {
   return length;
 }
 
+/** Copies `part` into `out` at `at`. @returns the index after it. */
+function copyPart(out: Uint8Array, part: Uint8Array, at: number): number {
+  // Gossip parts are tens of bytes: a byte loop beats `set`'s per-call cost there
+  // (measured in the simulator's profile; a microbenchmark alone suggests otherwise).
+  if (part.length > 64) out.set(part, at);
+  else for (let j = 0; j < part.length; j++) out[at + j] = part[j]!;
+  return at + part.length;
+}
+
 /**
  * Packs messages into one compound message: type byte, part count, each
  * part's length as a big-endian uint16, then the parts. `userParts` follow
@@ -85,8 +94,7 @@ export function makeCompoundMessage(
     const p = parts[i]!;
     out[lengthAt++] = p.length >>> 8;
     out[lengthAt++] = p.length & 0xff;
-    out.set(p, at);
-    at += p.length;
+    at = copyPart(out, p, at);
   }
   for (let i = 0; i < userParts.length; i++) {
     const u = userParts[i]!;
@@ -94,8 +102,7 @@ export function makeCompoundMessage(
     out[lengthAt++] = length >>> 8;
     out[lengthAt++] = length & 0xff;
     out[at++] = MessageType.user;
-    out.set(u, at);
-    at += u.length;
+    at = copyPart(out, u, at);
   }
   return out;
 }
