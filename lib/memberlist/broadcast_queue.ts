@@ -203,7 +203,8 @@ export class TransmitLimitedQueue {
       }
     }
 
-    // Backwards: a packet takes each length's newest first, so this re-adds them oldest first, as appends.
+    // Backwards: a packet takes each length's newest first, so this re-adds them oldest first, and
+    // any newer than all waiting in the next tier append rather than splice.
     for (let i = promoted.length - 1; i >= 0; i--) this.#tierFor(promoted[i]!.transmits).add(promoted[i]!);
     this.#trimTiers();
     if (done !== undefined) {

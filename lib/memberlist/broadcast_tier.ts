@@ -45,8 +45,11 @@ function idInsertionIndex(bucket: readonly TierEntry[], id: number): number {
  * the lengths present kept sorted. Queues hold few distinct lengths (messages
  * about nodes differ by little more than the name), so finding the best
  * message that fits is a search over a handful of numbers, taking it is a
- * `pop`, and a newly queued message is a `push`: the cost of a packet no
- * longer grows with the number of rumours waiting.
+ * `pop`, and a newly queued message is a `push`. A message sent once more
+ * lands inside its next bucket (in a join storm it is mostly older than
+ * those waiting there): a binary search and a splice of one bucket, not of
+ * the whole tier. A max-heap per bucket was measured slower here: its
+ * takes cost more than the splices it saves.
  *
  * @example
  * ```ts
@@ -87,7 +90,7 @@ export class BroadcastTier<E extends TierEntry> {
       }
     }
     const bucket = this.#buckets[i]!;
-    // The newest broadcast of a length is the usual case: an append.
+    // Newly queued broadcasts are the newest of their length: an append.
     if (bucket.length === 0 || bucket[bucket.length - 1]!.id < entry.id) bucket.push(entry);
     else bucket.splice(idInsertionIndex(bucket, entry.id), 0, entry);
     this.#size++;
