@@ -10,6 +10,7 @@
  * @module
  */
 
+import { BroadcastTier, type TierEntry } from "./broadcast_tier.ts";
 import { retransmitLimit } from "./math.ts";
 
 /**
@@ -56,54 +57,19 @@ export interface TransmitLimitedQueueOptions {
   retransmitMult?: number;
 }
 
-interface Entry {
+interface Entry extends TierEntry {
   readonly broadcast: Broadcast;
   readonly msg: Uint8Array;
-  readonly id: number;
   readonly name: string | undefined;
   readonly unique: boolean;
   transmits: number;
 }
 
 /**
- * Order within one transmit tier: largest message first, then newest first.
- * Largest-first is memberlist's greedy packing; among equal sizes the newest
- * wins because it is the most likely to still be news.
- */
-function precedes(a: Entry, b: Entry): boolean {
-  return a.msg.length > b.msg.length || (a.msg.length === b.msg.length && a.id > b.id);
-}
-
-/**
- * Where `e` goes in a tier: the first index whose entry precedes `e`. Tiers are
- * stored last-to-send first, so a new broadcast of a common size (the newest
- * among its equals) is appended rather than shifting the whole tier.
- */
-function insertionIndex(tier: Entry[], e: Entry): number {
-  let lo = 0, hi = tier.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (precedes(tier[mid]!, e)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Index in a tier of the largest (newest among equals) message that fits in `free` bytes, or -1. */
-function bestFitting(tier: Entry[], free: number): number {
-  let lo = 0, hi = tier.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tier[mid]!.msg.length > free) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo - 1;
-}
-
-/**
  * memberlist's `TransmitLimitedQueue`: broadcasts grouped into tiers by how
- * often they were sent, each tier kept sorted, so that filling a packet costs
- * a binary search per message taken rather than a sort of the whole queue
+ * often they were sent, each tier grouped by message length (see
+ * {@linkcode BroadcastTier}), so that filling a packet costs a search over the
+ * few lengths present per message taken rather than a sort of the whole queue
  * (the engine asks on every probe and gossip tick, with thousands queued in
  * a large or churning cluster).
  *
@@ -133,8 +99,9 @@ function bestFitting(tier: Entry[], free: number): number {
 export class TransmitLimitedQueue {
   #numNodes: () => number;
   #retransmitMult: number;
-  /** `#tiers[t]` holds the entries sent `t` times, in reverse {@linkcode precedes} order (next to send last). */
-  #tiers: Entry[][] = [];
+  /** `#tiers[t]` holds the entries sent `t` times. */
+  #tiers: BroadcastTier<Entry>[] = [];
+  /** Named entries, from queueing until the queue lets go of them. */
   #byName = new Map<string, Entry>();
   #size = 0;
   #nextId = 1;
@@ -163,36 +130,41 @@ export class TransmitLimitedQueue {
    * scan of the queue, so hot paths should use names).
    */
   queueBroadcast(b: Broadcast): void {
+    const msg = b.message();
     const entry: Entry = {
       broadcast: b,
-      msg: b.message(),
+      msg,
+      length: msg.length,
       id: this.#nextId++,
       name: b.name || undefined,
       unique: b.unique === true && !b.name,
       transmits: 0,
     };
 
-    const superseded: Entry[] = [];
+    let superseded: Entry[] = [];
     if (entry.name !== undefined) {
       const old = this.#byName.get(entry.name);
       if (old) {
-        this.#remove(old);
+        const tier = this.#tiers[old.transmits];
+        if (!tier?.remove(old)) {
+          throw new Error(`Broadcast queue is corrupt: entry ${old.id} not in its tier`);
+        }
+        this.#size--;
         superseded.push(old);
       }
+      this.#byName.set(entry.name, entry);
     } else if (!entry.unique) {
-      for (let t = 0; t < this.#tiers.length; t++) {
-        const tier = this.#tiers[t]!;
-        const kept = tier.filter((cur) => {
-          const gone = cur.name === undefined && !cur.unique && b.invalidates(cur.broadcast);
-          if (gone) superseded.push(cur);
-          return !gone;
-        });
-        if (kept.length !== tier.length) this.#tiers[t] = kept;
+      for (const tier of this.#tiers) {
+        const gone = tier.removeWhere((cur) =>
+          cur.name === undefined && !cur.unique && b.invalidates(cur.broadcast)
+        );
+        if (gone.length > 0) superseded = superseded.concat(gone);
       }
       this.#size -= superseded.length;
     }
 
-    this.#add(entry);
+    this.#tierFor(0).add(entry);
+    this.#size++;
     for (const old of superseded) old.broadcast.finished();
   }
 
@@ -210,38 +182,36 @@ export class TransmitLimitedQueue {
 
     const out: Uint8Array[] = [];
     const promoted: Entry[] = [];
-    const done: Entry[] = [];
-    let used = 0;
+    let done: Entry[] | undefined;
+    let free = limitBytes - overheadPerMsg;
     // Promoted entries are re-added only after the walk, or a message could
     // be taken twice as the walk reaches the next tier.
-    const lastTier = this.#tiers.length - 1;
-    for (let t = 0; t <= lastTier;) {
-      const free = limitBytes - used - overheadPerMsg;
-      if (free <= 0) break;
-      const tier = this.#tiers[t]!;
-      const i = bestFitting(tier, free);
-      if (i < 0) {
+    const tiers = this.#tiers;
+    for (let t = 0; t < tiers.length && free > 0;) {
+      const entry = tiers[t]!.takeFitting(free);
+      if (entry === undefined) {
         t++;
         continue;
       }
-      const entry = tier[i]!;
-      tier.splice(i, 1);
-      this.#size--;
-      if (entry.name !== undefined) this.#byName.delete(entry.name);
-
-      used += overheadPerMsg + entry.msg.length;
+      free -= overheadPerMsg + entry.length;
       out.push(entry.msg);
       if (entry.transmits + 1 >= transmitLimit) {
-        done.push(entry);
+        (done ??= []).push(entry);
       } else {
         entry.transmits++;
         promoted.push(entry);
       }
     }
 
-    this.#addPromoted(promoted);
+    // Backwards: a packet takes each length's newest first, so this re-adds them oldest first, and
+    // any newer than all waiting in the next tier append rather than splice.
+    for (let i = promoted.length - 1; i >= 0; i--) this.#tierFor(promoted[i]!.transmits).add(promoted[i]!);
     this.#trimTiers();
-    for (const entry of done) entry.broadcast.finished();
+    if (done !== undefined) {
+      this.#size -= done.length;
+      for (const entry of done) if (entry.name !== undefined) this.#byName.delete(entry.name);
+      for (const entry of done) entry.broadcast.finished();
+    }
     return out;
   }
 
@@ -252,85 +222,34 @@ export class TransmitLimitedQueue {
    * can be gossiped.
    */
   prune(maxRetain: number): void {
-    const dropped: Entry[] = [];
+    if (this.#size <= maxRetain) return;
+    let dropped: Entry[] = [];
     for (let t = this.#tiers.length - 1; t >= 0 && this.#size > maxRetain; t--) {
-      const tier = this.#tiers[t]!;
-      const gone = tier.splice(0, Math.min(tier.length, this.#size - maxRetain));
+      const gone = this.#tiers[t]!.takeLast(this.#size - maxRetain);
       this.#size -= gone.length;
-      for (const entry of gone) {
-        if (entry.name !== undefined) this.#byName.delete(entry.name);
-        dropped.push(entry);
-      }
+      dropped = dropped.concat(gone);
     }
+    for (const entry of dropped) if (entry.name !== undefined) this.#byName.delete(entry.name);
     this.#trimTiers();
     for (const entry of dropped) entry.broadcast.finished();
   }
 
   /** Drops (and finishes) every queued broadcast. */
   reset(): void {
-    const all = this.#tiers.flat();
+    const all = this.#tiers.flatMap((tier) => tier.takeLast(tier.size));
     this.#tiers = [];
     this.#byName.clear();
     this.#size = 0;
     for (const entry of all) entry.broadcast.finished();
   }
 
-  #add(entry: Entry): void {
-    let tier = this.#tiers[entry.transmits];
-    if (!tier) {
-      while (this.#tiers.length <= entry.transmits) this.#tiers.push([]);
-      tier = this.#tiers[entry.transmits]!;
-    }
-    tier.splice(insertionIndex(tier, entry), 0, entry);
-    this.#size++;
-    if (entry.name !== undefined) this.#byName.set(entry.name, entry);
-  }
-
-  /**
-   * Re-adds entries just sent once more. A packet takes dozens, mostly into the
-   * same tier: merging them into it in one pass costs O(tier) where an insert
-   * each would cost O(tier) apiece.
-   */
-  #addPromoted(promoted: Entry[]): void {
-    if (promoted.length < 4) {
-      for (const entry of promoted) this.#add(entry);
-      return;
-    }
-    const byTier = new Map<number, Entry[]>();
-    for (const entry of promoted) {
-      const list = byTier.get(entry.transmits);
-      if (list) list.push(entry);
-      else byTier.set(entry.transmits, [entry]);
-    }
-    for (const [t, entries] of byTier) {
-      while (this.#tiers.length <= t) this.#tiers.push([]);
-      // Tiers hold the next to send last, i.e. ascending by `precedes`.
-      entries.sort((a, b) => (precedes(a, b) ? 1 : precedes(b, a) ? -1 : 0));
-      const tier = this.#tiers[t]!;
-      const merged = new Array<Entry>(tier.length + entries.length);
-      let i = 0, j = 0, k = 0;
-      while (i < tier.length && j < entries.length) {
-        merged[k++] = precedes(tier[i]!, entries[j]!) ? entries[j++]! : tier[i++]!;
-      }
-      while (i < tier.length) merged[k++] = tier[i++]!;
-      while (j < entries.length) merged[k++] = entries[j++]!;
-      this.#tiers[t] = merged;
-      this.#size += entries.length;
-      for (const entry of entries) if (entry.name !== undefined) this.#byName.set(entry.name, entry);
-    }
-  }
-
-  #remove(entry: Entry): void {
-    const tier = this.#tiers[entry.transmits]!;
-    const i = insertionIndex(tier, entry) - 1;
-    if (tier[i] !== entry) throw new Error(`Broadcast queue is corrupt: entry ${entry.id} not in its tier`);
-    tier.splice(i, 1);
-    this.#size--;
-    if (entry.name !== undefined) this.#byName.delete(entry.name);
+  #tierFor(transmits: number): BroadcastTier<Entry> {
+    while (this.#tiers.length <= transmits) this.#tiers.push(new BroadcastTier());
+    return this.#tiers[transmits]!;
   }
 
   /** Drops empty tiers at the top so walks stay short after a burst drains. */
   #trimTiers(): void {
-    while (this.#tiers.length > 0 && this.#tiers[this.#tiers.length - 1]!.length === 0) this.#tiers.pop();
+    while (this.#tiers.length > 0 && this.#tiers[this.#tiers.length - 1]!.size === 0) this.#tiers.pop();
   }
 }

@@ -28,12 +28,12 @@ import {
   encryptionVersion,
   encryptOverhead,
   getBroadcasts,
+  packPiggyback,
   sendRawPacket,
 } from "./outbound.ts";
 import { makePing, nextProbeTarget, probeNode, type StreamPing } from "./probe.ts";
 import { pushPullNode, streamPing } from "./stream.ts";
 import { gossipOverTcp, probeOverTcp } from "./tcp_only.ts";
-import { makeCompoundMessage } from "./wire.ts";
 
 /** Starts the loops the configuration enables; the promises settle after `signal` aborts. */
 export function startLoops(m: Engine, signal: AbortSignal): Promise<void>[] {
@@ -151,9 +151,8 @@ function gossip(m: Engine): void {
   let avail = c.udpBufferSize - COMPOUND_HEADER_OVERHEAD;
   if (encryptionEnabled(m)) avail -= encryptOverhead(encryptionVersion(c.protocolVersion));
   for (const node of targets) {
-    const msgs = getBroadcasts(m, COMPOUND_OVERHEAD, avail);
-    if (msgs.length === 0) return;
-    const packet = msgs.length === 1 ? msgs[0]! : makeCompoundMessage(msgs);
+    const packet = packPiggyback(undefined, getBroadcasts(m, COMPOUND_OVERHEAD, avail));
+    if (packet === undefined) return;
     sendRawPacket(m, nodeAddress(node), packet, node);
   }
 }

@@ -17,12 +17,12 @@ import { defaultLanConfig, type MemberlistConfig, validateConfig } from "./confi
 import { Engine, type EngineStats, type ResolvedConfig } from "./engine.ts";
 import { ingestPacket } from "./inbound.ts";
 import { startLoops } from "./loops.ts";
-import { MessageType } from "./messages.ts";
 import { isDeadOrLeft, type Node, nodeAddress, snapshotNode } from "./node.ts";
 import { encryptionEnabled, sendRawPacket } from "./outbound.ts";
 import { aliveNode, deadNode } from "./state_machine.ts";
 import { handleStream, pushPullNode, sendUserStream } from "./stream.ts";
 import { sendUserMessageOverTcp } from "./tcp_only.ts";
+import { makeUserMessage } from "./wire.ts";
 
 /**
  * Options for {@linkcode Memberlist.create}: any config field, plus the required transport.
@@ -248,7 +248,7 @@ export class Memberlist {
       );
     }
     if (e.config.tcpOnly) sendUserMessageOverTcp(e, nodeAddress(to), msg);
-    else sendRawPacket(e, nodeAddress(to), frameUserMessage(msg), e.nodes.get(to.name));
+    else sendRawPacket(e, nodeAddress(to), makeUserMessage(msg), e.nodes.get(to.name));
   }
 
   /** Sends a user message over TCP. */
@@ -265,7 +265,7 @@ export class Memberlist {
     const e = this.#engine;
     if (e.hasShutdown()) throw new ShutdownError();
     if (e.config.tcpOnly) sendUserMessageOverTcp(e, to, msg);
-    else sendRawPacket(e, to, frameUserMessage(msg));
+    else sendRawPacket(e, to, makeUserMessage(msg));
   }
 
   /**
@@ -292,14 +292,6 @@ export class Memberlist {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }
-}
-
-/** Prefixes a user payload with the user message type. */
-function frameUserMessage(msg: Uint8Array): Uint8Array {
-  const framed = new Uint8Array(msg.length + 1);
-  framed[0] = MessageType.user;
-  framed.set(msg, 1);
-  return framed;
 }
 
 /**

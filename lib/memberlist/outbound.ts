@@ -8,12 +8,11 @@
 import { errorMessage } from "../util/errors.ts";
 import type { Address } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
-import { MessageType } from "./messages.ts";
 import type { NodeRecord } from "./node.ts";
 import { type EncryptionVersion, encryptOverhead, encryptPayload } from "./security.ts";
 
 export { encryptOverhead };
-import { addCrc, addLabelHeader, compressPayload, makeCompoundMessage } from "./wire.ts";
+import { addCrc, addLabelHeader, compressPayload, makeCompoundMessage, makeUserMessage } from "./wire.ts";
 
 /** Shared encoder: labels are encoded on every packet, so do not construct one each time. */
 export const utf8 = new TextEncoder();
@@ -36,28 +35,43 @@ function labelBytes(m: Engine): Uint8Array {
   return utf8.encode(m.config.label);
 }
 
+/** What one packet piggybacks. */
+export interface Piggyback {
+  /** memberlist's own broadcasts, complete messages. */
+  own: Uint8Array[];
+  /** The delegate's broadcasts, each to go out as a user message (see {@linkcode packPiggyback}). */
+  user: Uint8Array[];
+}
+
 /**
  * Collects broadcasts for a packet: memberlist's own first, then the
- * delegate's user broadcasts (prefixed with the user message type) in the room left.
+ * delegate's user broadcasts in the room left, each counted with the user
+ * message type byte it will be sent behind.
  */
-export function getBroadcasts(m: Engine, overhead: number, limit: number): Uint8Array[] {
-  const out = m.broadcasts.getBroadcasts(overhead, limit);
+export function getBroadcasts(m: Engine, overhead: number, limit: number): Piggyback {
+  const own = m.broadcasts.getBroadcasts(overhead, limit);
   const d = m.config.delegate;
-  if (!d) return out;
+  if (!d) return { own, user: [] };
   let used = 0;
-  for (const msg of out) used += msg.length + overhead;
+  for (let i = 0; i < own.length; i++) used += own[i]!.length + overhead;
   const avail = limit - used;
-  if (avail <= overhead + USER_MSG_OVERHEAD) return out;
+  if (avail <= overhead + USER_MSG_OVERHEAD) return { own, user: [] };
   const user =
     m.safeCall("delegate getBroadcasts", () => d.getBroadcasts(overhead + USER_MSG_OVERHEAD, avail)) ??
       [];
-  for (const u of user) {
-    const framed = new Uint8Array(u.length + 1);
-    framed[0] = MessageType.user;
-    framed.set(u, 1);
-    out.push(framed);
-  }
-  return out;
+  return { own, user };
+}
+
+/**
+ * The datagram for `lead` (a message to send, if any) and what piggybacks on
+ * it: the lone message itself, or a compound of them all, the delegate's
+ * framed as user messages. Undefined when there is nothing to send.
+ */
+export function packPiggyback(lead: Uint8Array | undefined, extra: Piggyback): Uint8Array | undefined {
+  const { own, user } = extra;
+  if (lead !== undefined) own.unshift(lead);
+  if (own.length + user.length > 1) return makeCompoundMessage(own, user);
+  return own.length === 1 ? own[0]! : user.length === 1 ? makeUserMessage(user[0]!) : undefined;
 }
 
 /**
@@ -76,9 +90,11 @@ export function sendMsg(
     avail -= encryptOverhead(encryptionVersion(m.config.protocolVersion));
   }
   // TCP-only: broadcasts go by stream; one piggybacked on a datagram the network drops would be spent for nothing.
-  const extra = m.config.tcpOnly ? [] : getBroadcasts(m, COMPOUND_OVERHEAD, avail);
-  if (extra.length === 0) return sendRawPacket(m, to, msg, node, opt);
-  return sendRawPacket(m, to, makeCompoundMessage([msg, ...extra]), node);
+  const extra = m.config.tcpOnly ? undefined : getBroadcasts(m, COMPOUND_OVERHEAD, avail);
+  if (extra === undefined || extra.own.length + extra.user.length === 0) {
+    return sendRawPacket(m, to, msg, node, opt);
+  }
+  return sendRawPacket(m, to, packPiggyback(msg, extra)!, node);
 }
 
 /** How one datagram is sent. */

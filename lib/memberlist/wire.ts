@@ -44,6 +44,7 @@ export {
   decompressPayload,
   LZW_ALGO,
   makeCompoundMessage,
+  makeUserMessage,
   MAX_COMPOUND_PARTS,
   MAX_INTEROP_COMPOUND_PARTS,
   MAX_LABEL_BYTES,

@@ -53,6 +53,9 @@ export function encodeLocalTags(s: SerfCore, tags: Record<string, string>): Uint
   return meta;
 }
 
+/** Metric key for each Serf message piggybacked: one array, not one per message. */
+const MSGS_SENT = ["serf", "msgs", "sent"] as const;
+
 /** The memberlist delegate: metadata, user messages, broadcasts and push/pull state. */
 export function serfDelegate(s: SerfCore): Delegate {
   return {
@@ -62,12 +65,12 @@ export function serfDelegate(s: SerfCore): Delegate {
       const out = s.intentQueue.getBroadcasts(overhead, limit);
       let used = 0;
       for (const m of out) used += m.length + overhead;
-      for (const q of [s.queryQueue, s.eventQueue]) {
-        const more = q.getBroadcasts(overhead, limit - used);
-        for (const m of more) used += m.length + overhead;
-        out.push(...more);
+      for (const m of s.queryQueue.getBroadcasts(overhead, limit - used)) {
+        used += m.length + overhead;
+        out.push(m);
       }
-      for (const m of out) s.metrics.addSample(["serf", "msgs", "sent"], m.length);
+      for (const m of s.eventQueue.getBroadcasts(overhead, limit - used)) out.push(m);
+      if (s.metrics.enabled) { for (const m of out) s.metrics.addSample(MSGS_SENT, m.length); }
       return out;
     },
     pendingBroadcasts: () => s.intentQueue.numQueued() + s.queryQueue.numQueued() + s.eventQueue.numQueued(),

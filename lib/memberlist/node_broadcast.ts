@@ -1,0 +1,43 @@
+/**
+ * memberlist's own broadcasts: the alive, suspect and dead messages about a
+ * node, of which only the latest is worth sending.
+ *
+ * @module
+ */
+import type { Broadcast } from "./broadcast_queue.ts";
+
+/**
+ * A state message about a node, superseding any queued one about the same
+ * node (memberlist compares node names in its `Invalidates`). The name is
+ * prefixed so that even a node named "" gets a name (an empty one counts as
+ * none). A class rather than an object of closures, as one is queued for
+ * every state change heard.
+ */
+export class NodeBroadcast implements Broadcast {
+  readonly name: string;
+  readonly #msg: Uint8Array;
+  readonly #notify: (() => void) | undefined;
+
+  /**
+   * @param node the node the message is about
+   * @param msg the encoded message
+   * @param notify called once the queue lets go of it (sent enough, superseded or dropped)
+   */
+  constructor(node: string, msg: Uint8Array, notify?: () => void) {
+    this.name = `memberlist:${node}`;
+    this.#msg = msg;
+    this.#notify = notify;
+  }
+
+  message(): Uint8Array {
+    return this.#msg;
+  }
+
+  invalidates(): boolean {
+    return false;
+  }
+
+  finished(): void {
+    this.#notify?.();
+  }
+}
