@@ -7,9 +7,10 @@
  * character. A lookup by the canonical string, whose hash is cached, is a
  * pointer compare.
  *
- * The table is direct-mapped: one entry a slot, a colliding name replaces
- * the one there. It keeps the bytes of every entry in one flat array, so a
- * hit allocates nothing. It is a cache with no behaviour: what it answers is
+ * The table is two-way set-associative: a name can sit in either slot of
+ * the set its hash picks, and a third name evicts the older of the two. It
+ * keeps the bytes of every entry in one flat array, so a hit allocates
+ * nothing. It is a cache with no behaviour: what it answers is
  * always the string those bytes spell.
  *
  * @module
@@ -17,8 +18,11 @@
 import type { InternPool } from "./intern.ts";
 import { memberInterns } from "./intern.ts";
 
-/** Longest string cached; node names in practice are far shorter. */
-export const ASCII_INTERN_MAX_LENGTH = 64;
+/** Bytes a slot takes: one cache line, a length byte and the name. */
+const SLOT_BYTES = 64;
+
+/** Longest string cached (what fits in a slot beside its length); node names in practice are far shorter. */
+export const ASCII_INTERN_MAX_LENGTH: number = SLOT_BYTES - 1;
 
 /**
  * A bounded byte-keyed cache in front of an {@linkcode InternPool}.
@@ -37,27 +41,30 @@ export const ASCII_INTERN_MAX_LENGTH = 64;
  */
 export class AsciiInterns {
   readonly #pool: InternPool;
-  readonly #mask: number;
-  /** Slot i's bytes are #bytes[i * MAX .. i * MAX + #lengths[i]). */
-  readonly #bytes: Uint8Array;
-  /** Length of each slot's bytes plus one; 0 marks an empty slot. */
-  readonly #lengths: Uint8Array;
+  /** Sets minus one: a name's hash picks a set of two slots. */
+  readonly #setMask: number;
+  /**
+   * Slot i is #slots[i * SLOT_BYTES ..]: its length plus one (0 when empty),
+   * then its bytes. Length and bytes share a cache line: the table is read
+   * for every gossip message, mostly cold.
+   */
+  readonly #slots: Uint8Array;
   readonly #strings: string[];
 
   /**
    * @param pool where canonical strings come from
-   * @param slots table size, a power of two (default 16384: 1 MiB of bytes, few collisions for thousands of names)
+   * @param slots table size, a power of two of at least 2 (default 16384: 1 MiB, of which only the slots in
+   * use are touched; two slots a set keep thousands of names from evicting each other)
    */
   constructor(pool: InternPool, slots = 16384) {
-    if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0) {
+    if (!Number.isInteger(slots) || slots < 2 || (slots & (slots - 1)) !== 0) {
       throw new RangeError(
-        `Cannot create ASCII interns as 'slots' must be a power of two: current value is ${slots}`,
+        `Cannot create ASCII interns as 'slots' must be a power of two of at least 2: current value is ${slots}`,
       );
     }
     this.#pool = pool;
-    this.#mask = slots - 1;
-    this.#bytes = new Uint8Array(slots * ASCII_INTERN_MAX_LENGTH);
-    this.#lengths = new Uint8Array(slots);
+    this.#setMask = slots / 2 - 1;
+    this.#slots = new Uint8Array(slots * SLOT_BYTES);
     this.#strings = new Array<string>(slots).fill("");
   }
 
@@ -73,26 +80,29 @@ export class AsciiInterns {
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     hash = Math.imul(hash ^ length, 0x01000193);
-    const slot = (hash ^ (hash >>> 15)) & this.#mask;
-    const bytes = this.#bytes, at = slot * ASCII_INTERN_MAX_LENGTH;
-    if (this.#lengths[slot] === length + 1) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (bytes[at + i] !== buf[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.#strings[slot];
-    }
+    const first = ((hash ^ (hash >>> 15)) & this.#setMask) * 2;
+    if (this.#holds(first, buf, start, length)) return this.#strings[first];
+    if (this.#holds(first + 1, buf, start, length)) return this.#strings[first + 1];
     for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return undefined;
     const s = this.#pool.string(
       String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]),
     );
-    bytes.set(buf.subarray(start, end), at);
-    this.#lengths[slot] = length + 1;
-    this.#strings[slot] = s;
+    // The newcomer takes the set's first slot; the name there moves to the second.
+    const slots = this.#slots, at = first * SLOT_BYTES;
+    slots.copyWithin(at + SLOT_BYTES, at, at + SLOT_BYTES);
+    this.#strings[first + 1] = this.#strings[first]!;
+    slots[at] = length + 1;
+    slots.set(buf.subarray(start, end), at + 1);
+    this.#strings[first] = s;
     return s;
+  }
+
+  /** True when slot `slot` holds exactly the `length` bytes at `buf[start]`. */
+  #holds(slot: number, buf: Uint8Array, start: number, length: number): boolean {
+    const slots = this.#slots, at = slot * SLOT_BYTES;
+    if (slots[at] !== length + 1) return false;
+    for (let i = 0; i < length; i++) if (slots[at + 1 + i] !== buf[start + i]) return false;
+    return true;
   }
 }
 
