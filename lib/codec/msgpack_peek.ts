@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { AsciiInterns } from "../util/ascii_interns.ts";
 
 /** {@linkcode MsgpackPeek.rawLength}'s answer for nil. */
 export const PEEK_NIL = -2;
@@ -36,17 +37,21 @@ export class MsgpackPeek {
   buf: Uint8Array = new Uint8Array(0);
   /** Where the next read starts. */
   pos = 0;
+  /** Where the readable bytes end: nothing at or past it is read. */
+  end = 0;
 
-  /** Points the cursor at `buf[pos]`. */
-  reset(buf: Uint8Array, pos: number): void {
+  /** Points the cursor at `buf[pos]`, reading no further than `buf[end - 1]`. */
+  reset(buf: Uint8Array, pos: number, end: number = buf.length): void {
     this.buf = buf;
     this.pos = pos;
+    this.end = end;
   }
 
   /** A fixmap's entry count, or {@linkcode PEEK_OTHER}. */
   mapLength(): number {
-    const b = this.buf[this.pos];
-    if (b === undefined || (b & 0xf0) !== 0x80) return PEEK_OTHER;
+    if (this.pos >= this.end) return PEEK_OTHER;
+    const b = this.buf[this.pos]!;
+    if ((b & 0xf0) !== 0x80) return PEEK_OTHER;
     this.pos++;
     return b & 0x0f;
   }
@@ -54,7 +59,7 @@ export class MsgpackPeek {
   /** True (and past it) when the next bytes are exactly `encoded`, an encoded key. */
   key(encoded: Uint8Array): boolean {
     const buf = this.buf, at = this.pos;
-    if (at + encoded.length > buf.length) return false;
+    if (at + encoded.length > this.end) return false;
     for (let i = 0; i < encoded.length; i++) if (buf[at + i] !== encoded[i]) return false;
     this.pos = at + encoded.length;
     return true;
@@ -62,22 +67,22 @@ export class MsgpackPeek {
 
   /** An unsigned integer in go-msgpack's forms up to 32 bits, or {@linkcode PEEK_OTHER}. */
   uint(): number {
-    const buf = this.buf, at = this.pos;
-    if (at >= buf.length) return PEEK_OTHER;
+    const buf = this.buf, at = this.pos, end = this.end;
+    if (at >= end) return PEEK_OTHER;
     const b = buf[at]!;
     if (b <= 0x7f) {
       this.pos = at + 1;
       return b;
     }
-    if (b === 0xcc && at + 1 < buf.length) {
+    if (b === 0xcc && at + 1 < end) {
       this.pos = at + 2;
       return buf[at + 1]!;
     }
-    if (b === 0xcd && at + 2 < buf.length) {
+    if (b === 0xcd && at + 2 < end) {
       this.pos = at + 3;
       return (buf[at + 1]! << 8) | buf[at + 2]!;
     }
-    if (b === 0xce && at + 4 < buf.length) {
+    if (b === 0xce && at + 4 < end) {
       this.pos = at + 5;
       return ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
     }
@@ -90,8 +95,8 @@ export class MsgpackPeek {
    * {@linkcode PEEK_OTHER} for anything else, a truncated raw included.
    */
   rawLength(): number {
-    const buf = this.buf, at = this.pos;
-    if (at >= buf.length) return PEEK_OTHER;
+    const buf = this.buf, at = this.pos, end = this.end;
+    if (at >= end) return PEEK_OTHER;
     const b = buf[at]!;
     let len: number, start: number;
     if (b === 0xc0) {
@@ -101,14 +106,14 @@ export class MsgpackPeek {
     if ((b & 0xe0) === 0xa0) {
       len = b & 0x1f;
       start = at + 1;
-    } else if (b === 0xda && at + 2 < buf.length) {
+    } else if (b === 0xda && at + 2 < end) {
       len = (buf[at + 1]! << 8) | buf[at + 2]!;
       start = at + 3;
-    } else if (b === 0xdb && at + 4 < buf.length) {
+    } else if (b === 0xdb && at + 4 < end) {
       len = ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
       start = at + 5;
     } else return PEEK_OTHER;
-    if (start + len > buf.length) return PEEK_OTHER;
+    if (start + len > end) return PEEK_OTHER;
     this.pos = start;
     return len;
   }
@@ -129,5 +134,18 @@ export class MsgpackPeek {
     for (let i = start; i < start + len; i++) if (buf[i]! > 0x7f) return undefined;
     this.pos = start + len;
     return String.fromCharCode.apply(null, buf.subarray(start, start + len) as unknown as number[]);
+  }
+
+  /**
+   * Like {@linkcode MsgpackPeek.ascii} with the interns' length cap, but the
+   * answer is their canonical string: no new string for bytes read before.
+   */
+  internedAscii(interns: AsciiInterns): string | undefined {
+    const at = this.pos;
+    const len = this.rawLength();
+    if (len === PEEK_NIL) return "";
+    const s = len === PEEK_OTHER ? undefined : interns.get(this.buf, this.pos, this.pos + len);
+    this.pos = s === undefined ? at : this.pos + len;
+    return s;
   }
 }

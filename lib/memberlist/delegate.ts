@@ -34,8 +34,20 @@ import type { Node } from "./node.ts";
 export interface Delegate {
   /** Metadata advertised with our alive message; at most `limit` bytes. */
   nodeMeta(limit: number): Uint8Array;
-  /** A user message arrived (packet or stream). The buffer is ours to keep. */
+  /**
+   * A user message arrived (packet or stream). The buffer is ours to keep,
+   * unless {@linkcode Delegate.borrowsMessages} says otherwise.
+   */
   notifyMsg(msg: Uint8Array): void;
+  /**
+   * True when {@linkcode Delegate.notifyMsg} reads its buffer only during
+   * the call and copies whatever it keeps (as Go memberlist asks of every
+   * delegate). Memberlist then hands it a view into the received packet,
+   * which may be reused afterwards, instead of a copy of each message: a
+   * delegate that drops most messages as repeats saves an allocation each.
+   * @default false
+   */
+  readonly borrowsMessages?: boolean;
   /** Extra user broadcasts to piggyback, each costing `overhead` bytes plus its length, within `limit`. */
   getBroadcasts(overhead: number, limit: number): Uint8Array[];
   /**

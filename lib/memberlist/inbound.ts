@@ -11,7 +11,7 @@
 import { isOldNewsAliveBody } from "./old_news.ts";
 import { formatAddress } from "../util/addr.ts";
 import { DecodeError, errorMessage } from "../util/errors.ts";
-import type { Address, Packet } from "../transport/transport.ts";
+import type { Packet } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
 import { MessageType } from "./messages.ts";
 import { encryptionEnabled, utf8 } from "./outbound.ts";
@@ -19,7 +19,8 @@ import { handleIndirectPing, handlePing } from "./probe.ts";
 import { decryptPayload } from "./security.ts";
 import { aliveNode, deadNode, suspectNode } from "./state_machine.ts";
 import {
-  decodeCompoundMessage,
+  compoundPartLength,
+  compoundWholeParts,
   decodePacketBody,
   decompressPayload,
   removeLabelHeader,
@@ -29,12 +30,15 @@ import {
 /** Nesting allowed for compound-in-compress-in-compound; real peers use at most 2. */
 const MAX_NESTING = 4;
 
+/** Counted for every datagram, so one shared key rather than an array each. */
+const UDP_RECEIVED: readonly string[] = ["memberlist", "udp", "received"];
+
 /** Unwraps one datagram and dispatches every message in it. Never throws. */
 export function ingestPacket(m: Engine, packet: Packet): void {
   if (m.hasShutdown()) return;
   m.stats.packetsReceived++;
   m.stats.udpBytesReceived += packet.buf.length;
-  m.metrics.incrCounter(["memberlist", "udp", "received"], packet.buf.length);
+  m.metrics.incrCounter(UDP_RECEIVED, packet.buf.length);
   try {
     let buf = packet.buf;
     const { label, rest } = removeLabelHeader(buf);
@@ -62,43 +66,53 @@ export function ingestPacket(m: Engine, packet: Packet): void {
       }
       buf = inner;
     }
-    unwrap(m, buf, packet, 0);
+    unwrap(m, buf, 0, buf.length, packet, 0);
   } catch (err) {
     m.dropFailedInput(formatAddress(packet.from), "packet", err);
   }
 }
 
-function unwrap(m: Engine, buf: Uint8Array, packet: Packet, depth: number): void {
-  if (buf.length < 1) throw new DecodeError("Empty message");
+/**
+ * Dispatches the message in `buf[start, end)`. Messages are read in place
+ * (offsets, not views) because a packet carries many, each mostly old news.
+ */
+function unwrap(m: Engine, buf: Uint8Array, start: number, end: number, packet: Packet, depth: number): void {
+  if (end - start < 1) throw new DecodeError("Empty message");
   if (depth > MAX_NESTING) throw new DecodeError("Messages nested too deeply");
-  const type = buf[0]!;
-  const body = buf.subarray(1);
+  const type = buf[start]!;
   switch (type) {
     case MessageType.compound: {
-      const { parts, truncated } = decodeCompoundMessage(body);
+      const table = start + 1;
+      const whole = compoundWholeParts(buf, table, end);
+      const truncated = buf[table]! - whole;
       if (truncated > 0) {
         m.log.warn(`Compound request had ${truncated} truncated messages from=${formatAddress(packet.from)}`);
       }
-      for (const part of parts) {
+      let at = table + 1 + 2 * buf[table]!;
+      for (let i = 0; i < whole; i++) {
+        const partEnd = at + compoundPartLength(buf, table, i);
         try {
-          unwrap(m, part, packet, depth + 1);
+          unwrap(m, buf, at, partEnd, packet, depth + 1);
         } catch (err) {
           // One bad part must not cost us the others.
           m.dropFailedInput(formatAddress(packet.from), "compound part", err);
         }
+        at = partEnd;
       }
       return;
     }
-    case MessageType.compress:
-      unwrap(m, decompressPayload(body), packet, depth + 1);
+    case MessageType.compress: {
+      const inner = decompressPayload(buf.subarray(start + 1, end));
+      unwrap(m, inner, 0, inner.length, packet, depth + 1);
       return;
+    }
     default:
-      route(m, type, body, packet.from, packet.receivedAt);
+      route(m, type, buf, start + 1, end, packet);
   }
 }
 
-/** Decodes one message and hands it to its handler. */
-function route(m: Engine, type: number, body: Uint8Array, from: Address, receivedAt: number): void {
+/** Decodes the message body in `buf[start, end)` and hands it to its handler. */
+function route(m: Engine, type: number, buf: Uint8Array, start: number, end: number, packet: Packet): void {
   switch (type) {
     case MessageType.ping:
     case MessageType.indirectPing:
@@ -107,15 +121,15 @@ function route(m: Engine, type: number, body: Uint8Array, from: Address, receive
     case MessageType.suspect:
     case MessageType.alive:
     case MessageType.dead: {
-      if (type === MessageType.alive && isOldNewsAliveBody(m, body)) return;
-      const msg = decodePacketBody(type, body);
+      if (type === MessageType.alive && isOldNewsAliveBody(m, buf, start, end)) return;
+      const msg = decodePacketBody(type, buf.subarray(start, end));
       switch (msg.type) {
         case "ping":
-          return handlePing(m, msg, from);
+          return handlePing(m, msg, packet.from);
         case "indirectPing":
-          return handleIndirectPing(m, msg, from);
+          return handleIndirectPing(m, msg, packet.from);
         case "ackResp":
-          return m.acks.invokeAck(msg.seqNo, msg.payload, receivedAt);
+          return m.acks.invokeAck(msg.seqNo, msg.payload, packet.receivedAt);
         case "nackResp":
           return m.acks.invokeNack(msg.seqNo);
         case "suspect":
@@ -129,11 +143,13 @@ function route(m: Engine, type: number, body: Uint8Array, from: Address, receive
       return;
     }
     case MessageType.user: {
-      const copy = body.slice();
-      m.safeCall("delegate notifyMsg", () => m.config.delegate?.notifyMsg(copy));
+      const delegate = m.config.delegate;
+      if (!delegate) return;
+      const msg = delegate.borrowsMessages ? buf.subarray(start, end) : buf.slice(start, end);
+      m.safeCall("delegate notifyMsg", () => delegate.notifyMsg(msg));
       return;
     }
     default:
-      m.dropBadInput(formatAddress(from), `msg type (${type}) not supported`);
+      m.dropBadInput(formatAddress(packet.from), `msg type (${type}) not supported`);
   }
 }

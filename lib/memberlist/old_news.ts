@@ -11,6 +11,7 @@
  */
 import { encodeMsgpack } from "../codec/msgpack.ts";
 import { MsgpackPeek, PEEK_NIL, PEEK_OTHER } from "../codec/msgpack_peek.ts";
+import { memberNames } from "../util/ascii_interns.ts";
 import type { Engine } from "./engine.ts";
 import { plausibleVsn, unchangedByAlive } from "./state_machine.ts";
 
@@ -31,9 +32,9 @@ const peek = new MsgpackPeek();
  * than us, same address and port, no newer incarnation, a valid version
  * vector. False means "decode it and handle it as usual", not "it is new".
  */
-export function isOldNewsAliveBody(m: Engine, body: Uint8Array): boolean {
+export function isOldNewsAliveBody(m: Engine, body: Uint8Array, start = 0, end = body.length): boolean {
   if (m.config.alive) return false;
-  peek.reset(body, 0);
+  peek.reset(body, start, end);
   if (peek.mapLength() !== 6 || !peek.key(KEY_ADDR)) return false;
   const addrLen = peek.rawLength();
   if (addrLen !== 4 && addrLen !== 16) return false;
@@ -46,17 +47,17 @@ export function isOldNewsAliveBody(m: Engine, body: Uint8Array): boolean {
   if (metaLen === PEEK_OTHER) return false;
   if (metaLen !== PEEK_NIL) peek.pos += metaLen;
   if (!peek.key(KEY_NODE)) return false;
-  const name = peek.ascii(64);
+  const name = peek.internedAscii(memberNames);
   if (name === undefined || !peek.key(KEY_PORT)) return false;
   let port = peek.uint();
   if (port === PEEK_OTHER || port > 0xffff || !peek.key(KEY_VSN)) return false;
   const vsnLen = peek.rawLength();
   if (vsnLen === PEEK_OTHER) return false;
   if (vsnLen !== PEEK_NIL) {
-    if (!plausibleVsn(body.subarray(peek.pos, peek.pos + vsnLen))) return false;
+    if (!plausibleVsn(body, peek.pos, vsnLen)) return false;
     peek.pos += vsnLen;
   }
-  if (peek.pos !== body.length) return false;
+  if (peek.pos !== end) return false;
   if (port === 0) port = m.config.bindPort;
   const known = unchangedByAlive(m, name, incarnation, port);
   if (!known || known.addr.length !== addrLen) return false;

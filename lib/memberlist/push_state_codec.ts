@@ -14,6 +14,7 @@
  */
 import { encodeMsgpack, type MsgpackWriter } from "../codec/msgpack.ts";
 import { MsgpackPeek, PEEK_NIL, PEEK_OTHER } from "../codec/msgpack_peek.ts";
+import { memberNames } from "../util/ascii_interns.ts";
 import type { PushNodeState } from "./messages.ts";
 import type { NodeRecord } from "./node.ts";
 import { decodePushNodeState } from "./wire.ts";
@@ -115,7 +116,7 @@ function readCommonShape(buf: Uint8Array, pos: number): PushNodeState | undefine
         if ((meta = readBytes()) === undefined) return undefined;
         break;
       case 0x08: {
-        const s = peek.ascii(64);
+        const s = peek.internedAscii(memberNames);
         if (s === undefined) return undefined;
         name = s;
         break;

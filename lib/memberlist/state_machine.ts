@@ -321,9 +321,12 @@ export function unchangedByAlive(
   return known;
 }
 
-/** True when a protocol version vector is one {@linkcode aliveNode} accepts without a warning. */
-export function plausibleVsn(vsn: ArrayLike<number>): boolean {
-  return vsn.length < 3 || (vsn[0] !== 0 && vsn[1] !== 0 && vsn[0]! <= vsn[1]!);
+/**
+ * True when a protocol version vector (`length` entries of `vsn` from `at`)
+ * is one {@linkcode aliveNode} accepts without a warning.
+ */
+export function plausibleVsn(vsn: ArrayLike<number>, at = 0, length: number = vsn.length): boolean {
+  return length < 3 || (vsn[at] !== 0 && vsn[at + 1] !== 0 && vsn[at]! <= vsn[at + 1]!);
 }
 
 /** True when an alive record from a push/pull would change nothing (see {@linkcode unchangedByAlive}). */

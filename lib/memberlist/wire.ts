@@ -36,7 +36,9 @@ import {
 export {
   addCrc,
   addLabelHeader,
+  compoundPartLength,
   type CompoundParts,
+  compoundWholeParts,
   compressPayload,
   CRC_OVERHEAD,
   decodeCompoundMessage,

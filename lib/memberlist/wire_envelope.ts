@@ -128,21 +128,43 @@ export interface CompoundParts {
  * @throws {DecodeError} when the count byte or the length table is missing.
  */
 export function decodeCompoundMessage(body: Uint8Array): CompoundParts {
-  if (body.length < 1) throw new DecodeError("Cannot decode compound message: missing length byte");
-  const count = body[0]!;
-  if (body.length < 1 + 2 * count) {
-    throw new DecodeError(`Cannot decode compound message: truncated length table for ${count} parts`);
-  }
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const whole = compoundWholeParts(body, 0, body.length);
   const parts: Uint8Array[] = [];
-  let at = 1 + 2 * count;
-  for (let i = 0; i < count; i++) {
-    const length = view.getUint16(1 + 2 * i);
-    if (at + length > body.length) return { parts, truncated: count - i };
+  let at = 1 + 2 * body[0]!;
+  for (let i = 0; i < whole; i++) {
+    const length = compoundPartLength(body, 0, i);
     parts.push(body.subarray(at, at + length));
     at += length;
   }
-  return { parts, truncated: 0 };
+  return { parts, truncated: body[0]! - whole };
+}
+
+/**
+ * How many of the parts a compound body in `buf[start, end)` announces are
+ * all there (the rest were cut off by the end of the packet). With
+ * {@linkcode compoundPartLength}, this reads a compound in place, for the
+ * receive path, which would otherwise make a view and an array per packet:
+ * part `i` starts after the count byte, the length table (2 bytes a part)
+ * and the parts before it.
+ * @throws {DecodeError} when the count byte or the length table is missing.
+ */
+export function compoundWholeParts(buf: Uint8Array, start: number, end: number): number {
+  if (end - start < 1) throw new DecodeError("Cannot decode compound message: missing length byte");
+  const count = buf[start]!;
+  if (end - start < 1 + 2 * count) {
+    throw new DecodeError(`Cannot decode compound message: truncated length table for ${count} parts`);
+  }
+  let at = start + 1 + 2 * count;
+  for (let i = 0; i < count; i++) {
+    at += compoundPartLength(buf, start, i);
+    if (at > end) return i;
+  }
+  return count;
+}
+
+/** The length of part `i` of the compound body at `buf[start]`, from its big-endian length table. */
+export function compoundPartLength(buf: Uint8Array, start: number, i: number): number {
+  return (buf[start + 1 + 2 * i]! << 8) | buf[start + 2 + 2 * i]!;
 }
 
 /** memberlist's only compression algorithm number: LZW. */

@@ -44,6 +44,9 @@ import type { SerfCore } from "./serf_core.ts";
 import { handleUserEvent } from "./user_event.ts";
 import type { Member } from "./types.ts";
 
+/** Sampled for every user message, so one shared key rather than an array each. */
+const MSGS_RECEIVED: readonly string[] = ["serf", "msgs", "received"];
+
 /** Encodes our tags as metadata, refusing what does not fit. */
 export function encodeLocalTags(s: SerfCore, tags: Record<string, string>): Uint8Array {
   const meta = encodeTags(tags, s.config.protocolVersion);
@@ -61,6 +64,7 @@ export function serfDelegate(s: SerfCore): Delegate {
   return {
     nodeMeta: () => encodeLocalTags(s, s.config.tags),
     notifyMsg: (buf) => notifyMsg(s, buf),
+    borrowsMessages: true,
     getBroadcasts(overhead: number, limit: number): Uint8Array[] {
       const out = s.intentQueue.getBroadcasts(overhead, limit);
       let used = 0;
@@ -87,11 +91,18 @@ export function serfDelegate(s: SerfCore): Delegate {
   };
 }
 
-function notifyMsg(s: SerfCore, buf: Uint8Array): void {
-  if (buf.length === 0) return;
-  s.metrics.addSample(["serf", "msgs", "received"], buf.length);
+/**
+ * Handles one user message. `borrowed` is a view into a packet that may be
+ * reused once we return (see `borrowsMessages`): repeats are recognised in
+ * place, anything else is copied first, so no decoded field, relay or
+ * rebroadcast keeps a view into it.
+ */
+function notifyMsg(s: SerfCore, borrowed: Uint8Array): void {
+  if (borrowed.length === 0) return;
+  s.metrics.addSample(MSGS_RECEIVED, borrowed.length);
   // Most intents in a rollout are repeats; with debug logging on, take the usual path so each is still logged.
-  if (!s.log.enabled("DEBUG") && applyOldNewsJoin(s, buf)) return;
+  if (!s.log.enabled("DEBUG") && applyOldNewsJoin(s, borrowed)) return;
+  const buf = borrowed.slice();
   let msg;
   try {
     msg = buf[0] === SerfMessageType.relay ? undefined : decodeSerfMessage(buf);

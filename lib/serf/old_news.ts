@@ -10,6 +10,7 @@
  */
 import { encodeMsgpack } from "../codec/msgpack.ts";
 import { MsgpackPeek, PEEK_OTHER } from "../codec/msgpack_peek.ts";
+import { memberNames } from "../util/ascii_interns.ts";
 import { SerfMessageType } from "./message_types.ts";
 import type { SerfCore } from "./serf_core.ts";
 
@@ -33,7 +34,7 @@ export function applyOldNewsJoin(s: SerfCore, buf: Uint8Array): boolean {
   if (peek.mapLength() !== 2 || !peek.key(KEY_LTIME)) return false;
   const lTime = peek.uint();
   if (lTime === PEEK_OTHER || !peek.key(KEY_NODE)) return false;
-  const node = peek.ascii(64);
+  const node = peek.internedAscii(memberNames);
   if (node === undefined || peek.pos !== buf.length) return false;
   const state = s.members.byName.get(node);
   if (!state || lTime > state.statusLTime) return false;

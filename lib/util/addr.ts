@@ -81,7 +81,8 @@ export function ipToBytes(ip: string): Uint8Array {
 
 /** Decodes 4 or 16 raw bytes into an IP literal; IPv4-mapped IPv6 is shown as IPv4, as Go does. */
 export function bytesToIp(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join(".");
+  // A template, not Array.from(b).join("."): this runs for every node gossiped to or joined.
+  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (b.length === 16) {
     const mapped = b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
     if (mapped) return Array.from(b.slice(12)).join(".");

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { encodeMsgpack } from "../../lib/codec/msgpack.ts";
 import { MsgpackPeek, PEEK_NIL, PEEK_OTHER } from "../../lib/codec/msgpack_peek.ts";
+import { AsciiInterns } from "../../lib/util/ascii_interns.ts";
+import { InternPool } from "../../lib/util/intern.ts";
 
 Deno.test("MsgpackPeek.uint reads every unsigned form up to 32 bits and refuses the rest", () => {
   const peek = new MsgpackPeek();
@@ -47,4 +49,39 @@ Deno.test("MsgpackPeek.key matches only the exact encoded key", () => {
   assert.equal(peek.uint(), 1);
   peek.reset(encodeMsgpack([1]), 0);
   assert.equal(peek.mapLength(), PEEK_OTHER);
+});
+
+Deno.test("MsgpackPeek reads nothing at or past the end given to reset", () => {
+  const peek = new MsgpackPeek();
+  const bytes = new Uint8Array([...encodeMsgpack(300), ...encodeMsgpack("abc")]);
+  peek.reset(bytes, 0, 2);
+  assert.equal(peek.uint(), PEEK_OTHER, "uint16 cut by the end");
+  peek.reset(bytes, 3, bytes.length - 1);
+  assert.equal(peek.rawLength(), PEEK_OTHER, "raw cut by the end");
+  peek.reset(bytes, 3, 4);
+  assert.equal(peek.key(encodeMsgpack("abc")), false, "key cut by the end");
+  peek.reset(new Uint8Array([0x80]), 0, 0);
+  assert.equal(peek.mapLength(), PEEK_OTHER, "map at the end");
+  peek.reset(bytes, 3, bytes.length);
+  assert.equal(peek.key(encodeMsgpack("abc")), true);
+});
+
+Deno.test("MsgpackPeek.internedAscii answers the interned name, nil as empty, and leaves the rest in place", () => {
+  const peek = new MsgpackPeek();
+  const pool = new InternPool();
+  const interns = new AsciiInterns(pool);
+  const bytes = encodeMsgpack("node-00001");
+  peek.reset(bytes, 0);
+  const name = peek.internedAscii(interns);
+  assert.equal(name, "node-00001");
+  assert.equal(peek.pos, bytes.length);
+  peek.reset(bytes, 0);
+  assert.ok(Object.is(peek.internedAscii(interns), name));
+  peek.reset(encodeMsgpack(null), 0);
+  assert.equal(peek.internedAscii(interns), "");
+  for (const v of ["pëer", "x".repeat(64), 7]) {
+    peek.reset(encodeMsgpack(v), 0);
+    assert.equal(peek.internedAscii(interns), undefined, JSON.stringify(v));
+    assert.equal(peek.pos, 0);
+  }
 });

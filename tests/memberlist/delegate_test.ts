@@ -158,3 +158,32 @@ Deno.test(
     await c.shutdown();
   },
 );
+
+Deno.test(
+  "Memberlist delegate: a packet's user message is the delegate's own buffer unless it borrows",
+  opts,
+  async () => {
+    const c = new TestCluster(43);
+    /** Node name -> whether the "hello" it was handed spans a buffer of its own. */
+    const ownBuffer = new Map<string, boolean>();
+    const record = (name: string) => (buf: Uint8Array) => {
+      if (str(buf) === "hello") {
+        ownBuffer.set(name, buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength);
+      }
+    };
+    const lender = recordingDelegate("b", { value: "" }).delegate;
+    const borrower = recordingDelegate("c", { value: "" }).delegate;
+    const na = c.add({ name: "a" });
+    c.add({ name: "b", delegate: { ...lender, notifyMsg: record("b") } });
+    c.add({ name: "c", delegate: { ...borrower, notifyMsg: record("c"), borrowsMessages: true } });
+    await c.joinAll();
+    assert.ok(await c.clock.advanceUntil(() => na.m.numMembers() === 3, 10_000, 50));
+    for (const name of ["b", "c"]) {
+      na.m.sendBestEffort(na.m.members().find((n) => n.name === name)!, text("hello"));
+    }
+    assert.ok(await c.clock.advanceUntil(() => ownBuffer.size === 2, 5_000, 50));
+    // The lender's copy is exactly the message; the borrower sees a view into the packet around it.
+    assert.deepEqual(Object.fromEntries(ownBuffer), { b: true, c: false });
+    await c.shutdown();
+  },
+);

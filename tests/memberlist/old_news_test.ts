@@ -71,3 +71,31 @@ Deno.test("isOldNewsAliveBody leaves to aliveNode whatever could change state or
   assert.equal(isOldNewsAliveBody(m, body.subarray(0, body.length - 1)), false, "truncated");
   assert.equal(isOldNewsAliveBody(m, new Uint8Array([...body, 0xc0])), false, "trailing bytes");
 });
+
+Deno.test("isOldNewsAliveBody tells apart names that share a prefix and leaves non-ASCII names to the decoder", () => {
+  const m = engineKnowing([PEER, { ...PEER, name: "peer-1", port: 7000 }, { ...PEER, name: "pëer" }]);
+  assert.equal(isOldNewsAliveBody(m, alive({ node: "peer-1", port: 7000 })), true);
+  assert.equal(isOldNewsAliveBody(m, alive({ node: "peer-1" })), false, "peer-1 on peer's port");
+  assert.equal(isOldNewsAliveBody(m, alive({ port: 7000 })), false, "peer on peer-1's port");
+  assert.equal(isOldNewsAliveBody(m, alive({ node: "pee" })), false, "a prefix of a known name");
+  assert.equal(isOldNewsAliveBody(m, alive({ node: "peer-" })), false, "between two known names");
+  assert.equal(isOldNewsAliveBody(m, alive({ node: "pëer" })), false, "a known non-ASCII name");
+  assert.equal(isOldNewsAliveBody(m, alive({ incarnation: 6 })), false, "newer incarnation after a repeat");
+  assert.equal(isOldNewsAliveBody(m, alive({ addr: new Uint8Array(16) })), false, "IPv6 for an IPv4 record");
+});
+
+Deno.test("isOldNewsAliveBody reads a message in place and nothing past its end", () => {
+  const m = engineKnowing([PEER]);
+  const body = alive();
+  const framed = new Uint8Array([0xaa, 0xbb, ...body, 0xc0, 0xc0]);
+  assert.equal(isOldNewsAliveBody(m, framed, 2, 2 + body.length), true);
+  assert.equal(
+    isOldNewsAliveBody(m, framed, 2, 2 + body.length + 1),
+    false,
+    "a trailing byte inside the range",
+  );
+  assert.equal(isOldNewsAliveBody(m, framed, 2, 1 + body.length), false, "the range ends inside the message");
+  // The Vsn raw, last in the body, would be complete if read past `end`.
+  const cut = new Uint8Array([...body.subarray(0, body.length - 1), body[body.length - 1]!]);
+  assert.equal(isOldNewsAliveBody(m, cut, 0, cut.length - 1), false, "a field that ends past the range");
+});

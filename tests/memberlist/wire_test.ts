@@ -8,6 +8,8 @@ import { MessageType } from "../../lib/memberlist/messages.ts";
 import {
   addCrc,
   addLabelHeader,
+  compoundPartLength,
+  compoundWholeParts,
   compressPayload,
   decodeBody,
   decodeCompoundMessage,
@@ -186,6 +188,29 @@ Deno.test("compound messages match Go and report truncated parts", () => {
   assert.throws(() => decodeCompoundMessage(new Uint8Array([3, 0, 1])), /truncated length table/);
   assert.throws(() => makeCompoundMessage(new Array(256).fill(new Uint8Array(1))), RangeError);
   assert.throws(() => makeCompoundMessage([new Uint8Array(65536)]), RangeError);
+});
+
+Deno.test("compoundWholeParts and compoundPartLength read a compound in place, inside a larger buffer", () => {
+  const parts = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(300).fill(7)];
+  const body = makeCompoundMessage(parts).subarray(1);
+  const framed = new Uint8Array([0xee, ...body, 0xee, 0xee]);
+  const read = (end: number) => {
+    const whole = compoundWholeParts(framed, 1, end);
+    let at = 2 + 2 * framed[1]!;
+    const out: number[][] = [];
+    for (let i = 0; i < whole; i++) {
+      const length = compoundPartLength(framed, 1, i);
+      out.push([...framed.subarray(at, at + length)]);
+      at += length;
+    }
+    return out;
+  };
+  assert.deepEqual(read(1 + body.length), parts.map((p) => [...p]));
+  assert.deepEqual(read(body.length), parts.slice(0, 2).map((p) => [...p]), "the last part cut by the end");
+  assert.equal(compoundWholeParts(framed, 1, 8 + 3), 2, "an empty part right at the end is whole");
+  assert.equal(compoundWholeParts(framed, 1, 8 + 2), 0, "the first part one byte short");
+  assert.throws(() => compoundWholeParts(framed, 1, 1), /missing length byte/);
+  assert.throws(() => compoundWholeParts(framed, 1, 1 + 6), /truncated length table/);
 });
 
 Deno.test("compressPayload and decompressPayload match Go's compress messages", () => {

@@ -31,3 +31,21 @@ Deno.test("applyOldNewsJoin leaves newer, unknown and other messages untouched",
   for (const [what, buf] of cases) assert.equal(applyOldNewsJoin(s, buf), false, what);
   assert.equal(memberClock.time(), before);
 });
+
+Deno.test("applyOldNewsJoin tells apart names that share a prefix and leaves non-ASCII names to the decoder", () => {
+  const { s, memberClock } = serfKnowing({ "node-1": 40, "node-10": 2, "nöde": 40 });
+  const before = memberClock.time();
+  const cases: [string, Uint8Array][] = [
+    ["newer than node-10", encodeSerfMessage({ type: "join", lTime: 3, node: "node-10" })],
+    ["a prefix of known names", encodeSerfMessage({ type: "join", lTime: 1, node: "node-" })],
+    ["a known non-ASCII name", encodeSerfMessage({ type: "join", lTime: 1, node: "nöde" })],
+    [
+      "a trailing byte",
+      new Uint8Array([...encodeSerfMessage({ type: "join", lTime: 1, node: "node-1" }), 0xc0]),
+    ],
+  ];
+  for (const [what, buf] of cases) assert.equal(applyOldNewsJoin(s, buf), false, what);
+  assert.equal(memberClock.time(), before);
+  assert.equal(applyOldNewsJoin(s, encodeSerfMessage({ type: "join", lTime: 2, node: "node-10" })), true);
+  assert.equal(applyOldNewsJoin(s, encodeSerfMessage({ type: "join", lTime: 39, node: "node-1" })), true);
+});
