@@ -6,6 +6,20 @@
  */
 import type { Broadcast } from "./broadcast_queue.ts";
 
+/** Queue names by node name, built once: a join storm queues one per node pair. Bounded: emptied when full. */
+const queueNames = new Map<string, string>();
+const MAX_QUEUE_NAMES = 65_536;
+
+function queueNameOf(node: string): string {
+  let name = queueNames.get(node);
+  if (name === undefined) {
+    if (queueNames.size >= MAX_QUEUE_NAMES) queueNames.clear();
+    name = `memberlist:${node}`;
+    queueNames.set(node, name);
+  }
+  return name;
+}
+
 /**
  * A state message about a node, superseding any queued one about the same
  * node (memberlist compares node names in its `Invalidates`). The name is
@@ -24,7 +38,7 @@ export class NodeBroadcast implements Broadcast {
    * @param notify called once the queue lets go of it (sent enough, superseded or dropped)
    */
   constructor(node: string, msg: Uint8Array, notify?: () => void) {
-    this.name = `memberlist:${node}`;
+    this.name = queueNameOf(node);
     this.#msg = msg;
     this.#notify = notify;
   }
