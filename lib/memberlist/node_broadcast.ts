@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Broadcast } from "./broadcast_queue.ts";
+import { MessageBroadcast } from "./message_broadcast.ts";
 
 /** Queue names by node name, built once: a join storm queues one per node pair. Bounded: emptied when full. */
 const queueNames = new Map<string, string>();
@@ -24,13 +24,10 @@ function queueNameOf(node: string): string {
  * A state message about a node, superseding any queued one about the same
  * node (memberlist compares node names in its `Invalidates`). The name is
  * prefixed so that even a node named "" gets a name (an empty one counts as
- * none). A class rather than an object of closures, as one is queued for
- * every state change heard.
+ * none).
  */
-export class NodeBroadcast implements Broadcast {
+export class NodeBroadcast extends MessageBroadcast {
   readonly name: string;
-  readonly #msg: Uint8Array;
-  readonly #notify: (() => void) | undefined;
 
   /**
    * @param node the node the message is about
@@ -38,20 +35,7 @@ export class NodeBroadcast implements Broadcast {
    * @param notify called once the queue lets go of it (sent enough, superseded or dropped)
    */
   constructor(node: string, msg: Uint8Array, notify?: () => void) {
+    super(msg, notify);
     this.name = queueNameOf(node);
-    this.#msg = msg;
-    this.#notify = notify;
-  }
-
-  message(): Uint8Array {
-    return this.#msg;
-  }
-
-  invalidates(): boolean {
-    return false;
-  }
-
-  finished(): void {
-    this.#notify?.();
   }
 }

@@ -6,32 +6,11 @@
  * @module
  */
 import type { Broadcast } from "../memberlist/broadcast_queue.ts";
+import { MessageBroadcast } from "../memberlist/message_broadcast.ts";
 
-/**
- * A class rather than an object literal of closures: a join storm queues one
- * of these per intent on every node, so its methods live once on the prototype.
- */
-class UniqueBroadcast implements Broadcast {
+/** Never superseded: the queue skips the scan for what it would replace. */
+class UniqueBroadcast extends MessageBroadcast {
   readonly unique = true;
-  readonly #msg: Uint8Array;
-  readonly #notify: (() => void) | undefined;
-
-  constructor(msg: Uint8Array, notify: (() => void) | undefined) {
-    this.#msg = msg;
-    this.#notify = notify;
-  }
-
-  message(): Uint8Array {
-    return this.#msg;
-  }
-
-  invalidates(): boolean {
-    return false;
-  }
-
-  finished(): void {
-    this.#notify?.();
-  }
 }
 
 /** A broadcast that no later one supersedes; `notify` runs once it has been sent enough times. */
