@@ -57,7 +57,7 @@ export function encodeLocalTags(s: SerfCore, tags: Record<string, string>): Uint
 }
 
 /** Metric key for each Serf message piggybacked: one array, not one per message. */
-const MSGS_SENT = ["serf", "msgs", "sent"] as const;
+const MSGS_SENT: readonly string[] = ["serf", "msgs", "sent"];
 
 /** The memberlist delegate: metadata, user messages, broadcasts and push/pull state. */
 export function serfDelegate(s: SerfCore): Delegate {
