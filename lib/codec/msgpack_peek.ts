@@ -56,6 +56,36 @@ export class MsgpackPeek {
     return b & 0x0f;
   }
 
+  /** A map's entry count in any of its forms (fixmap, map16, map32), or {@linkcode PEEK_OTHER} (nil included). */
+  anyMapLength(): number {
+    return this.#containerLength(0x80, 0xde);
+  }
+
+  /** An array's length in any of its forms (fixarray, array16, array32), or {@linkcode PEEK_OTHER} (nil included). */
+  arrayLength(): number {
+    return this.#containerLength(0x90, 0xdc);
+  }
+
+  /** The count in a container header: `fix` is its fix form's high nibble, `type16` its 16-bit form (32 follows). */
+  #containerLength(fix: number, type16: number): number {
+    const buf = this.buf, at = this.pos, end = this.end;
+    if (at >= end) return PEEK_OTHER;
+    const b = buf[at]!;
+    if ((b & 0xf0) === fix) {
+      this.pos = at + 1;
+      return b & 0x0f;
+    }
+    if (b === type16 && at + 2 < end) {
+      this.pos = at + 3;
+      return (buf[at + 1]! << 8) | buf[at + 2]!;
+    }
+    if (b === type16 + 1 && at + 4 < end) {
+      this.pos = at + 5;
+      return ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
+    }
+    return PEEK_OTHER;
+  }
+
   /** True (and past it) when the next bytes are exactly `encoded`, an encoded key. */
   key(encoded: Uint8Array): boolean {
     const buf = this.buf, at = this.pos;

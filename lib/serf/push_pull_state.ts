@@ -12,6 +12,7 @@
 import { decodeMsgpackPrefix, encodeMsgpack, MsgpackWriter } from "../codec/msgpack.ts";
 import { MsgpackPeek, PEEK_OTHER } from "../codec/msgpack_peek.ts";
 import { DEFAULT_MAX_DEPTH } from "../codec/msgpack_scan.ts";
+import { memberNames } from "../util/ascii_interns.ts";
 import { DecodeError } from "../util/errors.ts";
 import type { LamportTime } from "./lamport.ts";
 import { decodeEvents, decodeSerfMessage, encodeEvents } from "./messages.ts";
@@ -119,13 +120,14 @@ export interface RemotePushPullState {
 /** Reading is synchronous, so one cursor serves every state. */
 const peek = new MsgpackPeek();
 
-/** Longest name read in place; longer ones go to the general decoder. */
-const MAX_FAST_NAME = 4096;
+/** The general decoder (16 MiB) refuses longer containers; so does this path, by handing them over. */
+const MAX_CONTAINER = 16 * 1024 * 1024;
 
 /**
  * A peer's `pushPull` message (type byte first). The common shape (our own
  * encoding and Go's: the six keys in order, uint Lamport times up to 32 bits,
- * ASCII names) is read in place; anything else goes to `decodeSerfMessage`,
+ * ASCII names of up to 63 bytes, interned as memberlist interns them) is read
+ * in place; anything else goes to `decodeSerfMessage`,
  * which accepts or refuses it exactly as before. Names the general decoder's
  * object would reorder or drop (array indices, `__proto__`, repeats) also
  * take that path, so members are applied in the same order either way.
@@ -159,24 +161,24 @@ function readCommonShape(buf: Uint8Array): RemotePushPullState | undefined {
   if (!events || !peek.key(KEY_LTIME)) return undefined;
   const lTime = peek.uint();
   if (lTime === PEEK_OTHER || !peek.key(KEY_LEFT_MEMBERS)) return undefined;
-  const leftCount = containerLength(buf, 0x90, 0xdc);
-  if (leftCount < 0) return undefined;
+  const leftCount = peek.arrayLength();
+  if (leftCount === PEEK_OTHER || leftCount > MAX_CONTAINER) return undefined;
   const leftMembers: string[] = [];
   for (let i = 0; i < leftCount; i++) {
-    const name = peek.ascii(MAX_FAST_NAME);
+    const name = peek.internedAscii(memberNames);
     if (name === undefined) return undefined;
     leftMembers.push(name);
   }
   if (!peek.key(KEY_QUERY_LTIME)) return undefined;
   const queryLTime = peek.uint();
   if (queryLTime === PEEK_OTHER || !peek.key(KEY_STATUS_LTIMES)) return undefined;
-  const count = containerLength(buf, 0x80, 0xde);
-  if (count < 0) return undefined;
+  const count = peek.anyMapLength();
+  if (count === PEEK_OTHER || count > MAX_CONTAINER) return undefined;
   const names: string[] = [];
   const lTimes: LamportTime[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
-    const name = peek.ascii(MAX_FAST_NAME);
+    const name = peek.internedAscii(memberNames);
     if (name === undefined || reorderedByObjects(name) || seen.has(name)) return undefined;
     const t = peek.uint();
     if (t === PEEK_OTHER) return undefined;
@@ -185,35 +187,6 @@ function readCommonShape(buf: Uint8Array): RemotePushPullState | undefined {
     lTimes.push(t);
   }
   return { lTime, names, lTimes, leftMembers, eventLTime, events, queryLTime };
-}
-
-/** The general decoder (16 MiB) refuses longer containers; so does this path, by handing them over. */
-const MAX_CONTAINER = 16 * 1024 * 1024;
-
-/**
- * The entry count of a fixarray/array16/array32 (`fix` 0x90, `type16` 0xdc)
- * or fixmap/map16/map32 (0x80, 0xde) at the cursor, moving past its header;
- * -1 for anything else (nil included).
- */
-function containerLength(buf: Uint8Array, fix: number, type16: number): number {
-  const at = peek.pos;
-  const b = buf[at];
-  if (b === undefined) return -1;
-  if ((b & 0xf0) === fix) {
-    peek.pos = at + 1;
-    return b & 0x0f;
-  }
-  if (b === type16 && at + 2 < buf.length) {
-    peek.pos = at + 3;
-    return (buf[at + 1]! << 8) | buf[at + 2]!;
-  }
-  if (b === type16 + 1 && at + 4 < buf.length) {
-    const n = ((buf[at + 1]! << 24) >>> 0) + ((buf[at + 2]! << 16) | (buf[at + 3]! << 8) | buf[at + 4]!);
-    if (n > MAX_CONTAINER) return -1;
-    peek.pos = at + 5;
-    return n;
-  }
-  return -1;
 }
 
 /** The events field: an empty array read in place, anything else through the general decoder. */

@@ -85,3 +85,24 @@ Deno.test("MsgpackPeek.internedAscii answers the interned name, nil as empty, an
     assert.equal(peek.pos, 0);
   }
 });
+
+Deno.test("MsgpackPeek.anyMapLength and arrayLength read every header form, and nothing past the end", () => {
+  const peek = new MsgpackPeek();
+  for (const n of [0, 15, 16, 65_535, 65_536]) {
+    const map = encodeMsgpack(new Map(Array.from({ length: n }, (_, i) => [`k${i}`, i] as [string, number])));
+    peek.reset(map, 0);
+    assert.equal(peek.anyMapLength(), n, `map of ${n}`);
+    assert.equal(peek.pos, n < 16 ? 1 : n < 65_536 ? 3 : 5);
+    const array = encodeMsgpack(Array.from({ length: n }, () => 0));
+    peek.reset(array, 0);
+    assert.equal(peek.arrayLength(), n, `array of ${n}`);
+    peek.reset(array, 0);
+    assert.equal(peek.anyMapLength(), PEEK_OTHER, "an array is not a map");
+    assert.equal(peek.pos, 0);
+    peek.reset(array, 0, n < 16 ? 0 : n < 65_536 ? 2 : 4);
+    assert.equal(peek.arrayLength(), PEEK_OTHER, `header of ${n} cut by the end`);
+    assert.equal(peek.pos, 0);
+  }
+  peek.reset(encodeMsgpack(null), 0);
+  assert.equal(peek.arrayLength(), PEEK_OTHER, "nil is not an array here");
+});
