@@ -20,6 +20,7 @@ import {
   goStruct,
   MsgpackWriter,
 } from "../codec/msgpack.ts";
+import { MsgpackPeek } from "../codec/msgpack_peek.ts";
 import { ByteSlab } from "../util/byte_slab.ts";
 import { DecodeError } from "../util/errors.ts";
 import { type CompressMessage, MessageType } from "./messages.ts";
@@ -230,29 +231,20 @@ export function decompressPayload(body: Uint8Array, options: LzwDecompressOption
   return out;
 }
 
+/** Reading is synchronous, so one cursor serves every packet. */
+const compressPeek = new MsgpackPeek();
+
 /**
  * The Buf of a compress body laid out as memberlist (Go's and ours) writes it:
- * {@linkcode COMPRESS_BODY_HEAD} then Buf as a fixraw or raw16, the form of
- * every packet. Anything else (other key order, integer widths or byte types,
- * a truncated body) is `undefined`, for the general decoder to judge.
+ * {@linkcode COMPRESS_BODY_HEAD} then Buf as a raw, the form of every packet.
+ * Anything else (other key order, integer widths or byte types, a truncated
+ * body) is `undefined`, for the general decoder to judge.
  */
 function canonicalCompressBuf(body: Uint8Array): Uint8Array | undefined {
-  const head = COMPRESS_BODY_HEAD;
-  if (body.length <= head.length) return undefined;
-  for (let i = 0; i < head.length; i++) if (body[i] !== head[i]) return undefined;
-  let at = head.length;
-  const tag = body[at]!;
-  let n: number;
-  if ((tag & 0xe0) === 0xa0) {
-    n = tag & 0x1f; // fixraw
-    at += 1;
-  } else if (tag === 0xda && at + 3 <= body.length) {
-    n = (body[at + 1]! << 8) | body[at + 2]!; // raw16
-    at += 3;
-  } else {
-    return undefined;
-  }
-  return at + n <= body.length ? body.subarray(at, at + n) : undefined;
+  compressPeek.reset(body, 0);
+  if (!compressPeek.key(COMPRESS_BODY_HEAD)) return undefined;
+  const n = compressPeek.rawLength(); // nil and anything not a raw are negative
+  return n < 0 ? undefined : body.subarray(compressPeek.pos, compressPeek.pos + n);
 }
 
 /** Bytes the CRC envelope adds: type byte and a 4-byte checksum. */
