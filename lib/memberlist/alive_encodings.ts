@@ -16,6 +16,7 @@
  */
 import { bytesEqual } from "../util/bytes.ts";
 import type { AliveMessage } from "./messages.ts";
+import { vsnEqual } from "./node.ts";
 import { encodeMessage } from "./wire.ts";
 
 /** Members whose latest encoding is kept before the cache starts over. */
@@ -31,12 +32,6 @@ interface Encoded {
 }
 
 const latestByNode = new Map<string, Encoded>();
-
-function sameVsn(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * `encodeMessage(a)`, built once per distinct alive claim. `addr` and `meta`
@@ -62,7 +57,7 @@ export function encodeAliveShared(a: AliveMessage, addr: Uint8Array, meta: Uint8
   if (
     known !== undefined && known.incarnation === a.incarnation && known.port === a.port &&
     (known.addr === addr || bytesEqual(known.addr, addr)) &&
-    (known.meta === meta || bytesEqual(known.meta, meta)) && sameVsn(known.vsn, a.vsn)
+    (known.meta === meta || bytesEqual(known.meta, meta)) && vsnEqual(known.vsn, a.vsn)
   ) {
     return known.bytes;
   }

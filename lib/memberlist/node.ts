@@ -87,6 +87,13 @@ export function vsnOf(n: Node): number[] {
   return [n.pMin, n.pMax, n.pCur, n.dMin, n.dMax, n.dCur];
 }
 
+/** True when two version vectors hold the same numbers. */
+export function vsnEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** True for nodes we no longer probe. */
 export function isDeadOrLeft(n: Node): boolean {
   return n.state === NodeState.dead || n.state === NodeState.left;

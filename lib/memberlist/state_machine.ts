@@ -10,16 +10,12 @@ import { bytesToIp } from "../util/addr.ts";
 import { memberInterns } from "../util/intern.ts";
 import type { Engine } from "./engine.ts";
 import { type AliveMessage, type DeadMessage, NodeState, type SuspectMessage } from "./messages.ts";
-import { type NodeRecord, snapshotNode, vsnOf } from "./node.ts";
+import { type NodeRecord, snapshotNode, vsnEqual, vsnOf } from "./node.ts";
 import { suspicionTimeout } from "./math.ts";
 import { Suspicion } from "./suspicion.ts";
 import { encodeMessage } from "./wire.ts";
 import { encodeAliveShared } from "./alive_encodings.ts";
 import { bytesEqual } from "../util/bytes.ts";
-
-function vsnEqual(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 /**
  * Answers an accusation against ourselves by bumping our incarnation above the
