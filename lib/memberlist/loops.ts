@@ -122,7 +122,7 @@ async function pushPullLoop(m: Engine, signal: AbortSignal): Promise<void> {
     const peer = m.nodes.randomNodes(1, (n) => n.name === m.config.name || n.state !== NodeState.alive)[0];
     if (peer) {
       try {
-        await pushPullNode(m, nodeAddress(peer), false);
+        await pushPullNode(m, nodeAddress(peer), false, peer.name);
       } catch (err) {
         if (!m.hasShutdown()) m.log.error(`Push/Pull with ${peer.name} failed: ${errorMessage(err)}`);
       }

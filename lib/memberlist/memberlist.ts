@@ -139,9 +139,9 @@ export class Memberlist {
     const errors: string[] = [];
     for (const text of existing) {
       let addr: Address;
+      // An optional `name/` prefix names the node expected there; only the address and the debug log use it here.
+      const slash = text.indexOf("/");
       try {
-        // An optional `name/` prefix names the node expected there; only the address is used here.
-        const slash = text.indexOf("/");
         if (slash === 0) throw new TypeError("empty node name provided");
         addr = parseAddress(text.slice(slash + 1), e.config.bindPort);
         if (addr.host === "localhost") addr = { ...addr, host: "127.0.0.1" };
@@ -152,7 +152,7 @@ export class Memberlist {
         continue;
       }
       try {
-        await pushPullNode(e, addr, true);
+        await pushPullNode(e, addr, true, slash > 0 ? text.slice(0, slash) : "");
         ok++;
       } catch (err) {
         const msg = `Failed to join ${addr.host}: ${errorMessage(err)}`;

@@ -221,17 +221,19 @@ function mergeRemoteState(m: Engine, remote: RemoteState): void {
  * Exchanges full state with the node at `to` (anti-entropy, or a join).
  * @throws when the peer cannot be reached or its answer is unacceptable
  */
-export async function pushPullNode(m: Engine, to: Address, join: boolean): Promise<void> {
+export async function pushPullNode(m: Engine, to: Address, join: boolean, name = ""): Promise<void> {
   const started = m.metrics.start();
   try {
-    await exchangeState(m, to, join);
+    await exchangeState(m, to, join, name);
   } finally {
     m.metrics.measureSince(["memberlist", "pushPullNode"], started);
   }
 }
 
-async function exchangeState(m: Engine, to: Address, join: boolean): Promise<void> {
+async function exchangeState(m: Engine, to: Address, join: boolean, name: string): Promise<void> {
   const stream = await m.transport.dial(to, m.config.tcpTimeoutMs);
+  // Go's words, name empty for a join: operators follow a join or an anti-entropy round in a debug log by these.
+  m.log.debug(`Initiating push/pull sync with: ${name} ${formatAddress(stream.remote)}`);
   m.metrics.incrCounter(["memberlist", "tcp", "connect"]);
   try {
     m.stats.pushPulls++;
@@ -320,6 +322,7 @@ export async function streamPing(
 /** Serves one accepted stream. Never throws; errors are logged and answered with an error message. */
 export async function handleStream(m: Engine, stream: Stream): Promise<void> {
   const from = formatAddress(stream.remote);
+  m.log.debug(`Stream connection from=${from}`);
   m.metrics.incrCounter(["memberlist", "tcp", "accept"]);
   try {
     const { type, reader } = await readStreamMessage(m, stream, m.clock.now() + m.config.tcpTimeoutMs);

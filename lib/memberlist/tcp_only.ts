@@ -110,7 +110,7 @@ function pushPullInBackground(m: Engine, peer: NodeRecord): void {
   if (m.outboundStreams.pushPull) return;
   m.outboundStreams.pushPull = true;
   m.track(
-    pushPullNode(m, nodeAddress(peer), false)
+    pushPullNode(m, nodeAddress(peer), false, peer.name)
       .catch((err) => {
         if (!m.hasShutdown()) {
           m.log.debug(`TCP-only: push/pull with ${peer.name} failed: ${errorMessage(err)}`);

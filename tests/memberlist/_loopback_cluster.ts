@@ -15,6 +15,12 @@ export interface LoopbackResult {
   sawLeft: boolean;
   sawDead: boolean;
   logs: string[];
+  /**
+   * When convergence timed out, the log of the join phase and each node's
+   * view at the time (empty when it converged): callers print these last, so
+   * a failure's truncated CI output keeps them.
+   */
+  views: string[];
 }
 
 async function waitFor(pred: () => boolean, maxMs: number): Promise<boolean> {
@@ -52,10 +58,25 @@ export async function runLoopbackCluster(encrypted: boolean): Promise<LoopbackRe
     const seed = `127.0.0.1:${nodes[0]!.advertiseAddress.port}`;
     await nodes[1]!.join([seed]);
     await nodes[2]!.join([seed]);
+    const startedMs = Date.now();
+    // The three nodes share one event loop: a stalled loop fails every probe at once.
+    let lastTick = startedMs, worstStallMs = 0;
+    const stallMeter = setInterval(() => {
+      const now = Date.now();
+      worstStallMs = Math.max(worstStallMs, now - lastTick - 20);
+      lastTick = now;
+    }, 20);
     const converged = await waitFor(() => nodes.every((n) => n.numMembers() === 3), 20_000);
+    clearInterval(stallMeter);
+    const views: string[] = [];
     if (!converged) {
+      const waitedMs = Date.now() - startedMs;
+      views.push(
+        ...logs,
+        `not converged ${waitedMs} ms after the joins returned; worst event-loop stall ${worstStallMs} ms`,
+      );
       for (const n of nodes) {
-        logs.push(
+        views.push(
           `${n.name} at ${n.advertiseAddress.port}: ${JSON.stringify(n.stats)} sees ${
             n.allNodes().map((x) => `${x.name}@${x.port}=${x.state}`).join(",")
           }`,
@@ -74,7 +95,7 @@ export async function runLoopbackCluster(encrypted: boolean): Promise<LoopbackRe
       () => nodes[0]!.allNodes().find((n) => n.name === "loop-2")?.state === NodeState.dead,
       15_000,
     );
-    return { converged, sawLeft, sawDead, logs };
+    return { converged, sawLeft, sawDead, logs, views };
   } finally {
     await Promise.all(nodes.map((n) => n.shutdown()));
   }
