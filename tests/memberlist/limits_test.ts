@@ -21,6 +21,7 @@ import {
   encodeUserMsgHeader,
   LZW_ALGO,
 } from "../../lib/memberlist/wire.ts";
+import { MAX_PUSH_PULL_REQUESTS } from "../../lib/memberlist/stream.ts";
 import { DecodeError } from "../../lib/util/errors.ts";
 import { TestCluster, type TestNode } from "./_cluster.ts";
 import { concatBytes } from "../../lib/util/bytes.ts";
@@ -284,3 +285,44 @@ Deno.test("Short version arrays in alive messages and push/pull states are harml
   }
   await c.shutdown();
 });
+
+Deno.test(
+  "Memberlist refuses a push/pull over 128 in flight and counts it, then serves again",
+  opts,
+  async () => {
+    const c = new TestCluster(43);
+    const target = c.add();
+    const attacker = c.network.listen({ host: "127.0.0.9", port: nextAttackerPort++ });
+    // A header promising one node, and then silence: each holds a push/pull slot until its read deadline.
+    const stalled = concat(
+      new Uint8Array([MessageType.pushPull]),
+      encodePushPullHeader({ nodes: 1, userStateLen: 0, join: false }),
+    );
+    const open = async () => {
+      const dial = attacker.dial(target.addr, 1_000);
+      await c.clock.advance(10);
+      const s = await dial;
+      await s.write(stalled);
+      return s;
+    };
+    const streams = [];
+    for (let i = 0; i < MAX_PUSH_PULL_REQUESTS; i++) streams.push(await open());
+    await c.clock.advance(10);
+    assert.equal(target.m.stats.pushPullsInFlight, MAX_PUSH_PULL_REQUESTS);
+    assert.equal(target.m.stats.pushPullsRejected, 0, "the limit itself is allowed");
+    assert.ok(!target.logs.some((l) => l.includes("Too many pending push/pull requests")));
+
+    streams.push(await open());
+    await c.clock.advance(10);
+    assert.equal(target.m.stats.pushPullsRejected, 1);
+    assert.equal(target.m.stats.pushPullsInFlight, MAX_PUSH_PULL_REQUESTS);
+    assert.ok(target.logs.some((l) => l.includes("[ERR] memberlist: Too many pending push/pull requests")));
+
+    for (const s of streams) s.close();
+    await c.clock.advance(100);
+    assert.equal(target.m.stats.pushPullsInFlight, 0, "closed streams free their slots");
+    assert.ok(await stillAnswers(c, target));
+    await attacker.close();
+    await c.shutdown();
+  },
+);

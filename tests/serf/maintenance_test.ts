@@ -64,9 +64,11 @@ Deno.test(
         l.includes("[WARN] serf: Event queue depth (80) exceeds limit (50), dropping messages!")
       ),
     );
+    assert.equal(a.serf.stats.prunedBroadcasts, 30, "the 30 over the limit are counted as pruned");
     a.logs.length = 0;
     await c.clock.advance(1_000);
     assert.ok(a.logs.some((l) => l.includes("[WARN] serf: Event queue depth: 50")), "pruned to the limit");
+    assert.equal(a.serf.stats.prunedBroadcasts, 30, "nothing more once under the limit");
     assert.ok(!a.logs.some((l) => l.includes("exceeds limit")));
     await c.shutdown();
   },
