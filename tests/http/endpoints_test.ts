@@ -3,6 +3,7 @@
  * two real agents joined on loopback.
  */
 import assert from "node:assert/strict";
+import { concatBytes } from "../../lib/util/bytes.ts";
 import { call, type HttpAgent, startHttpAgent, waitUntil } from "./_http_agent.ts";
 
 async function twoAgents(): Promise<[HttpAgent, HttpAgent]> {
@@ -100,8 +101,8 @@ Deno.test("HTTP API answers unknown paths 404, wrong methods 405 with Allow, bad
     assert.deepEqual(missing.json(), { error: "no such endpoint: GET /v1/x" });
     const wrong = await call(`${a.base}/v1/members`, { method: "POST", body: "{}" });
     assert.equal(wrong.status, 405);
-    assert.equal(wrong.headers.get("allow"), "GET");
-    assert.match((wrong.json() as { error: string }).error, /use GET/);
+    assert.equal(wrong.headers.get("allow"), "GET, HEAD, OPTIONS");
+    assert.match((wrong.json() as { error: string }).error, /use GET, HEAD, OPTIONS/);
     assert.equal((await call(`${a.base}/v1/event`)).status, 405);
 
     const post = (body: string) => call(`${a.base}/v1/event`, { method: "POST", body });
@@ -217,5 +218,55 @@ Deno.test("/metrics serves the injected text and the dashboard files come from t
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+/** One raw HTTP/1.1 exchange that closes the connection: what a HEAD answer really carries on the wire. */
+async function rawExchange(port: number, head: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(`${head}\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(65536);
+    const deadline = Date.now() + 10_000;
+    for (let n = await conn.read(buf); n !== null && Date.now() < deadline; n = await conn.read(buf)) {
+      chunks.push(buf.slice(0, n));
+    }
+    return new TextDecoder().decode(concatBytes(chunks));
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("HTTP API answers HEAD like GET without a body, and OPTIONS with the allowed methods", async () => {
+  const a = await startHttpAgent("http-head");
+  try {
+    const port = a.http.address.port;
+    const got = await call(`${a.base}/v1/members`);
+    const head = await rawExchange(port, "HEAD /v1/members HTTP/1.1");
+    const [lines, body] = head.split("\r\n\r\n");
+    assert.match(lines!, /^HTTP\/1\.1 200 /);
+    assert.match(lines!, /content-type: application\/json/i);
+    assert.match(lines!, new RegExp(`content-length: ${new TextEncoder().encode(got.text).length}\\r`, "i"));
+    assert.equal(body, "", "no body after the head");
+
+    // The event stream ends at its head instead of staying open.
+    const events = await rawExchange(port, "HEAD /v1/events HTTP/1.1");
+    assert.match(events, /^HTTP\/1\.1 200 [^]*content-type: text\/event-stream/i);
+    assert.equal(events.split("\r\n\r\n")[1], "");
+    assert.ok(await waitUntil(() => a.http.eventStreams === 0, 5_000), "the HEAD stream was closed");
+
+    const options = await call(`${a.base}/v1/event`, { method: "OPTIONS" });
+    assert.equal(options.status, 200);
+    assert.equal(options.headers.get("allow"), "POST, OPTIONS");
+    assert.equal(options.text, "");
+    assert.equal((await call(`${a.base}/v1/x`, { method: "OPTIONS" })).status, 404);
+    assert.equal(
+      (await call(`${a.base}/v1/event`, { method: "HEAD" })).status,
+      405,
+      "HEAD only where GET is",
+    );
+  } finally {
+    await a.close();
   }
 });
