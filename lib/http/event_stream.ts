@@ -12,6 +12,7 @@
 import type { HttpExchange } from "../platform/http_listener.ts";
 import type { RpcAgent } from "../rpc/agent_api.ts";
 import { anyEventFilterMatches, isValidEventFilter, parseEventFilter } from "../rpc/event_filter.ts";
+import type { QueryEvent } from "../serf/types.ts";
 import type { Logger } from "../util/log.ts";
 import { HttpError } from "./json.ts";
 import { eventJson } from "./records.ts";
@@ -24,6 +25,8 @@ export interface EventStreamContext {
   buffer: number;
   keepAliveCommentMs: number;
   setInterval(fn: () => void, ms: number): () => void;
+  /** Called for each query this stream shows, so `POST /v1/respond` can answer it. */
+  onQueryShown?(query: QueryEvent): void;
 }
 
 /**
@@ -64,6 +67,7 @@ export function serveEventStream(ex: HttpExchange, query: URLSearchParams, ctx: 
   send(": connected\n\n");
   const unsubscribe = ctx.agent.subscribeEvents((event) => {
     if (!anyEventFilterMatches(filters, event)) return;
+    if (event.type === "query" && !ex.closed) ctx.onQueryShown?.(event);
     send(`event: ${event.type}\ndata: ${JSON.stringify(eventJson(event))}\n\n`);
   });
   const stopKeepAlive = ctx.setInterval(() => send(": keep-alive\n\n"), ctx.keepAliveCommentMs);

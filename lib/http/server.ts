@@ -1,7 +1,7 @@
 /**
  * The agent's HTTP/JSON API server (`http_addr`): routing, bearer auth, body
  * limits and error answers around the endpoints in read_endpoints.ts,
- * event_stream.ts and post_endpoints.ts. The listener (lib/platform) bounds
+ * event_stream.ts, post_endpoints.ts and query_replies.ts. The listener (lib/platform) bounds
  * connections and times out slow clients, so a flood of the HTTP port never
  * reaches gossip or RPC: the agent only sees requests that arrived whole.
  *
@@ -19,6 +19,7 @@ import { serveEventStream } from "./event_stream.ts";
 import { HttpError, sendError, sendJson } from "./json.ts";
 import { type HttpServerOptions, httpServerOptions } from "./options.ts";
 import { parseJsonObject, postEvent, postQuery } from "./post_endpoints.ts";
+import { DeliveredQueries, respondFromBody } from "./query_replies.ts";
 import { coordinatesJson, membersJson, rttJson } from "./read_endpoints.ts";
 import {
   type HttpRequest,
@@ -78,9 +79,13 @@ export async function startHttpServer(agent: RpcAgent, options: StartHttpOptions
   }
   const self = String(agent.stats().agent?.name ?? "");
   let streams = 0;
-  const table = routeTable(agent, opts, self, clock, options.logger, {
-    get: () => streams,
-    add: (n) => (streams += n),
+  const queries = new DeliveredQueries(clock);
+  const table = routeTable(agent, opts, {
+    self,
+    clock,
+    logger: options.logger,
+    streams: { get: () => streams, add: (n) => (streams += n) },
+    queries,
   });
   const serve = (ex: HttpExchange) => void handle(ex, table, opts, options.logger);
   try {
@@ -98,7 +103,10 @@ export async function startHttpServer(agent: RpcAgent, options: StartHttpOptions
       get eventStreams() {
         return streams;
       },
-      close: () => listener.close(),
+      close: () => {
+        queries.clear();
+        return listener.close();
+      },
     };
   } catch (err) {
     throw new Error(goListenErrorText("tcp", address, err), { cause: err });
@@ -136,14 +144,17 @@ async function jsonBody(ex: HttpExchange, maxBytes: number): Promise<Record<stri
   return parseJsonObject(body);
 }
 
-function routeTable(
-  agent: RpcAgent,
-  opts: HttpServerOptions,
-  self: string,
-  clock: Clock,
-  logger: Logger,
-  streams: { get(): number; add(n: number): void },
-): RouteTable {
+/** What the routes share: the server's clock and log, its stream count and the queries its streams showed. */
+interface RouteContext {
+  self: string;
+  clock: Clock;
+  logger: Logger;
+  streams: { get(): number; add(n: number): void };
+  queries: DeliveredQueries;
+}
+
+function routeTable(agent: RpcAgent, opts: HttpServerOptions, ctx: RouteContext): RouteTable {
+  const { self, clock } = ctx;
   const get = (h: RouteHandler) => new Map([["GET", h]]);
   const post = (h: RouteHandler) => new Map([["POST", h]]);
   const timers = {
@@ -158,11 +169,18 @@ function routeTable(
     ["/v1/coordinates", get(({ ex }) => sendJson(ex, 200, coordinatesJson(agent)))],
     ["/v1/rtt", get(({ ex, query }) => sendJson(ex, 200, rttJson(agent, query, self)))],
     ["/v1/stats", get(({ ex }) => sendJson(ex, 200, agent.stats()))],
-    ["/v1/events", get((req) => openEventStream(req, agent, opts, clock, logger, streams))],
+    ["/v1/events", get((req) => openEventStream(req, agent, opts, ctx))],
     ["/v1/event", post(async ({ ex }) => postEvent(ex, agent, await jsonBody(ex, opts.maxBodyBytes)))],
     [
       "/v1/query",
       post(async ({ ex }) => postQuery(ex, agent, await jsonBody(ex, opts.maxBodyBytes), timers)),
+    ],
+    [
+      "/v1/respond",
+      post(async ({ ex }) => {
+        const id = respondFromBody(ctx.queries, await jsonBody(ex, opts.maxBodyBytes));
+        sendJson(ex, 200, { ID: id });
+      }),
     ],
     ["/metrics", get(({ ex }) => serveMetrics(ex, opts))],
   ]);
@@ -181,10 +199,9 @@ function openEventStream(
   { ex, query }: HttpRequest,
   agent: RpcAgent,
   opts: HttpServerOptions,
-  clock: Clock,
-  logger: Logger,
-  streams: { get(): number; add(n: number): void },
+  ctx: RouteContext,
 ): void {
+  const { clock, logger, streams } = ctx;
   if (streams.get() >= opts.maxEventStreams) {
     throw new HttpError(
       503,
@@ -198,6 +215,7 @@ function openEventStream(
     buffer: opts.eventStreamBuffer,
     keepAliveCommentMs: opts.keepAliveCommentMs,
     setInterval: (fn, ms) => repeat(clock, fn, ms),
+    onQueryShown: (q) => ctx.queries.remember(q),
   });
   streams.add(1);
   ex.onClose(() => streams.add(-1));
