@@ -31,8 +31,18 @@ interface AckOutcome {
   receivedAt?: number;
 }
 
-/** Function that pings a node over TCP and says whether it answered before `deadline`. */
-export type StreamPing = (node: NodeRecord, ping: PingMessage, deadline: number) => Promise<boolean>;
+/** What a TCP ping's ack brought: the peer's ack payload and the round trip from ping to ack. */
+export interface StreamAck {
+  payload: Uint8Array;
+  rttMs: number;
+}
+
+/** Function that pings a node over TCP: its ack if one came before `deadline`, else undefined. */
+export type StreamPing = (
+  node: NodeRecord,
+  ping: PingMessage,
+  deadline: number,
+) => Promise<StreamAck | undefined>;
 
 /** Picks the next node in the round-robin, resetting the round when it wraps. */
 export function nextProbeTarget(m: Engine): NodeRecord | undefined {
@@ -143,7 +153,8 @@ async function probeNodeOnce(m: Engine, target: NodeRecord, streamPing: StreamPi
 
     // The TCP fallback runs alongside the indirect probes (memberlist protocol >= 3).
     const fallback = !cfg.disableTcpPings && target.pMax >= 3
-      ? streamPing(target, ping, deadline).catch((err) => {
+      // As in memberlist, the fallback only says the node is alive: its round trip is not a UDP one.
+      ? streamPing(target, ping, deadline).then((ack) => ack !== undefined, (err) => {
         m.log.error(`Failed fallback ping: ${err instanceof Error ? err.message : String(err)}`);
         return false;
       })
@@ -174,11 +185,16 @@ async function probeNodeOnce(m: Engine, target: NodeRecord, streamPing: StreamPi
 }
 
 function reportRtt(m: Engine, target: NodeRecord, outcome: AckOutcome, sent: number): void {
+  const rtt = Math.max(0, (outcome.receivedAt ?? m.clock.now()) - sent);
+  reportPingComplete(m, target, rtt, outcome.payload ?? new Uint8Array());
+}
+
+/** Hands a completed direct ping's round trip and ack payload to the ping delegate (Vivaldi). */
+export function reportPingComplete(m: Engine, target: NodeRecord, rttMs: number, payload: Uint8Array): void {
   const ping = m.config.ping;
   if (!ping) return;
-  const rtt = Math.max(0, (outcome.receivedAt ?? m.clock.now()) - sent);
   const node = snapshotNode(target);
-  m.safeCall("ping delegate", () => ping.notifyPingComplete(node, rtt, outcome.payload ?? new Uint8Array()));
+  m.safeCall("ping delegate", () => ping.notifyPingComplete(node, rttMs, payload));
 }
 
 function replyAddress(
@@ -192,16 +208,19 @@ function replyAddress(
   return from;
 }
 
+/** What our acks carry: the ping delegate's payload (Serf's coordinate), or nothing. */
+export function ackPayload(m: Engine): Uint8Array {
+  const ping = m.config.ping;
+  return (ping && m.safeCall("ping delegate", () => ping.ackPayload())) ?? new Uint8Array();
+}
+
 /** Answers a direct ping with an ack carrying the ping delegate's payload. */
 export function handlePing(m: Engine, p: PingMessage, from: Address): void {
   if (p.node !== "" && p.node !== m.config.name) {
     m.log.warn(`Got ping for unexpected node '${p.node}' from=${from.host}:${from.port}`);
     return;
   }
-  const payload = m.config.ping
-    ? m.safeCall("ping delegate", () => m.config.ping!.ackPayload()) ?? new Uint8Array()
-    : new Uint8Array();
-  const ack: AckMessage = { type: "ackResp", seqNo: p.seqNo, payload };
+  const ack: AckMessage = { type: "ackResp", seqNo: p.seqNo, payload: ackPayload(m) };
   const to = replyAddress(p.sourceAddr, p.sourcePort, from);
   sendMsg(m, to, encodeMessage(ack), p.sourceNode ? m.nodes.get(p.sourceNode) : undefined, {
     uncompressed: true,

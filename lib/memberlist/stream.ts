@@ -15,6 +15,7 @@ import { BufferFrameReader, type FrameReader, StreamFrameReader } from "./frame_
 import type { Engine } from "./engine.ts";
 import { MessageType, type PingMessage } from "./messages.ts";
 import { nodeAddress, type NodeRecord, snapshotNode } from "./node.ts";
+import { ackPayload, type StreamAck } from "./probe.ts";
 import { readPushNodeState, writePushNodeState } from "./push_state_codec.ts";
 import { MsgpackWriter } from "../codec/msgpack.ts";
 import { encryptionEnabled, encryptionVersion } from "./outbound.ts";
@@ -286,23 +287,26 @@ export async function sendUserStream(
 
 /**
  * The TCP fallback probe: ping over a stream and wait for the matching ack.
- * Resolves false when the node cannot be dialled; rejects on protocol errors.
+ * Resolves undefined when the node cannot be dialled or the deadline passes;
+ * rejects on protocol errors. The round trip runs from the ping's write to
+ * the ack's arrival, so the dial is not in it.
  */
 export async function streamPing(
   m: Engine,
   node: NodeRecord,
   ping: PingMessage,
   deadline: number,
-): Promise<boolean> {
+): Promise<StreamAck | undefined> {
   const remaining = deadline - m.clock.now();
-  if (remaining <= 0) return false;
+  if (remaining <= 0) return undefined;
   let stream: Stream;
   try {
     stream = await m.transport.dial(nodeAddress(node), remaining);
   } catch {
-    return false;
+    return undefined;
   }
   try {
+    const sent = m.clock.now();
     await sendStreamMessage(m, stream, encodeMessage(ping));
     const { type, reader } = await readStreamMessage(m, stream, deadline);
     if (type !== MessageType.ackResp) throw new DecodeError(`Unexpected msgType (${type}) from ping`);
@@ -310,9 +314,9 @@ export async function streamPing(
     if (ack.type !== "ackResp" || ack.seqNo !== ping.seqNo) {
       throw new DecodeError(`Sequence number from ack doesn't match ping (${ping.seqNo})`);
     }
-    return true;
+    return { payload: ack.payload ?? new Uint8Array(), rttMs: Math.max(0, m.clock.now() - sent) };
   } catch (err) {
-    if (err instanceof TimeoutError) return false;
+    if (err instanceof TimeoutError) return undefined;
     throw err;
   } finally {
     stream.close();
@@ -362,10 +366,12 @@ export async function handleStream(m: Engine, stream: Stream): Promise<void> {
           m.log.warn(`Got ping for unexpected node ${ping.node} from=${from}`);
           return;
         }
+        // The ping delegate's payload rides along as on UDP (memberlist sends none here and reads
+        // none): a TCP-only prober has no other way to learn the peer's coordinate.
         await sendStreamMessage(
           m,
           stream,
-          encodeMessage({ type: "ackResp", seqNo: ping.seqNo, payload: new Uint8Array() }),
+          encodeMessage({ type: "ackResp", seqNo: ping.seqNo, payload: ackPayload(m) }),
         );
         return;
       }

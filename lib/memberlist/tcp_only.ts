@@ -27,7 +27,7 @@ import type { Address } from "../transport/transport.ts";
 import type { Engine } from "./engine.ts";
 import { NodeState, type PingMessage } from "./messages.ts";
 import { nodeAddress, type NodeRecord } from "./node.ts";
-import type { StreamPing } from "./probe.ts";
+import { reportPingComplete, type StreamAck, type StreamPing } from "./probe.ts";
 import { suspectNode } from "./state_machine.ts";
 import { pushPullNode, sendUserStream } from "./stream.ts";
 
@@ -136,23 +136,25 @@ export async function probeOverTcp(
   const cfg = m.config;
   const start = m.clock.now();
   const deadline = start + m.awareness.scaleTimeout(cfg.probeIntervalMs);
-  const attempt = async (until: number): Promise<boolean> => {
+  const attempt = async (until: number): Promise<StreamAck | undefined> => {
     try {
       return await streamPing(target, ping, until);
     } catch (err) {
       m.log.error(`Failed TCP ping: ${errorMessage(err)}`);
-      return false;
+      return undefined;
     }
   };
   let awarenessDelta = -1;
   try {
-    let answered = await attempt(Math.min(deadline, start + cfg.probeTimeoutMs));
-    if (!answered && !m.hasShutdown()) {
+    let ack = await attempt(Math.min(deadline, start + cfg.probeTimeoutMs));
+    if (!ack && !m.hasShutdown()) {
       m.log.debug(`Failed TCP ping: ${target.name} (timeout reached)`);
-      answered = await attempt(deadline);
+      ack = await attempt(deadline);
     }
     if (m.hasShutdown()) return;
-    if (answered) {
+    if (ack) {
+      // The stream's ping is this mode's only probe, so its round trip feeds coordinates as a UDP ping's would.
+      reportPingComplete(m, target, ack.rttMs, ack.payload);
       if (target.state === NodeState.suspect) pushPullInBackground(m, target);
       return;
     }

@@ -4,6 +4,7 @@
  * over streams, within gossip time rather than at the next push/pull.
  */
 import assert from "node:assert/strict";
+import { distanceTo } from "../../lib/coordinate/coordinate.ts";
 import { engineOf } from "../../lib/memberlist/memberlist.ts";
 import { serfCoreOf } from "../../lib/serf/serf.ts";
 import type { MemberEvent, UserEvent } from "../../lib/serf/types.ts";
@@ -129,6 +130,40 @@ Deno.test(
       );
       assert.ok(types.includes("member-leave:b"), types.join(","));
       assert.ok(types.includes("member-failed:c"), types.join(","));
+    } finally {
+      await c.shutdown();
+    }
+  },
+);
+
+Deno.test(
+  "Serf tcpOnly: TCP pings carry coordinates, so rtt estimates work with UDP blocked",
+  opts,
+  async () => {
+    // 10 ms each way on every link: a 20 ms round trip for Vivaldi to find.
+    const c = new SerfCluster(47, () => 10);
+    for (const name of ["a", "b", "c"]) {
+      await c.add(name, { memberlist: { tcpOnly: true, pushPullIntervalMs: PUSH_PULL_MS } });
+    }
+    for (const x of c.nodes) for (const y of c.nodes) if (x !== y) c.network.blockUdp(x.addr, y.addr);
+    try {
+      await c.joinAll();
+      assert.ok(await c.converge(3, 10_000));
+      await c.clock.advance(60_000);
+      for (const x of c.nodes) {
+        const own = x.serf.getCoordinate()!;
+        assert.ok(own.error < 1.0, `${x.name}'s coordinate never learned: error ${own.error}`);
+        for (const y of c.nodes) {
+          if (x === y) continue;
+          const theirs = x.serf.getCachedCoordinate(y.name);
+          assert.ok(theirs, `${x.name} has no coordinate for ${y.name}`);
+          const rttMs = distanceTo(own, theirs) * 1000;
+          assert.ok(
+            rttMs > 10 && rttMs < 40,
+            `${x.name} → ${y.name} estimated ${rttMs.toFixed(1)} ms, not about 20`,
+          );
+        }
+      }
     } finally {
       await c.shutdown();
     }
