@@ -9,8 +9,9 @@
  * other node, each woken by a doorbell. Every wakeup of an idle process costs CPU in the
  * runtime (event loop, allocator, GC timers) far beyond the JavaScript it runs,
  * so an idle agent is cheap only when it has no timer firing for nothing. What
- * goes on the wire is unchanged: a parked gossip resumes on its interval grid,
- * so a queued broadcast leaves at the next tick it would have left at.
+ * goes on the wire is unchanged: a parked loop resumes on its interval grid,
+ * so a queued broadcast leaves, and a joiner's first probe goes out, at the
+ * next tick it would have had with Go's ticker.
  *
  * @module
  */
@@ -92,12 +93,29 @@ async function gossipLoop(m: Engine, signal: AbortSignal): Promise<void> {
   }
 }
 
-/** One probe per interval; a slow probe delays the next one rather than overlapping it, as in memberlist. */
+/**
+ * One probe per interval; a slow probe delays the next one rather than
+ * overlapping it, as in memberlist. Alone there is no one to probe: the loop
+ * parks until a node is added, then resumes at its next tick, as Go's ticker
+ * would. Probing at once would send the joiner's first ping, and the seed's
+ * ack, in the moment the join queued the joiner's alive on both sides: two of
+ * its few transmits then go over the one link whose ends already know, and
+ * with three nodes the third could be left to wait for push/pull.
+ */
 async function probeLoop(m: Engine, signal: AbortSignal): Promise<void> {
-  if (!await sleep(m, randomStagger(m.rng, m.config.probeIntervalMs), signal)) return;
+  const interval = m.config.probeIntervalMs;
+  const stagger = randomStagger(m.rng, interval);
+  let next = m.clock.now() + stagger;
+  if (!await sleep(m, stagger, signal)) return;
   while (!signal.aborted) {
-    // Alone there is no one to probe: sleep until a node is added.
+    const wasAlone = m.nodes.size <= 1;
     if (!await parkUntil(m.probeBell, () => m.nodes.size > 1, signal)) return;
+    if (wasAlone) {
+      // Back on the grid: the first tick at or after now.
+      next += Math.max(0, Math.ceil((m.clock.now() - next) / interval)) * interval;
+      if (!await sleep(m, next - m.clock.now(), signal)) return;
+      continue;
+    }
     const started = m.clock.now();
     const target = nextProbeTarget(m);
     if (target) {
@@ -109,8 +127,8 @@ async function probeLoop(m: Engine, signal: AbortSignal): Promise<void> {
         m.log.error(`Probe of ${target.name} failed: ${errorMessage(err)}`);
       }
     }
-    const wait = Math.max(0, started + m.config.probeIntervalMs - m.clock.now());
-    if (!await sleep(m, wait, signal)) return;
+    next = started + interval;
+    if (!await sleep(m, Math.max(0, next - m.clock.now()), signal)) return;
   }
 }
 

@@ -36,7 +36,10 @@ export class TestCluster {
     });
   }
 
-  /** Starts a node on 127.0.0.1 with the next free port. */
+  /**
+   * Starts a node on 127.0.0.1 with the next free port, its random source
+   * seeded from the cluster's unless `overrides.rng` is given.
+   */
   add(overrides: Partial<MemberlistConfig> = {}): TestNode {
     const port = this.#nextPort++;
     const name = overrides.name ?? `node-${this.nodes.length}`;
@@ -58,7 +61,7 @@ export class TestCluster {
       name,
       transport,
       clock: this.clock,
-      rng: new SeededRandom(this.rng.next() * 2 ** 32),
+      rng: overrides.rng ?? new SeededRandom(this.rng.next() * 2 ** 32),
       logger: new Logger({ sink: (l) => logs.push(l), level: "DEBUG", now: () => clock.now() }),
     });
     const node = { name, address: `127.0.0.1:${port}`, addr: { host: "127.0.0.1", port }, m, logs, events };

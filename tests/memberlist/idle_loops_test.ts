@@ -57,3 +57,30 @@ Deno.test(
     await c.shutdown();
   },
 );
+
+Deno.test(
+  "Memberlist: probing parked while alone resumes at its next tick, not the moment a join adds a node",
+  opts,
+  async () => {
+    const c = new TestCluster(7);
+    const t0 = c.clock.now();
+    // Every random draw is 0.5: the probe loop's stagger is half an interval, so it ticks at 250, 750, 1250 ms...
+    const config = { probeIntervalMs: 500, rng: { next: () => 0.5 } };
+    c.add(config);
+    const b = c.add(config);
+    const probes: number[] = [];
+    const engine = engineOf(b.m);
+    const nextSeqNo = engine.nextSeqNo.bind(engine);
+    engine.nextSeqNo = () => {
+      probes.push(c.clock.now() - t0);
+      return nextSeqNo();
+    };
+    await c.clock.advance(1_000);
+    // The join adds the seed at about 1,002 ms. A ping then would carry the joiner's fresh alive to the
+    // seed, and the seed's ack its re-broadcast back: transmits spent where both ends already know.
+    await c.joinAll();
+    await c.clock.advance(1_000);
+    assert.deepEqual(probes.slice(0, 2), [1_250, 1_750]);
+    await c.shutdown();
+  },
+);
