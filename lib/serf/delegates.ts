@@ -37,7 +37,6 @@ import {
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import { applyOldNewsJoin } from "./old_news.ts";
 import { encodeLocalPushPull, readRemotePushPull } from "./push_pull_state.ts";
-import { uniqueBroadcast } from "./broadcast.ts";
 import { sharedIntentCopy } from "./intent_copies.ts";
 import { memberFromNode } from "./member_table.ts";
 import { remoteMemberError } from "./node_name.ts";
@@ -146,7 +145,7 @@ function notifyMsg(s: SerfCore, borrowed: Uint8Array): void {
   }
   if (rebroadcast) {
     // Every node rebroadcasts the same intent bytes: share one copy (intent_copies.ts).
-    queue.queueBroadcast(uniqueBroadcast(queue === s.intentQueue ? sharedIntentCopy(buf) : buf.slice()));
+    queue.queueUnique(queue === s.intentQueue ? sharedIntentCopy(buf) : buf.slice());
     s.memberlist.wakeGossip();
   }
 }
