@@ -16,8 +16,8 @@ import { retransmitLimit } from "./math.ts";
 /**
  * Something to gossip. Implementations decide what supersedes what.
  *
- * The queue reads `message()`, `name` and `unique` once, when the broadcast is
- * queued; they must not change afterwards.
+ * The queue reads `message()` once, when the broadcast is queued; it, `name`
+ * and `unique` must not change afterwards.
  */
 export interface Broadcast {
   /** The encoded message, sent as-is inside a compound packet. */
@@ -57,12 +57,49 @@ export interface TransmitLimitedQueueOptions {
   retransmitMult?: number;
 }
 
-interface Entry extends TierEntry {
-  readonly broadcast: Broadcast;
+/**
+ * A queued message. One per queued broadcast, and a join storm queues one per
+ * node pair, so it holds no more than it must: the length is the message's,
+ * and `source` is the {@linkcode Broadcast} queued, or for
+ * {@linkcode TransmitLimitedQueue.queueNamed} and `queueUnique` only the
+ * callback to run when the queue lets go (no broadcast object at all).
+ */
+class Entry implements TierEntry {
   readonly msg: Uint8Array;
+  readonly id: number;
   readonly name: string | undefined;
-  readonly unique: boolean;
-  transmits: number;
+  readonly source: Broadcast | (() => void) | undefined;
+  transmits = 0;
+
+  constructor(
+    msg: Uint8Array,
+    id: number,
+    name: string | undefined,
+    source: Broadcast | (() => void) | undefined,
+  ) {
+    this.msg = msg;
+    this.id = id;
+    this.name = name;
+    this.source = source;
+  }
+
+  get length(): number {
+    return this.msg.length;
+  }
+
+  /** The broadcast `invalidates` may compare it with: one queued by `queueBroadcast` with neither name nor `unique`. */
+  get comparable(): Broadcast | undefined {
+    const source = this.source;
+    return this.name === undefined && typeof source === "object" && source.unique !== true
+      ? source
+      : undefined;
+  }
+
+  finished(): void {
+    const source = this.source;
+    if (typeof source === "function") source();
+    else source?.finished();
+  }
 }
 
 /**
@@ -131,16 +168,38 @@ export class TransmitLimitedQueue {
    */
   queueBroadcast(b: Broadcast): void {
     const msg = b.message();
-    const entry: Entry = {
-      broadcast: b,
-      msg,
-      length: msg.length,
-      id: this.#nextId++,
-      name: b.name || undefined,
-      unique: b.unique === true && !b.name,
-      transmits: 0,
-    };
+    const name = b.name || undefined;
+    this.#queue(
+      new Entry(msg, this.#nextId++, name, b),
+      name === undefined && b.unique !== true ? b : undefined,
+    );
+  }
 
+  /**
+   * Queues `msg` under `name`, replacing the queued message with the same
+   * name: a {@linkcode queueBroadcast} of a named broadcast without the
+   * broadcast object (the engine queues one per node pair in a join storm).
+   *
+   * @param name the subject; must not be empty
+   * @param notify called once the queue lets go of it (sent enough, superseded, pruned or reset)
+   */
+  queueNamed(name: string, msg: Uint8Array, notify?: () => void): void {
+    this.#queue(new Entry(msg, this.#nextId++, name, notify), undefined);
+  }
+
+  /**
+   * Queues `msg`, never superseded: a {@linkcode queueBroadcast} of a
+   * `unique` broadcast without the broadcast object (Serf's intents, events
+   * and queries).
+   *
+   * @param notify called once the queue lets go of it (sent enough, pruned or reset)
+   */
+  queueUnique(msg: Uint8Array, notify?: () => void): void {
+    this.#queue(new Entry(msg, this.#nextId++, undefined, notify), undefined);
+  }
+
+  /** Queues `entry`, first dropping what it supersedes: by name, or what `comparable` invalidates. */
+  #queue(entry: Entry, comparable: Broadcast | undefined): void {
     let superseded: Entry[] = [];
     if (entry.name !== undefined) {
       const old = this.#byName.get(entry.name);
@@ -153,11 +212,12 @@ export class TransmitLimitedQueue {
         superseded.push(old);
       }
       this.#byName.set(entry.name, entry);
-    } else if (!entry.unique) {
+    } else if (comparable !== undefined) {
       for (const tier of this.#tiers) {
-        const gone = tier.removeWhere((cur) =>
-          cur.name === undefined && !cur.unique && b.invalidates(cur.broadcast)
-        );
+        const gone = tier.removeWhere((cur) => {
+          const other = cur.comparable;
+          return other !== undefined && comparable.invalidates(other);
+        });
         if (gone.length > 0) superseded = superseded.concat(gone);
       }
       this.#size -= superseded.length;
@@ -165,7 +225,7 @@ export class TransmitLimitedQueue {
 
     this.#tierFor(0).add(entry);
     this.#size++;
-    for (const old of superseded) old.broadcast.finished();
+    for (const old of superseded) old.finished();
   }
 
   /**
@@ -210,7 +270,7 @@ export class TransmitLimitedQueue {
     if (done !== undefined) {
       this.#size -= done.length;
       for (const entry of done) if (entry.name !== undefined) this.#byName.delete(entry.name);
-      for (const entry of done) entry.broadcast.finished();
+      for (const entry of done) entry.finished();
     }
     return out;
   }
@@ -231,7 +291,7 @@ export class TransmitLimitedQueue {
     }
     for (const entry of dropped) if (entry.name !== undefined) this.#byName.delete(entry.name);
     this.#trimTiers();
-    for (const entry of dropped) entry.broadcast.finished();
+    for (const entry of dropped) entry.finished();
   }
 
   /** Drops (and finishes) every queued broadcast. */
@@ -240,7 +300,7 @@ export class TransmitLimitedQueue {
     this.#tiers = [];
     this.#byName.clear();
     this.#size = 0;
-    for (const entry of all) entry.broadcast.finished();
+    for (const entry of all) entry.finished();
   }
 
   #tierFor(transmits: number): BroadcastTier<Entry> {

@@ -28,7 +28,7 @@ import {
 } from "./config.ts";
 import type { AliveMessage } from "./messages.ts";
 import { isDeadOrLeft } from "./node.ts";
-import { NodeBroadcast } from "./node_broadcast.ts";
+import { nodeBroadcastName } from "./node_broadcast.ts";
 import { NodeTable } from "./node_table.ts";
 import type { Suspicion } from "./suspicion.ts";
 
@@ -183,7 +183,7 @@ export class Engine {
 
   /** Queues a memberlist broadcast about `node`, superseding older ones about the same node. */
   queueBroadcast(node: string, msg: Uint8Array, notify?: () => void): void {
-    this.broadcasts.queueBroadcast(new NodeBroadcast(node, msg, notify));
+    this.broadcasts.queueNamed(nodeBroadcastName(node), msg, notify);
     this.gossipBell.ring();
   }
 

@@ -6,6 +6,7 @@
 import { ipStringOf } from "../util/ip_strings.ts";
 import type { Address } from "../util/addr.ts";
 import { NodeState, type NodeStateCode } from "./messages.ts";
+import type { NodeIdentity } from "./node_identity.ts";
 
 export { NodeState };
 export type { NodeStateCode };
@@ -53,11 +54,57 @@ export interface Node {
   dCur: number;
 }
 
-/** Internal record: a node plus what the failure detector needs. */
-export interface NodeRecord extends Node {
+/**
+ * Internal record: a node as this node sees it, plus what the failure
+ * detector needs. The claim's fields live in a {@linkcode NodeIdentity}
+ * shared by every record holding the same claim (node_identity.ts says why);
+ * the record keeps only its own view and reads the rest through getters. To
+ * change the address, metadata or versions, assign a new identity.
+ */
+export class NodeRecord implements Node {
+  identity: NodeIdentity;
+  state: NodeStateCode;
   incarnation: number;
   /** When `state` last changed, on the engine's clock. */
   stateChange: number;
+
+  constructor(identity: NodeIdentity, state: NodeStateCode, incarnation: number, stateChange: number) {
+    this.identity = identity;
+    this.state = state;
+    this.incarnation = incarnation;
+    this.stateChange = stateChange;
+  }
+
+  get name(): string {
+    return this.identity.name;
+  }
+  get addr(): Uint8Array {
+    return this.identity.addr;
+  }
+  get port(): number {
+    return this.identity.port;
+  }
+  get meta(): Uint8Array {
+    return this.identity.meta;
+  }
+  get pMin(): number {
+    return this.identity.vsn[0]!;
+  }
+  get pMax(): number {
+    return this.identity.vsn[1]!;
+  }
+  get pCur(): number {
+    return this.identity.vsn[2]!;
+  }
+  get dMin(): number {
+    return this.identity.vsn[3]!;
+  }
+  get dMax(): number {
+    return this.identity.vsn[4]!;
+  }
+  get dCur(): number {
+    return this.identity.vsn[5]!;
+  }
 }
 
 /** The node's address in transport form (its IP string built once per address array). */

@@ -16,7 +16,7 @@ import { encodeMsgpack, type MsgpackWriter } from "../codec/msgpack.ts";
 import { MsgpackPeek, PEEK_NIL, PEEK_OTHER } from "../codec/msgpack_peek.ts";
 import { memberNames } from "../util/ascii_interns.ts";
 import type { PushNodeState } from "./messages.ts";
-import type { NodeRecord } from "./node.ts";
+import type { Node } from "./node.ts";
 import { decodePushNodeState } from "./wire.ts";
 
 /** go-msgpack's old-spec raw form of a short ASCII key. */
@@ -42,7 +42,7 @@ const vsnScratch = new Uint8Array(6);
  * `encodePushNodeState` of the same node (fields sorted by Go name; empty
  * address and metadata written as nil).
  */
-export function writePushNodeState(writer: MsgpackWriter, n: NodeRecord): void {
+export function writePushNodeState(writer: MsgpackWriter, n: Node & { readonly incarnation: number }): void {
   writer.writeRaw(RECORD_START).write(n.addr.length > 0 ? n.addr : null);
   writer.writeRaw(KEY_INCARNATION).write(n.incarnation);
   writer.writeRaw(KEY_META).write(n.meta.length > 0 ? n.meta : null);

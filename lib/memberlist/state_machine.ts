@@ -10,7 +10,8 @@ import { bytesToIp } from "../util/addr.ts";
 import { memberInterns } from "../util/intern.ts";
 import type { Engine } from "./engine.ts";
 import { type AliveMessage, type DeadMessage, NodeState, type SuspectMessage } from "./messages.ts";
-import { type NodeRecord, snapshotNode, vsnEqual, vsnOf } from "./node.ts";
+import { type Node, NodeRecord, snapshotNode, vsnEqual, vsnOf } from "./node.ts";
+import { sharedNodeIdentity, UNKNOWN_VSN } from "./node_identity.ts";
 import { suspicionTimeout } from "./math.ts";
 import { Suspicion } from "./suspicion.ts";
 import { encodeMessage } from "./wire.ts";
@@ -84,16 +85,16 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
   let state = m.nodes.get(a.node) ?? m.nodes.recall(a.node, m.clock.now());
   let updatesNode = false;
   if (!state) {
-    state = {
-      ...nodeFromAlive(a),
-      state: NodeState.dead,
-      incarnation: 0,
-      stateChange: m.clock.now(),
-    };
-    if (a.vsn.length < 6) {
-      // Old peers omit Vsn; assume the oldest protocol.
-      Object.assign(state, { pMin: 0, pMax: 0, pCur: 0, dMin: 0, dMax: 0, dCur: 0 });
-    }
+    // Every node holds a record of every other: share the immutable parts (util/intern.ts, node_identity.ts).
+    // Old peers omit Vsn; assume the oldest protocol.
+    const identity = sharedNodeIdentity(
+      memberInterns.string(a.node),
+      memberInterns.bytes(a.addr),
+      a.port,
+      memberInterns.bytes(a.meta),
+      a.vsn.length >= 6 ? a.vsn : UNKNOWN_VSN,
+    );
+    state = new NodeRecord(identity, NodeState.dead, 0, m.clock.now());
     m.nodes.add(state);
   } else if (!bytesEqual(state.addr, a.addr) || state.port !== a.port) {
     const canReclaim = cfg.deadNodeReclaimTimeMs > 0 &&
@@ -141,19 +142,15 @@ export function aliveNode(m: Engine, a: AliveMessage, bootstrap: boolean, notify
     const meta = memberInterns.bytes(a.meta);
     const addr = memberInterns.bytes(a.addr);
     m.queueBroadcast(a.node, encodeAliveShared(a, addr, meta), notify);
-    const v = a.vsn;
-    if (v.length >= 6) {
-      state.pMin = v[0]!;
-      state.pMax = v[1]!;
-      state.pCur = v[2]!;
-      state.dMin = v[3]!;
-      state.dMax = v[4]!;
-      state.dCur = v[5]!;
-    }
+    // A claim without all six versions keeps the ones we hold.
+    state.identity = sharedNodeIdentity(
+      state.name,
+      addr,
+      a.port,
+      meta,
+      a.vsn.length >= 6 ? a.vsn : state.identity.vsn,
+    );
     state.incarnation = a.incarnation;
-    state.meta = meta;
-    state.addr = addr;
-    state.port = a.port;
     if (state.state !== NodeState.alive) {
       state.state = NodeState.alive;
       state.stateChange = m.clock.now();
@@ -375,9 +372,9 @@ export function verifyProtocol(m: Engine, remote: RemoteNodeState[]): string | u
   return undefined;
 }
 
-function nodeFromAlive(a: AliveMessage): NodeRecord {
+/** The node an alive claim describes, as the alive, conflict and merge delegates are shown it. */
+function nodeFromAlive(a: AliveMessage): Node & { incarnation: number; stateChange: number } {
   const v = a.vsn;
-  // Every node holds a record of every other: share the immutable parts (see util/intern.ts).
   return {
     name: memberInterns.string(a.node),
     addr: memberInterns.bytes(a.addr),

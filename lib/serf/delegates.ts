@@ -37,7 +37,7 @@ import {
 import { handleQuery, handleQueryResponse } from "./query.ts";
 import { applyOldNewsJoin } from "./old_news.ts";
 import { encodeLocalPushPull, readRemotePushPull } from "./push_pull_state.ts";
-import { uniqueBroadcast } from "./broadcast.ts";
+import { sharedIntentCopy } from "./intent_copies.ts";
 import { memberFromNode } from "./member_table.ts";
 import { remoteMemberError } from "./node_name.ts";
 import type { SerfCore } from "./serf_core.ts";
@@ -144,7 +144,8 @@ function notifyMsg(s: SerfCore, borrowed: Uint8Array): void {
       s.log.warn(`Received message of unknown type: ${buf[0]}`);
   }
   if (rebroadcast) {
-    queue.queueBroadcast(uniqueBroadcast(buf.slice()));
+    // Every node rebroadcasts the same intent bytes: share one copy (intent_copies.ts).
+    queue.queueUnique(queue === s.intentQueue ? sharedIntentCopy(buf) : buf.slice());
     s.memberlist.wakeGossip();
   }
 }

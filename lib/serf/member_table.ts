@@ -8,11 +8,13 @@
 import { ipStringOf } from "../util/ip_strings.ts";
 import { memberInterns } from "../util/intern.ts";
 import type { Node } from "../memberlist/node.ts";
+import { sharedMember } from "./shared_members.ts";
 import type { Member, MemberStatus } from "./types.ts";
 
 /** A member plus what Serf needs to order intents and reap. */
 export interface MemberState {
-  member: Member;
+  /** Shared with every table that agrees on it, and frozen: change it by replacing it (shared_members.ts). */
+  member: Readonly<Member>;
   /** Lamport time of the last join/leave intent applied. */
   statusLTime: number;
   /** When it became failed or left, on the engine clock; 0 while alive. */
@@ -58,13 +60,17 @@ export class MemberTable {
 }
 
 /**
- * A memberlist node as a Serf member, with its already decoded tags. Every
- * field is written in the literal (no spread) so V8 keeps them all inside the
- * object: a spread of the versions added a separate 64-byte property array to
- * each of the n² members a large simulated cluster holds.
+ * A memberlist node as a Serf member, with its already decoded tags, shared
+ * (see shared_members.ts). Every field is written in the literal (no spread)
+ * so V8 keeps them all inside the object: a spread of the versions added a
+ * separate 64-byte property array to each record.
  */
-export function memberFromNode(n: Node, tags: Record<string, string>, status: MemberStatus): Member {
-  return {
+export function memberFromNode(
+  n: Node,
+  tags: Record<string, string>,
+  status: MemberStatus,
+): Readonly<Member> {
+  return sharedMember({
     name: memberInterns.string(n.name),
     addr: ipStringOf(n.addr),
     port: n.port,
@@ -76,5 +82,5 @@ export function memberFromNode(n: Node, tags: Record<string, string>, status: Me
     delegateMin: n.dMin,
     delegateMax: n.dMax,
     delegateCur: n.dCur,
-  };
+  });
 }

@@ -10,6 +10,7 @@ import type { Node } from "../memberlist/node.ts";
 import { decodeTags, encodeSerfMessage } from "./messages.ts";
 import type { SerfCore } from "./serf_core.ts";
 import { memberFromNode, type MemberState } from "./member_table.ts";
+import { memberWithStatus } from "./shared_members.ts";
 import type { Member, MemberEventType } from "./types.ts";
 import type { FailedRecord } from "./snapshot_failed.ts";
 import { parseAddress } from "../util/addr.ts";
@@ -52,7 +53,7 @@ export function handleNodeJoin(s: SerfCore, n: Node): void {
     if (join !== undefined) state.statusLTime = join;
     const leave = t.recentIntent(n.name, "leave");
     if (leave !== undefined) {
-      state.member.status = "leaving";
+      state.member = memberWithStatus(state.member, "leaving");
       state.statusLTime = leave;
     }
     t.byName.set(n.name, state);
@@ -81,12 +82,12 @@ export function handleNodeLeave(s: SerfCore, n: Node): void {
   if (!state) return;
   switch (state.member.status) {
     case "leaving":
-      state.member.status = "left";
+      state.member = memberWithStatus(state.member, "left");
       state.leaveTime = s.clock.now();
       t.left.push(state);
       break;
     case "alive":
-      state.member.status = "failed";
+      state.member = memberWithStatus(state.member, "failed");
       state.leaveTime = s.clock.now();
       t.failed.push(state);
       break;
@@ -130,11 +131,11 @@ export function handleLeaveIntent(
   state.statusLTime = msg.lTime;
   switch (state.member.status) {
     case "alive":
-      state.member.status = "leaving";
+      state.member = memberWithStatus(state.member, "leaving");
       if (msg.prune) schedulePrune(s, state);
       return true;
     case "failed":
-      state.member.status = "left";
+      state.member = memberWithStatus(state.member, "left");
       state.leaveTime = state.leaveTime || s.clock.now();
       t.removeFrom("failed", state.member.name);
       t.left.push(state);
@@ -175,7 +176,7 @@ export function handleJoinIntent(s: SerfCore, msg: { lTime: number; node: string
   if (!state) return t.upsertIntent(msg.node, "join", msg.lTime, s.clock.now());
   if (msg.lTime <= state.statusLTime) return false;
   state.statusLTime = msg.lTime;
-  if (state.member.status === "leaving") state.member.status = "alive";
+  if (state.member.status === "leaving") state.member = memberWithStatus(state.member, "alive");
   return true;
 }
 

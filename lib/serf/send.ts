@@ -8,7 +8,6 @@
  */
 import { ipToBytes } from "../util/addr.ts";
 import { USER_EVENT_SIZE_LIMIT } from "./config.ts";
-import { uniqueBroadcast } from "./broadcast.ts";
 import { encodeSerfMessage, QUERY_FLAG_ACK } from "./messages.ts";
 import { defaultQueryTimeoutMs, encodeFilters, handleQuery, memberMatchesQuery } from "./query.ts";
 import { type QueryParam, QueryResponse } from "./query_response.ts";
@@ -36,7 +35,7 @@ export function sendUserEvent(s: SerfCore, name: string, payload: Uint8Array, co
   s.eventClock.increment();
   s.stats.userEventsSent++;
   handleUserEvent(s, s.eventBuffer, msg);
-  s.eventQueue.queueBroadcast(uniqueBroadcast(raw));
+  s.eventQueue.queueUnique(raw);
   s.memberlist.wakeGossip();
 }
 
@@ -92,7 +91,7 @@ export function startQuery(
     resp.close();
   });
   handleQuery(s, q, s.querySeen);
-  s.queryQueue.queueBroadcast(uniqueBroadcast(raw));
+  s.queryQueue.queueUnique(raw);
   s.memberlist.wakeGossip();
   return resp;
 }

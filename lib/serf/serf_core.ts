@@ -19,7 +19,6 @@ import type { Memberlist } from "../memberlist/memberlist.ts";
 import { CoordinateClient } from "../coordinate/client.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
 import type { SerfConfig } from "./config.ts";
-import { uniqueBroadcast } from "./broadcast.ts";
 import { EventBuffer } from "./event_buffer.ts";
 import { EventPipeline } from "./event_pipeline.ts";
 import { LamportClock } from "./lamport.ts";
@@ -157,7 +156,7 @@ export class SerfCore {
 
   /** Queues an encoded intent broadcast; `notify` runs once it has been sent enough times. */
   broadcastIntent(raw: Uint8Array, notify?: () => void): void {
-    this.intentQueue.queueBroadcast(uniqueBroadcast(raw, notify));
+    this.intentQueue.queueUnique(raw, notify);
     // Undefined only while the node starts; its gossip then begins with this queued.
     this.#memberlist?.wakeGossip();
   }

@@ -10,7 +10,8 @@
  * Run: `deno run scripts/bench/push_pull_entry.ts [records] [rounds]`
  */
 import { MsgpackWriter } from "../../lib/codec/msgpack.ts";
-import type { NodeRecord } from "../../lib/memberlist/node.ts";
+import { NodeRecord, snapshotNode, vsnOf } from "../../lib/memberlist/node.ts";
+import { sharedNodeIdentity } from "../../lib/memberlist/node_identity.ts";
 import { msgpackObjectLength } from "../../lib/codec/msgpack_scan.ts";
 import { readPushNodeState, writePushNodeState } from "../../lib/memberlist/push_state_codec.ts";
 import { decodePushNodeState, encodePushNodeState } from "../../lib/memberlist/wire.ts";
@@ -20,27 +21,21 @@ const RECORDS = Number(Deno.args[0] ?? 1000);
 const ROUNDS = Number(Deno.args[1] ?? 30);
 
 function record(i: number): NodeRecord {
-  return {
-    name: `sim-node-${String(i).padStart(5, "0")}.dc1.example`,
-    addr: new Uint8Array([10, 0, i >> 8 & 0xff, i & 0xff]),
-    port: 7946,
-    meta: new Uint8Array(40).fill(0x61),
-    incarnation: i % 5,
-    state: 0,
-    pMin: 1,
-    pMax: 5,
-    pCur: 2,
-    dMin: 2,
-    dMax: 5,
-    dCur: 4,
-  } as NodeRecord;
+  const identity = sharedNodeIdentity(
+    `sim-node-${String(i).padStart(5, "0")}.dc1.example`,
+    new Uint8Array([10, 0, i >> 8 & 0xff, i & 0xff]),
+    7946,
+    new Uint8Array(40).fill(0x61),
+    [1, 5, 2, 2, 5, 4],
+  );
+  return new NodeRecord(identity, 0, i % 5, 0);
 }
 
 const table = Array.from({ length: RECORDS }, (_, i) => record(i));
 
 function encodeGeneral(): Uint8Array {
   return concatBytes(
-    table.map((n) => encodePushNodeState({ ...n, vsn: [n.pMin, n.pMax, n.pCur, n.dMin, n.dMax, n.dCur] })),
+    table.map((n) => encodePushNodeState({ ...snapshotNode(n), incarnation: n.incarnation, vsn: vsnOf(n) })),
   );
 }
 

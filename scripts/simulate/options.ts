@@ -25,6 +25,14 @@ export interface RestartSpec {
   downS: number;
 }
 
+/** A V8 heap snapshot written once, for measuring what the nodes hold (docs/simulation.md). */
+export interface HeapSnapshotSpec {
+  /** Where to write it (Chrome DevTools' `.heapsnapshot` format). */
+  file: string;
+  /** After which whole simulated second, from the start. */
+  atS: number;
+}
+
 /** Everything one simulation does. */
 export interface SimulateOptions {
   /** Cluster size. @default 100 */
@@ -43,6 +51,8 @@ export interface SimulateOptions {
   partition?: PartitionSpec;
   /** An optional mass restart. @default undefined */
   restart?: RestartSpec;
+  /** Write a heap snapshot at a given second. @default undefined */
+  heapSnapshot?: HeapSnapshotSpec;
   /** Write a chart of the dissemination curves here. @default undefined */
   chart?: string;
   /** End the output with one line of JSON. @default false */
@@ -83,8 +93,10 @@ export function defaultSimulateOptions(): SimulateOptions {
 export const USAGE =
   `Usage: deno task simulate --nodes N --seconds S [--seed K] [--loss P] [--latency MS] [--profile lan|wan|local]
   [--partition A/B@T1-T2] [--restart P@T+D] [--chart FILE.svg] [--json] [--sample SECONDS]
+  [--heap-snapshot FILE@T]
   --partition 30/70@12-20  cuts 30% of the nodes from the other 70% from second 12 to second 20
-  --restart 30@15+5        stops 30% of the nodes at second 15 and starts them again 5 s later`;
+  --restart 30@15+5        stops 30% of the nodes at second 15 and starts them again 5 s later
+  --heap-snapshot h@15     writes a V8 heap snapshot of the whole run to the file h after second 15`;
 
 const VALUE_FLAGS = new Set([
   "--nodes",
@@ -97,6 +109,7 @@ const VALUE_FLAGS = new Set([
   "--restart",
   "--chart",
   "--sample",
+  "--heap-snapshot",
 ]);
 
 /**
@@ -153,6 +166,9 @@ export function parseSimulateOptions(args: string[]): SimulateOptions {
       case "--sample":
         o.sampleS = number(flag, value, 0.01);
         break;
+      case "--heap-snapshot":
+        o.heapSnapshot = parseHeapSnapshot(value);
+        break;
       default:
         throw new TypeError(`Cannot parse arguments: unknown flag ${flag}\n${USAGE}`);
     }
@@ -170,6 +186,18 @@ export function parsePartition(text: string): PartitionSpec {
     );
   }
   return { percentA: a!, fromS: from!, toS: to! };
+}
+
+/** `FILE@T`, e.g. `/tmp/h.heapsnapshot@15`: the last `@` separates the whole second from the file. */
+export function parseHeapSnapshot(text: string): HeapSnapshotSpec {
+  const at = text.lastIndexOf("@");
+  const atS = Number(text.slice(at + 1));
+  if (at < 1 || !/^\d+$/.test(text.slice(at + 1)) || atS < 1) {
+    throw new TypeError(
+      `Cannot use --heap-snapshot: expected FILE@T with T a whole second of at least 1 (e.g. h.heapsnapshot@15): current value is ${text}`,
+    );
+  }
+  return { file: text.slice(0, at), atS };
 }
 
 /** `P@T+D`, e.g. `30@15+5`. */

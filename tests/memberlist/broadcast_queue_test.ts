@@ -78,6 +78,34 @@ Deno.test("TransmitLimitedQueue never invalidates unique broadcasts", () => {
   assert.equal(q.numQueued(), 2);
 });
 
+Deno.test("TransmitLimitedQueue.queueNamed replaces by name, also a broadcast queued with that name", () => {
+  const q = queue();
+  const finished: string[] = [];
+  const old = new TestBroadcast("alive a 1", { name: "a" });
+  q.queueBroadcast(old);
+  q.queueNamed("a", encoder.encode("suspect a 1"), () => finished.push("suspect a 1"));
+  q.queueNamed("b", encoder.encode("alive b 1"));
+  assert.equal(old.finishCount, 1);
+  q.queueBroadcast(new TestBroadcast("dead a 1", { name: "a" }));
+  assert.deepEqual(finished, ["suspect a 1"]);
+  assert.equal(q.numQueued(), 2);
+  assert.deepEqual(texts(q.getBroadcasts(0, 1400)).sort(), ["alive b 1", "dead a 1"]);
+});
+
+Deno.test("TransmitLimitedQueue.queueUnique is never superseded and is finished once sent enough", () => {
+  const q = queue(10, 1); // limit: 1 * ceil(log10(11)) = 2 sends
+  let finished = 0;
+  q.queueUnique(encoder.encode("event"), () => finished++);
+  q.queueUnique(encoder.encode("event"));
+  q.queueBroadcast(new TestBroadcast("plain", { subject: "event" }));
+  assert.equal(q.numQueued(), 3);
+  assert.deepEqual(texts(q.getBroadcasts(0, 1400)), ["plain", "event", "event"]);
+  assert.equal(finished, 0);
+  q.getBroadcasts(0, 1400);
+  assert.equal(finished, 1);
+  assert.equal(q.numQueued(), 0);
+});
+
 Deno.test("TransmitLimitedQueue respects the byte limit including per-message overhead", () => {
   // memberlist's TestTransmitLimited_GetBroadcasts_Limit: 18-byte messages, limit 2 sends.
   const q = queue(10, 1);

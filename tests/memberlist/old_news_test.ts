@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Engine } from "../../lib/memberlist/engine.ts";
 import { NodeState } from "../../lib/memberlist/messages.ts";
-import type { NodeRecord } from "../../lib/memberlist/node.ts";
+import { NodeRecord } from "../../lib/memberlist/node.ts";
+import { sharedNodeIdentity } from "../../lib/memberlist/node_identity.ts";
 import { NodeTable } from "../../lib/memberlist/node_table.ts";
 import { isOldNewsAliveBody } from "../../lib/memberlist/old_news.ts";
 import { encodeMessage } from "../../lib/memberlist/wire.ts";
@@ -15,21 +16,20 @@ function engineKnowing(records: NodeRecord[], config: Record<string, unknown> = 
   return { config: { name: "self", bindPort: 7946, ...config }, nodes } as unknown as Engine;
 }
 
-const PEER: NodeRecord = {
-  name: "peer",
-  addr: new Uint8Array([10, 0, 0, 2]),
-  port: 7946,
-  meta: new Uint8Array([1, 2]),
-  state: NodeState.alive,
-  incarnation: 5,
-  stateChange: 0,
-  pMin: 1,
-  pMax: 5,
-  pCur: 2,
-  dMin: 2,
-  dMax: 5,
-  dCur: 4,
-};
+/** A record of an alive peer, as aliveNode would hold it; `name` and `port` vary per test. */
+function peerRecord(name = "peer", port = 7946): NodeRecord {
+  const identity = sharedNodeIdentity(name, new Uint8Array([10, 0, 0, 2]), port, new Uint8Array([1, 2]), [
+    1,
+    5,
+    2,
+    2,
+    5,
+    4,
+  ]);
+  return new NodeRecord(identity, NodeState.alive, 5, 0);
+}
+
+const PEER = peerRecord();
 
 function alive(overrides: Partial<AliveMessage> = {}): Uint8Array {
   const msg: AliveMessage = {
@@ -54,7 +54,7 @@ Deno.test("isOldNewsAliveBody recognises a repeat of what we hold, older incarna
 });
 
 Deno.test("isOldNewsAliveBody leaves to aliveNode whatever could change state or log", () => {
-  const m = engineKnowing([PEER, { ...PEER, name: "self" }]);
+  const m = engineKnowing([PEER, peerRecord("self")]);
   const cases: [string, Uint8Array, Engine?][] = [
     ["newer incarnation", alive({ incarnation: 6 })],
     ["unknown node", alive({ node: "stranger" })],
@@ -73,7 +73,7 @@ Deno.test("isOldNewsAliveBody leaves to aliveNode whatever could change state or
 });
 
 Deno.test("isOldNewsAliveBody tells apart names that share a prefix and leaves non-ASCII names to the decoder", () => {
-  const m = engineKnowing([PEER, { ...PEER, name: "peer-1", port: 7000 }, { ...PEER, name: "pëer" }]);
+  const m = engineKnowing([PEER, peerRecord("peer-1", 7000), peerRecord("pëer")]);
   assert.equal(isOldNewsAliveBody(m, alive({ node: "peer-1", port: 7000 })), true);
   assert.equal(isOldNewsAliveBody(m, alive({ node: "peer-1" })), false, "peer-1 on peer's port");
   assert.equal(isOldNewsAliveBody(m, alive({ port: 7000 })), false, "peer on peer-1's port");

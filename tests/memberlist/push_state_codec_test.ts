@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { encodeMsgpack, MsgpackWriter } from "../../lib/codec/msgpack.ts";
-import type { NodeRecord } from "../../lib/memberlist/node.ts";
+import type { Node } from "../../lib/memberlist/node.ts";
+
+/** What a push/pull record carries of a node. */
+type PushedNode = Node & { incarnation: number };
 import { readPushNodeState, writePushNodeState } from "../../lib/memberlist/push_state_codec.ts";
 import { decodePushNodeState, encodePushNodeState } from "../../lib/memberlist/wire.ts";
 import { DecodeError } from "../../lib/util/errors.ts";
 
 /** A node record with the fields a push/pull record carries, varied by `i` across every width. */
-function sampleNode(i: number): NodeRecord {
+function sampleNode(i: number): PushedNode {
   return {
     name: i % 11 === 0 ? `nöde-${i}` : `node-${i}-${"x".repeat(i % 45)}`,
     addr: i % 7 === 0
@@ -17,17 +20,17 @@ function sampleNode(i: number): NodeRecord {
     port: [0, 1, 127, 128, 255, 256, 7946, 65535][i % 8]!,
     meta: new Uint8Array([0, 5, 31, 32, 200, 70_000][i % 6]!).fill(i & 0xff),
     incarnation: [0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1][(i >> 3) % 8]!,
-    state: (i % 4) as NodeRecord["state"],
+    state: (i % 4) as Node["state"],
     pMin: 1,
     pMax: 5,
     pCur: 2,
     dMin: 2,
     dMax: 5,
     dCur: i % 6,
-  } as NodeRecord;
+  };
 }
 
-function vsnOf(n: NodeRecord): number[] {
+function vsnOf(n: PushedNode): number[] {
   return [n.pMin, n.pMax, n.pCur, n.dMin, n.dMax, n.dCur];
 }
 

@@ -72,6 +72,8 @@ Deno.test("parseSimulateOptions reads the issue's interface and refuses bad valu
     "x.svg",
     "--json",
     "--restart=30@15+5",
+    "--heap-snapshot",
+    "/tmp/a@b.heapsnapshot@15",
   ]);
   assert.deepEqual(
     [o.nodes, o.seconds, o.seed, o.loss, o.latencyMs, o.profile, o.chart, o.json],
@@ -79,6 +81,10 @@ Deno.test("parseSimulateOptions reads the issue's interface and refuses bad valu
   );
   assert.deepEqual(o.partition, { percentA: 30, fromS: 12, toS: 20 });
   assert.deepEqual(o.restart, { percent: 30, atS: 15, downS: 5 });
+  assert.deepEqual(o.heapSnapshot, { file: "/tmp/a@b.heapsnapshot", atS: 15 });
+  assert.throws(() => parseSimulateOptions(["--heap-snapshot", "h@1.5"]), /--heap-snapshot/);
+  assert.throws(() => parseSimulateOptions(["--heap-snapshot", "@15"]), /--heap-snapshot/);
+  assert.throws(() => parseSimulateOptions(["--heap-snapshot", "h@0"]), /--heap-snapshot/);
   assert.throws(() => parseSimulateOptions(["--nodes", "0"]), /--nodes/);
   assert.throws(() => parseSimulateOptions(["--loss", "2"]), /--loss/);
   assert.throws(() => parseSimulateOptions(["--partition", "30/60@1-2"]), /--partition/);
