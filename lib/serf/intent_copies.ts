@@ -4,7 +4,7 @@
  * every node queues a copy of nearly every node's join: in a simulation, which
  * runs all nodes in one process, n² arrays of some 40 bytes, each costing
  * about 260 bytes with its buffer. One copy per distinct intent, shared by
- * every queue holding it, costs one. The agent keeps a few.
+ * every queue holding it, costs one.
  *
  * The cache is process-wide, like the intern pool (util/intern.ts): it has no
  * behaviour, since broadcast queues never write into a message. Bounded:
@@ -13,8 +13,13 @@
  * @module
  */
 
-/** Distinct intents kept before the cache starts over. */
-const CAPACITY = 65_536;
+/**
+ * Distinct intents kept before the cache starts over. Keys are whole intents,
+ * each with its own Lamport time, so an agent in a churning cluster would
+ * keep adding them: a small bound keeps that under a megabyte. Starting over
+ * only costs sharing (a rollout's later copies share a newer array).
+ */
+const CAPACITY = 4_096;
 /** Longest message shared; longer ones (rare for an intent: a very long node name) are copied. */
 const MAX_SHARED_BYTES = 256;
 
