@@ -101,6 +101,14 @@ async function runScenario(impl: string | "serfts", dir: string): Promise<Map<st
     const query = await cli(a1, ["query", "-timeout=5s", "ping", "x"]);
     assert.equal(query.code, 0, query.out);
     await mustReach("serf.query_responses", () => c1.has("serf.query_responses"), 20_000, agents);
+    // A probe each way before the kill: the first one after a join lands anywhere in the probe interval (as with
+    // Go's ticker), and serfts's query ends when every member answered, well before serf's timeout.
+    await mustReach(
+      "serf.coordinate.adjustment-ms",
+      () => c1.has("serf.coordinate.adjustment-ms") && c2.has("serf.coordinate.adjustment-ms"),
+      20_000,
+      agents,
+    );
 
     await a2.stop("SIGKILL");
     await mustReach("serf.member.failed", () => c1.has("serf.member.failed"), 60_000, agents);
