@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
 import { memberWithStatus, sharedMember } from "../../lib/serf/shared_members.ts";
 import type { Member } from "../../lib/serf/types.ts";
+import { member as rpcMember } from "../rpc/_fake_agent.ts";
 
 const TAGS = Object.freeze({ role: "db" });
 
+/** A member as the RPC tests build one, with `overrides`. */
 function member(overrides: Partial<Member> = {}): Member {
-  return {
-    name: "shared-1",
-    addr: "10.0.0.9",
-    port: 7946,
-    tags: TAGS,
-    status: "alive",
-    protocolMin: 1,
-    protocolMax: 5,
-    protocolCur: 2,
-    delegateMin: 2,
-    delegateMax: 5,
-    delegateCur: 4,
-    ...overrides,
-  };
+  return { ...rpcMember("shared-1", "10.0.0.9", 7946, TAGS), ...overrides };
 }
 
 Deno.test("sharedMember hands out one frozen record per distinct member", () => {
