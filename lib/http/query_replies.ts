@@ -9,17 +9,17 @@
  * @module
  */
 import type { QueryEvent } from "../serf/types.ts";
-import type { Clock, Timer } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
+import { DeadlineMap } from "../util/deadline_map.ts";
 import { errorMessage } from "../util/errors.ts";
 import { HttpError, payloadFromBody } from "./json.ts";
 
 /** Queries shown on some event stream whose deadline has not passed. */
 export class DeliveredQueries {
-  readonly #clock: Clock;
-  readonly #byKey = new Map<string, { query: QueryEvent; timer: Timer }>();
+  readonly #byKey: DeadlineMap<string, QueryEvent>;
 
   constructor(clock: Clock) {
-    this.#clock = clock;
+    this.#byKey = new DeadlineMap(clock);
   }
 
   /** How many queries can still be answered. */
@@ -30,10 +30,7 @@ export class DeliveredQueries {
   /** Remembers `query` until its deadline; showing it on several streams keeps one entry. */
   remember(query: QueryEvent): void {
     const key = keyOf(query.id, query.lTime);
-    const remaining = query.deadline - this.#clock.now();
-    if (remaining <= 0 || this.#byKey.has(key)) return;
-    const timer = this.#clock.setTimer(remaining, () => this.#byKey.delete(key));
-    this.#byKey.set(key, { query, timer });
+    if (!this.#byKey.has(key)) this.#byKey.set(key, query, query.deadline);
   }
 
   /**
@@ -41,15 +38,15 @@ export class DeliveredQueries {
    * @throws {HttpError} 404 when no such query is pending, 400 when Serf refuses the response
    */
   respond(id: number, lTime: number, payload: Uint8Array): void {
-    const entry = this.#byKey.get(keyOf(id, lTime));
-    if (!entry) {
+    const query = this.#byKey.get(keyOf(id, lTime));
+    if (!query) {
       throw new HttpError(
         404,
         `no pending query with ID ${id} and LTime ${lTime}: it passed its deadline or never reached /v1/events`,
       );
     }
     try {
-      entry.query.respond(payload);
+      query.respond(payload);
     } catch (err) {
       throw new HttpError(400, errorMessage(err) || "unknown error");
     }
@@ -57,7 +54,6 @@ export class DeliveredQueries {
 
   /** Forgets every query (the server is closing). */
   clear(): void {
-    for (const { timer } of this.#byKey.values()) timer.cancel();
     this.#byKey.clear();
   }
 }

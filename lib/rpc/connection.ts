@@ -19,7 +19,8 @@ import { type MsgpackEncodable, MsgpackWriter } from "../codec/msgpack.ts";
 import type { QueryEvent } from "../serf/types.ts";
 import type { Stream } from "../transport/transport.ts";
 import { formatAddress } from "../util/addr.ts";
-import type { Clock, Timer } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
+import { DeadlineMap } from "../util/deadline_map.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { RpcAgent } from "./agent_api.ts";
@@ -65,8 +66,7 @@ export class RpcConnection {
   didAuth = false;
   readonly eventStreams = new Map<number, Subscription>();
   monitor: { seq: number; sub: Subscription } | undefined;
-  readonly #pendingQueries = new Map<number, QueryEvent>();
-  readonly #queryTimers = new Set<Timer>();
+  readonly #pendingQueries: DeadlineMap<number, QueryEvent>;
   #nextQueryId = 0;
   readonly #stream: Stream;
   readonly #reader: StreamReader;
@@ -82,6 +82,7 @@ export class RpcConnection {
   constructor(stream: Stream, ctx: ServerContext) {
     this.#stream = stream;
     this.ctx = ctx;
+    this.#pendingQueries = new DeadlineMap(ctx.clock);
     this.name = formatAddress(stream.remote);
     this.#reader = new StreamReader(stream, { maxObjectBytes: ctx.maxRequestBytes });
     this.#closedPromise = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -194,14 +195,7 @@ export class RpcConnection {
    */
   registerQuery(q: QueryEvent): number {
     const id = ++this.#nextQueryId;
-    const remaining = q.deadline - this.ctx.clock.now();
-    if (remaining < 0 || this.#closed) return id;
-    this.#pendingQueries.set(id, q);
-    const timer = this.ctx.clock.setTimer(remaining, () => {
-      this.#queryTimers.delete(timer);
-      this.#pendingQueries.delete(id);
-    });
-    this.#queryTimers.add(timer);
+    if (!this.#closed) this.#pendingQueries.set(id, q, q.deadline);
     return id;
   }
 
@@ -228,8 +222,6 @@ export class RpcConnection {
     this.monitor = undefined;
     for (const sub of this.eventStreams.values()) sub.stop();
     this.eventStreams.clear();
-    for (const t of this.#queryTimers) t.cancel();
-    this.#queryTimers.clear();
     this.#pendingQueries.clear();
     this.#resolveClosed();
   }
